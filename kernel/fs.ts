@@ -1,0 +1,156 @@
+// include/linux/fs.h, dcache.h, mount.h: the VFS structures and their ops tables.
+// Behaviour lives in the ops tables; the VFS dispatches through them and never asks "what kind".
+import type { Kernel } from './kernel';
+import { KObject } from './object';
+import type { Task } from './task';
+
+/** A kernel generator: yields where the kernel may sleep or be preempted. */
+export type KGen<T> = Generator<void, T, void>;
+
+export interface Kstat {
+  mode: number;
+  ino: number;
+  uid: number;
+  nlink: number;
+  dev: number;
+}
+
+export interface Nameidata {
+  path: Path;
+  flags: number;
+  /** The label under which this walk holds its references on nd.path. */
+  holder: string;
+}
+
+export const LOOKUP_FOLLOW = 1;
+export const LOOKUP_DIRECTORY = 2;
+
+export interface InodeOperations {
+  lookup?(dir: Inode, dentry: Dentry): KGen<Dentry | null | number>;
+  /** A text symlink returns its target; a magic link (proc) moves nd.path and returns 0; or -errno. */
+  follow_link?(dentry: Dentry, nd: Nameidata): string | number;
+  readlink?(dentry: Dentry): string | number;
+  getattr?(mnt: Vfsmount, dentry: Dentry): Kstat | number;
+  setattr?(dentry: Dentry): number;
+  permission?(inode: Inode, mask: number): number;
+  /** Directory-modifying ops: each returns 0 or -errno and instantiates/deletes as the VFS expects. */
+  create?(dir: Inode, dentry: Dentry): number;
+  mkdir?(dir: Inode, dentry: Dentry): number;
+  unlink?(dir: Inode, dentry: Dentry): number;
+  rmdir?(dir: Inode, dentry: Dentry): number;
+}
+
+export type Filldir = (name: string, offset: number, ino: number, type: number) => number;
+
+export interface FileOperations {
+  readonly name: string;
+  llseek?(file: File, offset: number, whence: number): number;
+  read?(file: File, count: number): number;
+  readdir?(file: File, filldir: Filldir): KGen<number>;
+  open?(inode: Inode, file: File): number;
+}
+
+export interface DentryOperations {
+  d_revalidate?(dentry: Dentry, nd: Nameidata | null): number;
+  d_delete?(dentry: Dentry): boolean;
+}
+
+export interface SuperOperations {
+  alloc_inode(sb: SuperBlock): Inode;
+  /** true: evict now; false: keep the unused inode cached. Default generic_drop_inode. */
+  drop_inode?(inode: Inode): boolean;
+  evict_inode?(inode: Inode): void;
+}
+
+export class SuperBlock {
+  s_root: Dentry | null = null;
+  /** The inode hash for this superblock (iget_locked / ilookup), keyed by i_ino. */
+  readonly s_inode_hash = new Map<number, Inode>();
+  /** Unused cached dentries of this sb (the dcache LRU), oldest first. */
+  readonly s_dentry_lru = new Set<Dentry>();
+  readonly s_dev: number;
+  constructor(readonly k: Kernel, readonly s_type: string, readonly s_op: SuperOperations, dev: number) {
+    this.s_dev = dev;
+  }
+}
+
+export const I_NEW = 1;
+export const I_FREEING = 2;
+
+export class Inode extends KObject {
+  readonly kind = 'inode' as const;
+  i_ino = 0;
+  i_mode = 0;
+  i_uid = 0;
+  i_nlink = 1;
+  i_state = 0;
+  i_hashed = false;
+  i_op: InodeOperations = {};
+  i_fop: FileOperations | null = null;
+  constructor(k: Kernel, readonly i_sb: SuperBlock) {
+    super(k, 'new_inode');
+    this.register();
+  }
+}
+
+export class Dentry extends KObject {
+  readonly kind = 'dentry' as const;
+  d_inode: Inode | null = null;
+  d_op: DentryOperations | null = null;
+  /** Hashed: findable by d_lookup. */
+  d_hashed = false;
+  /** How many mounts sit on this dentry (d_mounted in 3.0). */
+  d_mounted = 0;
+  /** Children, hashed or not (d_subdirs). */
+  readonly d_subdirs = new Set<Dentry>();
+  /** The hash chain, per parent: hashed children by name. */
+  readonly d_hash = new Map<string, Dentry>();
+  d_parent: Dentry;
+  constructor(k: Kernel, readonly d_name: string, parent: Dentry | null, readonly d_sb: SuperBlock) {
+    super(k, 'd_alloc');
+    this.d_parent = parent ?? this;
+    this.register();
+  }
+  get isRoot(): boolean {
+    return this.d_parent === this;
+  }
+}
+
+export class Vfsmount extends KObject {
+  readonly kind = 'vfsmount' as const;
+  mnt_parent: Vfsmount;
+  mnt_mountpoint: Dentry;
+  mnt_ns: import('./namespaces').MntNamespace | null = null;
+  readonly mnt_mounts: Vfsmount[] = [];
+  constructor(k: Kernel, readonly mnt_sb: SuperBlock, readonly mnt_root: Dentry) {
+    super(k, 'alloc_vfsmnt');
+    this.mnt_parent = this;
+    this.mnt_mountpoint = mnt_root;
+    this.register();
+  }
+}
+
+export interface Path {
+  mnt: Vfsmount;
+  dentry: Dentry;
+}
+
+export const FMODE_READ = 1;
+export const FMODE_WRITE = 2;
+
+export class File extends KObject {
+  readonly kind = 'file' as const;
+  f_pos = 0;
+  f_mode = 0;
+  /** Opaque per-file state of the file's owner (f_op). */
+  private_data: unknown = null;
+  constructor(k: Kernel, readonly f_path: Path, readonly f_flags: number, readonly f_op: FileOperations | null) {
+    super(k, 'get_empty_filp');
+    this.register();
+  }
+}
+
+/** The running task whose syscall is executing ("current"). */
+export function current(k: Kernel): Task {
+  return k.current;
+}

@@ -1,0 +1,195 @@
+// The emulated kernel: its global state (the things that are globals in C), boot, oopses,
+// and the per-task syscall slots that the scheduler advances.
+import { Dentry, Inode, KGen, SuperBlock, Vfsmount } from './fs';
+import { ObjectRegistry, Oops } from './object';
+import { Profile } from './profile';
+import { ROOT_CRED } from './cred';
+import { Task, Mm, alloc_pid } from './task';
+import { Nsproxy } from './nsproxy';
+import { IpcNamespace, MntNamespace, NetNamespace, ns_alloc_inum, PidNamespace, UserNamespace, UtsNamespace } from './namespaces';
+import { FilesStruct } from './file';
+import { FsStruct } from './fs_struct';
+import { memfs_create, memfs_mount } from './memfs';
+import { ProcfsHooks } from './proc_fs';
+import { d_alloc } from './dcache';
+import { mntget } from './mount';
+import { EINVAL } from './errno';
+import type { Call, SysResult } from './syscalls';
+
+/** A filesystem type the kernel can mount at boot (procfs registers one). */
+export interface FileSystemType {
+  readonly name: string;
+  /** Build a superblock and return its root dentry (referenced once, for the mount). */
+  mount(k: Kernel): Dentry;
+  readonly hooks: ProcfsHooks;
+}
+
+/** Without CONFIG_PROC_FS: proc_ns_fget is -EINVAL and there is nothing to flush. */
+const NO_PROCFS: ProcfsHooks = {
+  proc_ns_fget: () => -EINVAL,
+  proc_flush_task: () => undefined,
+};
+
+/** A syscall in flight on a task: its call and the generator the scheduler resumes. */
+interface Slot {
+  call: Call;
+  gen: KGen<SysResult>;
+}
+
+export class Kernel {
+  readonly objects = new ObjectRegistry();
+  readonly oopses: Oops[] = [];
+  /** The unused-inode LRU (inode_lru). */
+  readonly inode_lru = new Set<Inode>();
+  /** proc_inum_ida: inode numbers in use by namespaces (3.8). */
+  readonly inums = new Set<number>();
+  /** The pid hash: live (unreaped) tasks by pid number, in creation order. */
+  readonly tasks = new Map<number, Task>();
+  readonly procfs: ProcfsHooks;
+  last_pid = 0;
+  /** The task whose code runs now. */
+  current!: Task;
+  init!: Task;
+  rootMnt!: Vfsmount;
+  procMnt: Vfsmount | null = null;
+  /** Completed syscalls so far; oopses are stamped with it. */
+  step = 0;
+  private dev = 0;
+  private readonly slots = new Map<Task, Slot>();
+
+  constructor(readonly profile: Profile, proc?: FileSystemType) {
+    this.procfs = proc?.hooks ?? NO_PROCFS;
+    this.boot(proc);
+  }
+
+  /** Record a kernel bug the way the kernel prints one; the run goes on. */
+  oops(message: string, at: string, object?: string): void {
+    this.oopses.push({ step: this.step, message, at, object });
+  }
+
+  nextDev(): number {
+    return ++this.dev;
+  }
+
+  /** start_kernel, reduced: the initial namespaces, the root filesystem, /proc, and init. */
+  private boot(proc?: FileSystemType): void {
+    const user = new UserNamespace(this, 'init', null);
+    ns_alloc_inum(user, true);
+    const init = new Task(this, ROOT_CRED, user);
+    ktransferInit(user, init.id);
+    this.current = init;
+    this.init = init;
+
+    const mnt_ns = new MntNamespace(this, 'init_nsproxy');
+    ns_alloc_inum(mnt_ns, true);
+    const net = new NetNamespace(this, 'init_nsproxy');
+    ns_alloc_inum(net, true);
+    const uts = new UtsNamespace(this, 'init_nsproxy', 'procns');
+    ns_alloc_inum(uts, true);
+    const ipc = new IpcNamespace(this, 'init_nsproxy');
+    ns_alloc_inum(ipc, true);
+    const pidns = new PidNamespace(this, 'init_nsproxy', null);
+    ns_alloc_inum(pidns, true);
+    const nsproxy = new Nsproxy(this, init.id);
+    for (const ns of [mnt_ns, net, uts, ipc, pidns]) ktransferInit(ns, nsproxy.id, 'init_nsproxy');
+    Object.assign(nsproxy, { mnt_ns, net_ns: net, uts_ns: uts, ipc_ns: ipc, pid_ns: pidns });
+    init.nsproxy = nsproxy;
+
+    // the root filesystem, with the directories the scenarios use
+    const root = memfs_mount(this, 'rootfs');
+    for (const d of ['proc', 'tmp', 'mnt', 'run']) memfs_create(root.d_inode as Inode, d, true, 0);
+    const rootMnt = new Vfsmount(this, root.d_sb, root);
+    ktransferInit(root, rootMnt.id, 'sb_root');
+    ktransferInit(rootMnt, 'tree', 'alloc_vfsmnt');
+    rootMnt.mnt_ns = mnt_ns;
+    mnt_ns.root = rootMnt;
+    mnt_ns.list.add(rootMnt);
+    this.rootMnt = rootMnt;
+
+    init.pid = alloc_pid(this, pidns, init.id);
+    init.pid.task = init;
+    init.tgid = init.pid.nr;
+    this.tasks.set(init.pid.nr, init);
+    init.mm = new Mm(this, init.id);
+    init.files = new FilesStruct(this, init.id);
+    init.fs = new FsStruct(this, init.id, { mnt: rootMnt, dentry: root }, { mnt: rootMnt, dentry: root });
+
+    if (proc) this.procMnt = this.mountAtBoot(proc, '/proc');
+  }
+
+  /** Mount a filesystem on a directory of the root filesystem (as init does with `mount -t proc`). */
+  private mountAtBoot(fstype: FileSystemType, where: string): Vfsmount {
+    const root = fstype.mount(this);
+    const mnt = new Vfsmount(this, root.d_sb, root);
+    ktransferInit(root, mnt.id, 'sb_root');
+    ktransferInit(mnt, 'tree', 'alloc_vfsmnt');
+    // the mountpoint: the directory's dentry, instantiated through memfs lookup at boot
+    const rootDentry = this.rootMnt.mnt_root;
+    const name = where.replace(/^\//, '');
+    const mp = bootLookup(rootDentry, name);
+    mnt.mnt_parent = mntget(this.rootMnt, mnt.id);
+    ktransferInit(mp, mnt.id, 'boot');
+    mnt.mnt_mountpoint = mp;
+    mp.d_mounted++;
+    this.rootMnt.mnt_mounts.push(mnt);
+    mnt.mnt_ns = this.rootMnt.mnt_ns;
+    this.rootMnt.mnt_ns?.list.add(mnt);
+    return mnt;
+  }
+
+  /** Every superblock mounted at boot, for drop_caches. */
+  supers(): SuperBlock[] {
+    const out: SuperBlock[] = [this.rootMnt.mnt_sb];
+    if (this.procMnt) out.push(this.procMnt.mnt_sb);
+    return out;
+  }
+
+  // ---- the scheduler's view: one syscall slot per task ----
+
+  /** Is a syscall in flight on this task? */
+  busy(t: Task): boolean {
+    return this.slots.has(t);
+  }
+
+  /** Tasks with a syscall in flight, in pid order. */
+  runnable(): Task[] {
+    return [...this.slots.keys()].sort((a, b) => a.pid.nr - b.pid.nr);
+  }
+
+  /** Start a syscall on an idle, running task. False when the task cannot take one. */
+  submit(t: Task, call: Call, gen: KGen<SysResult>): boolean {
+    if (this.slots.has(t) || t.state !== 'running' || t.freed) return false;
+    this.slots.set(t, { call, gen });
+    return true;
+  }
+
+  /** Run the task's syscall to its next yield. Returns its result when it completes. */
+  advance(t: Task): { call: Call; result: SysResult } | null {
+    const slot = this.slots.get(t);
+    if (!slot) return null;
+    this.current = t;
+    const r = slot.gen.next();
+    if (!r.done) return null;
+    this.slots.delete(t);
+    this.step++;
+    return { call: slot.call, result: r.value };
+  }
+}
+
+/** Relabel a boot-time reference from its allocation label to its holder. */
+function ktransferInit(o: { holders: Map<string, number> }, to: string, from?: string): void {
+  const key = from ?? [...o.holders.keys()][0];
+  const n = o.holders.get(key) ?? 0;
+  if (n <= 1) o.holders.delete(key); else o.holders.set(key, n - 1);
+  o.holders.set(to, (o.holders.get(to) ?? 0) + 1);
+}
+
+/** The dentry of a boot-time directory: looked up through memfs, kept pinned by the mount. */
+function bootLookup(parent: Dentry, name: string): Dentry {
+  const dir = parent.d_inode as Inode;
+  const d = d_alloc(parent, name, 'boot');
+  const gen = (dir.i_op.lookup as NonNullable<typeof dir.i_op.lookup>)(dir, d);
+  let r = gen.next();
+  while (!r.done) r = gen.next();
+  return d;
+}

@@ -1,0 +1,298 @@
+// fs/namei.c: the path walk. Components one by one, exec permission on each directory,
+// cached dentries revalidated (a stale one is invalidated and looked up afresh), mounts
+// followed, symlinks and proc's magic links followed, ELOOP after 40 links or 8 nested.
+import type { Kernel } from './kernel';
+import { Dentry, Inode, KGen, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, Nameidata, Path, Vfsmount } from './fs';
+import { d_alloc, d_invalidate, d_lookup, dget, dput } from './dcache';
+import { lookup_mnt, mntget, mntput, path_get, path_put } from './mount';
+import { capable } from './cred';
+import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR } from './errno';
+import { MAY_EXEC, MAY_READ, MAY_WRITE, S_ISDIR } from './flags';
+
+export const PATH_MAX = 4096;
+const MAX_NESTED_LINKS = 8;
+const MAX_TOTAL_LINKS = 40;
+
+/** acl_permission_check (fs/namei.c): owner bits for the owner, else "other" (no shared groups here). */
+function acl_permission_check(k: Kernel, inode: Inode, mask: number): number {
+  let mode = inode.i_mode;
+  if (k.current.cred.fsuid === inode.i_uid) mode >>= 6;
+  if ((mask & ~mode & (MAY_READ | MAY_WRITE | MAY_EXEC)) === 0) return 0;
+  return -EACCES;
+}
+
+/**
+ * generic_permission (fs/namei.c): the mode bits, then CAP_DAC_OVERRIDE (exec only where some
+ * x bit is set, or a directory), then CAP_DAC_READ_SEARCH for reads and directory search.
+ */
+export function generic_permission(k: Kernel, inode: Inode, mask: number): number {
+  const ret = acl_permission_check(k, inode, mask);
+  if (ret !== -EACCES) return ret;
+  if (!(mask & MAY_EXEC) || S_ISDIR(inode.i_mode) || inode.i_mode & 0o111) {
+    if (capable(k, 'CAP_DAC_OVERRIDE')) return 0;
+  }
+  const m = mask & ~MAY_WRITE;
+  if (m === MAY_READ || (S_ISDIR(inode.i_mode) && !(mask & MAY_WRITE))) {
+    if (capable(k, 'CAP_DAC_READ_SEARCH')) return 0;
+  }
+  return -EACCES;
+}
+
+/** inode_permission (fs/namei.c): the inode's own ->permission, or generic_permission. */
+export function inode_permission(k: Kernel, inode: Inode, mask: number): number {
+  if (inode.i_op.permission) return inode.i_op.permission(inode, mask);
+  return generic_permission(k, inode, mask);
+}
+
+/** exec_permission (fs/namei.c): may the walk search this directory? */
+function exec_permission(k: Kernel, inode: Inode): number {
+  return inode_permission(k, inode, MAY_EXEC);
+}
+
+/** follow_mount (fs/namei.c): step onto whatever is mounted here, repeatedly. */
+function follow_mount(path: Path, holder: string): Path {
+  let p = path;
+  for (;;) {
+    const mounted = lookup_mnt(p, holder);
+    if (!mounted) return p;
+    dput(p.dentry, holder);
+    mntput(p.mnt, holder);
+    p = { mnt: mounted, dentry: dget(mounted.mnt_root, holder) };
+  }
+}
+
+/** follow_dotdot (fs/namei.c): up one directory, crossing mount roots, never above the task's root. */
+function follow_dotdot(k: Kernel, nd: Nameidata): void {
+  const root = k.current.fs?.root;
+  for (;;) {
+    const { mnt, dentry } = nd.path;
+    if (root && dentry === root.dentry && mnt === root.mnt) break;
+    if (dentry !== mnt.mnt_root) {
+      nd.path = { mnt, dentry: dget(dentry.d_parent, nd.holder) };
+      dput(dentry, nd.holder);
+      break;
+    }
+    // follow_up
+    const parent = mnt.mnt_parent;
+    if (parent === mnt) break;
+    nd.path = { mnt: mntget(parent, nd.holder), dentry: dget(mnt.mnt_mountpoint, nd.holder) };
+    dput(dentry, nd.holder);
+    mntput(mnt, nd.holder);
+  }
+  nd.path = follow_mount(nd.path, nd.holder);
+}
+
+/**
+ * do_lookup (fs/namei.c): the cached dentry, revalidated; a stale one is invalidated and the
+ * name looked up afresh through the directory's ->lookup. Returns a referenced path with
+ * mounts followed, or -errno.
+ */
+function* do_lookup(k: Kernel, nd: Nameidata, name: string): KGen<Path | number> {
+  const parent = nd.path.dentry;
+  const dir = parent.d_inode as Inode;
+  let dentry = d_lookup(parent, name, nd.holder);
+  let need_reval = true;
+  for (;;) {
+    if (!dentry) {
+      if (!dir.i_op.lookup) return -ENOTDIR;
+      // d_alloc_and_lookup
+      const fresh = d_alloc(parent, name, nd.holder);
+      const old = yield* dir.i_op.lookup(dir, fresh);
+      if (typeof old === 'number') {
+        dput(fresh, nd.holder);
+        return old;
+      }
+      if (old) {
+        dput(fresh, nd.holder);
+        dentry = old;
+      } else {
+        dentry = fresh;
+      }
+      need_reval = false;
+    }
+    if (need_reval && dentry.d_op?.d_revalidate) {
+      const status = dentry.d_op.d_revalidate(dentry, nd);
+      if (status < 0) {
+        dput(dentry, nd.holder);
+        return status;
+      }
+      if (status === 0 && d_invalidate(dentry) === 0) {
+        // a stale dentry: drop it and look the name up again
+        dput(dentry, nd.holder);
+        dentry = d_lookup(parent, name, nd.holder);
+        need_reval = true;
+        continue;
+      }
+    }
+    break;
+  }
+  return follow_mount({ mnt: mntget(nd.path.mnt, nd.holder), dentry }, nd.holder);
+}
+
+interface LinkCount {
+  total: number;
+  nested: number;
+}
+
+/**
+ * follow_link (fs/namei.c): a text link is walked from the link's directory (or the root);
+ * a magic link (proc) has already moved nd.path and returns 0.
+ */
+function* follow_link(k: Kernel, link: Path, nd: Nameidata, lc: LinkCount): KGen<number> {
+  if (lc.total >= MAX_TOTAL_LINKS || lc.nested >= MAX_NESTED_LINKS) {
+    path_put(link, nd.holder);
+    return -ELOOP;
+  }
+  lc.total++;
+  const inode = link.dentry.d_inode as Inode;
+  const target = (inode.i_op.follow_link as NonNullable<typeof inode.i_op.follow_link>)(link.dentry, nd);
+  path_put(link, nd.holder);
+  if (typeof target === 'number') {
+    if (target < 0) return target;
+    // LAST_BIND: the callee jumped nd.path; a link that lands on another link is ELOOP
+    if (nd.path.dentry.d_inode?.i_op.follow_link) return -ELOOP;
+    return 0;
+  }
+  if (target.startsWith('/')) {
+    const root = k.current.fs?.root as Path;
+    path_put(nd.path, nd.holder);
+    nd.path = path_get(root, nd.holder);
+  }
+  lc.nested++;
+  const saved = nd.flags;
+  nd.flags |= LOOKUP_FOLLOW;
+  const err = yield* link_path_walk(k, target, nd, lc);
+  nd.flags = saved;
+  lc.nested--;
+  return err;
+}
+
+/**
+ * link_path_walk (fs/namei.c): walk every component of `name` from nd.path. On success nd.path
+ * is the result; on error nd.path is still held and the caller releases it.
+ */
+function* link_path_walk(k: Kernel, name: string, nd: Nameidata, lc: LinkCount): KGen<number> {
+  const parts = name.split('/').filter((c) => c.length > 0);
+  const trailingSlash = name.endsWith('/') && parts.length > 0;
+  for (let i = 0; i < parts.length; i++) {
+    const last = i === parts.length - 1;
+    const comp = parts[i];
+    const dir = nd.path.dentry.d_inode as Inode;
+    if (!dir.i_op.lookup) return -ENOTDIR;
+    const perm = exec_permission(k, dir);
+    if (perm) return perm;
+    if (comp === '.') continue;
+    if (comp === '..') {
+      follow_dotdot(k, nd);
+      continue;
+    }
+    yield; // preemption point between components (cond_resched in the ref walk)
+    const r = yield* do_lookup(k, nd, comp);
+    if (typeof r === 'number') return r;
+    const inode = r.dentry.d_inode;
+    if (!inode) {
+      path_put(r, nd.holder);
+      return -ENOENT;
+    }
+    const follow = !last || trailingSlash || (nd.flags & LOOKUP_FOLLOW) !== 0;
+    if (inode.i_op.follow_link && follow) {
+      const err = yield* follow_link(k, r, nd, lc);
+      if (err) return err;
+    } else {
+      path_put(nd.path, nd.holder);
+      nd.path = r;
+    }
+    if ((!last || trailingSlash) && !nd.path.dentry.d_inode?.i_op.lookup) return -ENOTDIR;
+  }
+  return 0;
+}
+
+/**
+ * path_lookupat (fs/namei.c): resolve `name` from the root or from `base` (cwd or a dirfd's
+ * path). Returns a path referenced as `holder`, or -errno with nothing held.
+ */
+export function* kern_path(k: Kernel, name: string, flags: number, holder: string, base?: Path): KGen<Path | number> {
+  if (name === '') return -ENOENT;
+  if (name.length >= PATH_MAX) return -ENAMETOOLONG;
+  const fs = k.current.fs;
+  if (!fs) return -ENOENT;
+  const start = name.startsWith('/') ? fs.root : (base ?? fs.pwd);
+  const nd: Nameidata = { path: path_get(start, holder), flags, holder };
+  const err = yield* link_path_walk(k, name, nd, { total: 0, nested: 0 });
+  if (!err && flags & LOOKUP_DIRECTORY && !nd.path.dentry.d_inode?.i_op.lookup) {
+    path_put(nd.path, holder);
+    return -ENOTDIR;
+  }
+  if (err) {
+    path_put(nd.path, holder);
+    return err;
+  }
+  return nd.path;
+}
+
+/**
+ * The parent-and-last-component walk used by mknod, mkdir, unlink, rmdir (path_lookupat with
+ * LOOKUP_PARENT): the directory, referenced, and the final name.
+ */
+export function* kern_path_parent(k: Kernel, name: string, holder: string): KGen<{ parent: Path; last: string } | number> {
+  const trimmed = name.replace(/\/+$/, '');
+  const cut = trimmed.lastIndexOf('/');
+  const dirname = cut < 0 ? '.' : cut === 0 ? '/' : trimmed.slice(0, cut);
+  const last = cut < 0 ? trimmed : trimmed.slice(cut + 1);
+  if (name === '') return -ENOENT;
+  const parent = yield* kern_path(k, dirname, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, holder);
+  if (typeof parent === 'number') return parent;
+  return { parent, last };
+}
+
+/**
+ * lookup_hash (fs/namei.c): the child dentry of a walked parent, cached or looked up, positive
+ * or negative, referenced as `holder` (mounts not followed: callers want the dentry itself).
+ */
+export function* lookup_one(k: Kernel, parent: Path, name: string, holder: string): KGen<Dentry | number> {
+  const dir = parent.dentry.d_inode as Inode;
+  const perm = exec_permission(k, dir);
+  if (perm) return perm;
+  let d = d_lookup(parent.dentry, name, holder);
+  if (d && d.d_op?.d_revalidate && d.d_op.d_revalidate(d, null) === 0 && d_invalidate(d) === 0) {
+    dput(d, holder);
+    d = null;
+  }
+  if (d) return d;
+  if (!dir.i_op.lookup) return -ENOTDIR;
+  const fresh = d_alloc(parent.dentry, name, holder);
+  const old = yield* dir.i_op.lookup(dir, fresh);
+  if (typeof old === 'number') {
+    dput(fresh, holder);
+    return old;
+  }
+  if (old) {
+    dput(fresh, holder);
+    return old;
+  }
+  return fresh;
+}
+
+/**
+ * d_path (fs/dcache.c): the name of a path as seen from the task's root, crossing mounts;
+ * an unhashed dentry gets " (deleted)".
+ */
+export function d_path(k: Kernel, p: Path): string {
+  const root = k.current.fs?.root;
+  const parts: string[] = [];
+  let { mnt, dentry } = p;
+  const deleted = !dentry.d_hashed && !dentry.isRoot;
+  for (let guard = 0; guard < 4096; guard++) {
+    if (root && dentry === root.dentry && mnt === root.mnt) break;
+    if (dentry === mnt.mnt_root || dentry.isRoot) {
+      const parent: Vfsmount = mnt.mnt_parent;
+      if (parent === mnt) break;
+      dentry = mnt.mnt_mountpoint;
+      mnt = parent;
+      continue;
+    }
+    parts.unshift(dentry.d_name);
+    dentry = dentry.d_parent;
+  }
+  return '/' + parts.join('/') + (deleted ? ' (deleted)' : '');
+}

@@ -1,0 +1,228 @@
+// kernel/nsproxy.c: struct nsproxy, shared between tasks; namespaces copied on clone and
+// unshare; setns. Also the per-type copy_* helpers from utsname.c, ipc/namespace.c,
+// net_namespace.c, pid_namespace.c and fs/namespace.c's copy_mnt_ns.
+import type { Kernel } from './kernel';
+import type { Task } from './task';
+import type { FsStruct } from './fs_struct';
+import { KObject, kfree, kget, kput } from './object';
+import {
+  get_ns, IpcNamespace, MntNamespace, Namespace, NetNamespace, ns_alloc_inum, PidNamespace, put_ns, UtsNamespace,
+} from './namespaces';
+import { capable } from './cred';
+import { copy_tree, mntget, mntput } from './mount';
+import { PROC_I } from './proc_fs';
+import { fput } from './file';
+import { EINVAL, EPERM } from './errno';
+import {
+  CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_SYSVSEM, CLONE_THREAD,
+} from './flags';
+import { has } from './profile';
+
+export class Nsproxy extends KObject {
+  readonly kind = 'nsproxy' as const;
+  uts_ns: UtsNamespace | null = null;
+  ipc_ns: IpcNamespace | null = null;
+  mnt_ns: MntNamespace | null = null;
+  pid_ns: PidNamespace | null = null;
+  net_ns: NetNamespace | null = null;
+  constructor(k: Kernel, holder: string) {
+    super(k, holder);
+    this.register();
+  }
+}
+
+/** The namespaces an nsproxy holds, in free_nsproxy's order. */
+export function nsproxyMembers(p: Nsproxy): Namespace[] {
+  const out: Namespace[] = [];
+  for (const ns of [p.mnt_ns, p.uts_ns, p.ipc_ns, p.pid_ns, p.net_ns]) if (ns) out.push(ns);
+  return out;
+}
+
+/** get_nsproxy (include/linux/nsproxy.h). */
+export function get_nsproxy(ns: Nsproxy, holder: string): void {
+  kget(ns.k, ns, holder, 'get_nsproxy');
+}
+
+/** put_nsproxy (include/linux/nsproxy.h). */
+export function put_nsproxy(ns: Nsproxy, holder: string): void {
+  if (kput(ns.k, ns, holder, 'put_nsproxy')) free_nsproxy(ns);
+}
+
+/** free_nsproxy (kernel/nsproxy.c): put mnt, uts, ipc, pid, then net (unconditionally). */
+export function free_nsproxy(ns: Nsproxy): void {
+  const k = ns.k;
+  if (ns.mnt_ns) put_ns(k, ns.mnt_ns, ns.id, 'put_mnt_ns');
+  if (ns.uts_ns) put_ns(k, ns.uts_ns, ns.id, 'put_uts_ns');
+  if (ns.ipc_ns) put_ns(k, ns.ipc_ns, ns.id, 'put_ipc_ns');
+  if (ns.pid_ns) put_ns(k, ns.pid_ns, ns.id, 'put_pid_ns');
+  put_ns(k, ns.net_ns, ns.id, 'put_net');
+  kfree(k, ns, 'free_nsproxy');
+}
+
+/**
+ * copy_mnt_ns / dup_mnt_ns (fs/namespace.c): CLONE_NEWNS copies the whole mount tree and moves
+ * the task's root and cwd onto the copies.
+ */
+function copy_mnt_ns(k: Kernel, flags: number, ns: MntNamespace, new_fs: FsStruct | null, holder: string): MntNamespace {
+  if (!(flags & CLONE_NEWNS)) return get_ns(k, ns, holder, 'get_mnt_ns') as MntNamespace;
+  const new_ns = new MntNamespace(k, holder);
+  ns_alloc_inum(new_ns, false);
+  const map = copy_tree(new_ns, ns.root as NonNullable<MntNamespace['root']>);
+  new_ns.root = map.get(ns.root as NonNullable<MntNamespace['root']>) ?? null;
+  if (new_fs) {
+    for (const which of ['root', 'pwd'] as const) {
+      const q = map.get(new_fs[which].mnt);
+      if (!q) continue;
+      const p = new_fs[which].mnt;
+      new_fs[which] = { mnt: mntget(q, new_fs.id), dentry: new_fs[which].dentry };
+      mntput(p, new_fs.id);
+    }
+  }
+  return new_ns;
+}
+
+/** copy_utsname (kernel/utsname.c): CLONE_NEWUTS clones the old name. */
+function copy_utsname(k: Kernel, flags: number, old: UtsNamespace, holder: string): UtsNamespace {
+  if (!(flags & CLONE_NEWUTS)) return get_ns(k, old, holder, 'get_uts_ns') as UtsNamespace;
+  const ns = new UtsNamespace(k, holder, old.nodename);
+  ns_alloc_inum(ns, false);
+  return ns;
+}
+
+/** copy_ipcs (ipc/namespace.c). */
+function copy_ipcs(k: Kernel, flags: number, old: IpcNamespace, holder: string): IpcNamespace {
+  if (!(flags & CLONE_NEWIPC)) return get_ns(k, old, holder, 'get_ipc_ns') as IpcNamespace;
+  const ns = new IpcNamespace(k, holder);
+  ns_alloc_inum(ns, false);
+  return ns;
+}
+
+/** copy_pid_ns (kernel/pid_namespace.c): CLONE_NEWPID makes a child of the active pid namespace. */
+function copy_pid_ns(k: Kernel, flags: number, old: PidNamespace, holder: string): PidNamespace | number {
+  if (!(flags & CLONE_NEWPID)) return get_ns(k, old, holder, 'get_pid_ns') as PidNamespace;
+  if (flags & CLONE_THREAD) return -EINVAL;
+  const ns = new PidNamespace(k, holder, old);
+  get_ns(k, old, ns.id, 'create_pid_namespace');
+  ns_alloc_inum(ns, false);
+  return ns;
+}
+
+/** copy_net_ns (net/core/net_namespace.c). */
+function copy_net_ns(k: Kernel, flags: number, old: NetNamespace, holder: string): NetNamespace {
+  if (!(flags & CLONE_NEWNET)) return get_ns(k, old, holder, 'get_net') as NetNamespace;
+  const ns = new NetNamespace(k, holder);
+  ns_alloc_inum(ns, false);
+  return ns;
+}
+
+/**
+ * create_new_namespaces (kernel/nsproxy.c): a new nsproxy in which each namespace is either
+ * new (its CLONE_NEW* flag) or the task's current one with a new reference, in the kernel's
+ * order mnt, uts, ipc, pid, net.
+ */
+export function create_new_namespaces(k: Kernel, flags: number, tsk: Task, new_fs: FsStruct | null): Nsproxy | number {
+  const old = tsk.nsproxy as Nsproxy;
+  const p = new Nsproxy(k, 'create_nsproxy');
+  p.mnt_ns = copy_mnt_ns(k, flags, old.mnt_ns as MntNamespace, new_fs, p.id);
+  p.uts_ns = copy_utsname(k, flags, old.uts_ns as UtsNamespace, p.id);
+  p.ipc_ns = copy_ipcs(k, flags, old.ipc_ns as IpcNamespace, p.id);
+  const pid_ns = copy_pid_ns(k, flags, tsk.pid.ns, p.id);
+  if (typeof pid_ns === 'number') {
+    // out_pid: unwind ipc, uts, mnt, then free the nsproxy
+    put_ns(k, p.ipc_ns, p.id, 'put_ipc_ns');
+    put_ns(k, p.uts_ns, p.id, 'put_uts_ns');
+    put_ns(k, p.mnt_ns, p.id, 'put_mnt_ns');
+    kfree(k, p, 'free_nsproxy');
+    return pid_ns;
+  }
+  p.pid_ns = pid_ns;
+  p.net_ns = copy_net_ns(k, flags, old.net_ns as NetNamespace, p.id);
+  return p;
+}
+
+/**
+ * copy_namespaces (kernel/nsproxy.c), on clone: without CLONE_NEW* flags the child shares the
+ * parent's nsproxy; with them it needs CAP_SYS_ADMIN and gets a new one.
+ */
+export function copy_namespaces(k: Kernel, flags: number, tsk: Task): number {
+  const old = tsk.nsproxy;
+  if (!old) return 0;
+  get_nsproxy(old, tsk.id);
+  if (!(flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET))) return 0;
+  let err = 0;
+  if (!capable(k, 'CAP_SYS_ADMIN')) err = -EPERM;
+  else if (flags & CLONE_NEWIPC && flags & CLONE_SYSVSEM) err = -EINVAL;
+  else {
+    const n = create_new_namespaces(k, flags, tsk, tsk.fs);
+    if (typeof n === 'number') err = n;
+    else {
+      tsk.nsproxy = n;
+      ktransferNsproxy(n, tsk.id);
+    }
+  }
+  put_nsproxy(old, tsk.id);
+  if (err) tsk.nsproxy = null;
+  return err;
+}
+
+function ktransferNsproxy(n: Nsproxy, to: string): void {
+  n.holders.delete('create_nsproxy');
+  n.holders.set(to, (n.holders.get(to) ?? 0) + 1);
+}
+
+/**
+ * unshare_nsproxy_namespaces (kernel/nsproxy.c): CLONE_NEWNS/UTS/IPC/NET need CAP_SYS_ADMIN
+ * and give a new nsproxy, which sys_unshare then switches to.
+ */
+export function unshare_nsproxy_namespaces(k: Kernel, flags: number, new_fs: FsStruct | null): Nsproxy | null | number {
+  const nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | (k.profile.version === '3.0' ? 0 : CLONE_NEWPID);
+  if (!(flags & nsflags)) return null;
+  if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
+  return create_new_namespaces(k, flags, k.current, new_fs ?? k.current.fs);
+}
+
+/**
+ * switch_task_namespaces (kernel/nsproxy.c): the task takes over the caller's reference on
+ * `next`; its old nsproxy loses the task's reference and is freed if that was the last.
+ */
+export function switch_task_namespaces(p: Task, next: Nsproxy | null): void {
+  const ns = p.nsproxy;
+  p.nsproxy = next;
+  if (next) ktransferNsproxy(next, p.id);
+  if (ns) put_nsproxy(ns, p.id);
+}
+
+/** exit_task_namespaces (kernel/nsproxy.c). */
+export function exit_task_namespaces(p: Task): void {
+  switch_task_namespaces(p, null);
+}
+
+/**
+ * sys_setns (kernel/nsproxy.c). 3.0 checks CAP_SYS_ADMIN first; from 3.8 each install checks
+ * the capability instead, after the fd and the type.
+ */
+export function sys_setns(k: Kernel, fd: number, nstype: number): number {
+  const tsk = k.current;
+  if (k.profile.version === '3.0' && !capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
+  const file = k.procfs.proc_ns_fget(k, fd);
+  if (typeof file === 'number') return file;
+  let err = -EINVAL;
+  try {
+    const ei = PROC_I(file.f_path.dentry.d_inode as NonNullable<typeof file.f_path.dentry.d_inode>);
+    const ops = ei.ns_ops;
+    // proc_ns_fget admits only ns files, whose inode always has ns_ops and ns; the test only narrows types.
+    if (!ops || !ei.ns) return err;
+    if (nstype && ops.type !== nstype && !has(k.profile, 'setns-no-type-check')) return err;
+    const new_nsproxy = create_new_namespaces(k, 0, tsk, tsk.fs);
+    if (typeof new_nsproxy === 'number') return new_nsproxy;
+    err = ops.install(new_nsproxy, ei.ns);
+    if (err) {
+      free_nsproxy(new_nsproxy);
+      return err;
+    }
+    switch_task_namespaces(tsk, new_nsproxy);
+    return 0;
+  } finally {
+    fput(file, 'proc_ns_fget');
+  }
+}

@@ -1,0 +1,122 @@
+// Refcounted kernel objects. The kernel's atomic_t/kref counters, each knowing its holders,
+// with misuse (NULL put, underflow, use after free) recorded as an oops instead of thrown.
+import type { Kernel } from './kernel';
+
+export type Kind =
+  | 'task' | 'pid' | 'mm' | 'nsproxy' | 'net' | 'uts' | 'ipc' | 'mnt_ns' | 'pid_ns' | 'user_ns'
+  | 'files' | 'fs' | 'file' | 'dentry' | 'inode' | 'vfsmount' | 'sb';
+
+/** A refcounted object. `count` is the kernel's counter; `holders` says who took each reference. */
+export abstract class KObject {
+  abstract readonly kind: Kind;
+  /** Symbolic identity, stable for a seed: "net#3", "dentry#12". */
+  id = '';
+  count = 1;
+  freed = false;
+  /** Multiset of holder labels, in the order they first took a reference. */
+  readonly holders = new Map<string, number>();
+
+  constructor(readonly k: Kernel, firstHolder: string) {
+    this.holders.set(firstHolder, 1);
+  }
+
+  /** Called by subclasses once their fields are set: registers the object as alive. */
+  protected register(): void {
+    this.id = this.k.objects.register(this);
+  }
+}
+
+export interface Oops {
+  step: number;
+  /** The kernel's first line, e.g. "BUG: unable to handle kernel NULL pointer dereference". */
+  message: string;
+  /** Where: the kernel function that hit it. */
+  at: string;
+  object?: string;
+}
+
+/** Take a reference. A NULL or freed object is an oops, as the kernel would print one. */
+export function kget<T extends KObject>(k: Kernel, o: T | null, holder: string, at: string): T | null {
+  if (o === null) {
+    k.oops('BUG: unable to handle kernel NULL pointer dereference', at);
+    return null;
+  }
+  if (o.freed) {
+    k.oops('BUG: use after free (get)', at, o.id);
+    return o;
+  }
+  o.count++;
+  o.holders.set(holder, (o.holders.get(holder) ?? 0) + 1);
+  return o;
+}
+
+/**
+ * Drop a reference; true when it was the last one (the caller frees, as after
+ * atomic_dec_and_test). NULL, freed and underflow are oopses and return false.
+ */
+export function kput(k: Kernel, o: KObject | null, holder: string, at: string): boolean {
+  if (o === null) {
+    k.oops('BUG: unable to handle kernel NULL pointer dereference', at);
+    return false;
+  }
+  if (o.freed) {
+    k.oops('BUG: use after free (put)', at, o.id);
+    return false;
+  }
+  if (o.count <= 0) {
+    k.oops('BUG: refcount underflow', at, o.id);
+    return false;
+  }
+  o.count--;
+  const n = o.holders.get(holder);
+  if (n === undefined) k.oops('WARNING: put by a holder that holds no reference', at, `${o.id} by ${holder}`);
+  else if (n === 1) o.holders.delete(holder);
+  else o.holders.set(holder, n - 1);
+  return o.count === 0;
+}
+
+/** Move a reference from one holder to another without touching the count. */
+export function ktransfer(o: KObject, from: string, to: string): void {
+  const n = o.holders.get(from) ?? 0;
+  if (n <= 1) o.holders.delete(from); else o.holders.set(from, n - 1);
+  o.holders.set(to, (o.holders.get(to) ?? 0) + 1);
+}
+
+/** Free an object: it leaves the set of live objects. A double free is an oops. */
+export function kfree(k: Kernel, o: KObject, at: string): void {
+  if (o.freed) {
+    k.oops('BUG: double free', at, o.id);
+    return;
+  }
+  o.freed = true;
+  k.objects.unregister(o);
+}
+
+/** Every live object, by kind, in allocation order: the registry the liveness checks read. */
+export class ObjectRegistry {
+  private readonly next = new Map<Kind, number>();
+  readonly live = new Map<string, KObject>();
+  /** Objects freed since the last drain: the incremental checkers read and clear this. */
+  freedLog: KObject[] = [];
+  allocLog: KObject[] = [];
+
+  register(o: KObject): string {
+    const n = (this.next.get(o.kind) ?? 0) + 1;
+    this.next.set(o.kind, n);
+    const id = `${o.kind}#${n}`;
+    this.live.set(id, o);
+    this.allocLog.push(o);
+    return id;
+  }
+
+  unregister(o: KObject): void {
+    this.live.delete(o.id);
+    this.freedLog.push(o);
+  }
+
+  ofKind(kind: Kind): KObject[] {
+    const out: KObject[] = [];
+    for (const o of this.live.values()) if (o.kind === kind) out.push(o);
+    return out;
+  }
+}

@@ -1,0 +1,74 @@
+// The scheduler: at every yield point a seeded PRNG picks which in-flight syscall runs next.
+// A run is determined by its seed and the list of picks; replaying the picks alone gives the
+// same run.
+import seedrandom from 'seedrandom';
+import type { Kernel } from './kernel';
+import type { Task } from './task';
+import { Call, SysResult, syscallGen } from './syscalls';
+
+export interface Completion {
+  task: Task;
+  call: Call;
+  result: SysResult;
+}
+
+/** Where the next pick comes from: a seeded PRNG, or a recorded list. */
+export interface PickSource {
+  pick(n: number): number;
+}
+
+export class SeededPicks implements PickSource {
+  private readonly rng: seedrandom.PRNG;
+  readonly taken: number[] = [];
+  constructor(seed: string | number) {
+    this.rng = seedrandom(String(seed));
+  }
+  pick(n: number): number {
+    const i = n <= 1 ? 0 : Math.floor(this.rng() * n);
+    this.taken.push(i);
+    return i;
+  }
+}
+
+export class ReplayPicks implements PickSource {
+  private at = 0;
+  constructor(private readonly picks: readonly number[]) {}
+  pick(n: number): number {
+    const i = this.picks[this.at++] ?? 0;
+    return i < n ? i : 0;
+  }
+}
+
+/** Start a syscall on a task. False when the task is busy, exiting or gone. */
+export function submit(k: Kernel, t: Task, call: Call): boolean {
+  if (k.busy(t) || t.state !== 'running' || t.freed) return false;
+  return k.submit(t, call, syscallGen(k, call));
+}
+
+/** One scheduling decision: pick an in-flight syscall and run it to its next yield. */
+export function schedStep(k: Kernel, picks: PickSource): Completion | null {
+  const ready = k.runnable();
+  if (!ready.length) return null;
+  const t = ready[picks.pick(ready.length)];
+  const done = k.advance(t);
+  return done ? { task: t, call: done.call, result: done.result } : null;
+}
+
+/** Run until nothing is in flight; completions in the order they finished. */
+export function runToIdle(k: Kernel, picks: PickSource): Completion[] {
+  const out: Completion[] = [];
+  while (k.runnable().length) {
+    const c = schedStep(k, picks);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** Run one syscall to completion with nothing else in flight (the common case in tests). */
+export function syscall(k: Kernel, t: Task, call: Call): SysResult {
+  if (!submit(k, t, call)) return { ret: -3 }; // ESRCH: the task cannot run syscalls
+  for (;;) {
+    const done = k.advance(t);
+    if (done) return done.result;
+  }
+}
