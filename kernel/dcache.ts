@@ -23,6 +23,13 @@ export function d_alloc_root(root_inode: Inode, holder: string): Dentry {
   return d;
 }
 
+/** d_alloc_pseudo (fs/dcache.c, 3.8): a dentry of `sb` outside any tree, never hashed. */
+export function d_alloc_pseudo(sb: SuperBlock, name: string, holder: string): Dentry {
+  const d = new Dentry(sb.k, name, null, sb);
+  ktransfer(d, 'd_alloc', holder);
+  return d;
+}
+
 /**
  * d_instantiate (fs/dcache.c): the dentry takes over the caller's inode reference. By the
  * convention of this port that reference is held as 'new_inode' (new_inode, iget_locked).

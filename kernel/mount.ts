@@ -3,7 +3,7 @@
 import type { Kernel } from './kernel';
 import { Dentry, Path, Vfsmount } from './fs';
 import { dget, dput } from './dcache';
-import { kfree, kget, kput } from './object';
+import { kfree, kget, kput, ktransfer } from './object';
 import { EBUSY, EINVAL, ENOENT, ENOTDIR } from './errno';
 import { MNT_DETACH, S_ISDIR } from './flags';
 import type { MntNamespace } from './namespaces';
@@ -68,6 +68,7 @@ function attach_mnt(child: Vfsmount, parent: Vfsmount, dentry: Dentry): void {
 /** clone_mnt (fs/namespace.c): a new mount of the same sb rooted at `root` (one reference: the tree's). */
 export function clone_mnt(old: Vfsmount, root: Dentry): Vfsmount {
   const mnt = new Vfsmount(old.k, old.mnt_sb, root);
+  ktransfer(mnt, 'alloc_vfsmnt', 'tree');
   dget(root, mnt.id);
   return mnt;
 }
@@ -174,11 +175,4 @@ export function umount_mnt_ns_tree(ns: MntNamespace): void {
   const kill: Vfsmount[] = [];
   umount_tree(root, kill);
   release_mounts(kill);
-}
-
-/** alloc_vfsmnt's tree reference is labelled 'tree' in this port. */
-export function newTreeMount(k: Kernel, m: Vfsmount): Vfsmount {
-  const n = m.holders.get('alloc_vfsmnt') ?? 0;
-  if (n) { m.holders.delete('alloc_vfsmnt'); m.holders.set('tree', n); }
-  return m;
 }

@@ -215,7 +215,7 @@ export function sys_setns(k: Kernel, fd: number, nstype: number): number {
     if (nstype && ops.type !== nstype && !has(k.profile, 'setns-no-type-check')) return err;
     const new_nsproxy = create_new_namespaces(k, 0, tsk, tsk.fs);
     if (typeof new_nsproxy === 'number') return new_nsproxy;
-    err = ops.install(new_nsproxy, ei.ns);
+    err = ops.install(k, new_nsproxy, ei.ns);
     if (err) {
       free_nsproxy(new_nsproxy);
       return err;

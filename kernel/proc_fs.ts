@@ -14,9 +14,10 @@ export interface ProcNsOperations {
   readonly nstype: NsType;
   /** The CLONE_NEW* flag: ops->type. */
   readonly type: number;
-  get(task: Task): Namespace | null;
-  put(ns: Namespace | null): void;
-  install(nsproxy: Nsproxy, ns: Namespace): number;
+  /** A referenced namespace of the task (held as `holder`), or NULL once it has none. */
+  get(k: Kernel, task: Task, holder: string): Namespace | null;
+  put(k: Kernel, ns: Namespace | null, holder: string): void;
+  install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number;
   /** 3.8: ops->inum. */
   inum(ns: Namespace): number;
 }

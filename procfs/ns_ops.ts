@@ -1,0 +1,155 @@
+// The proc_ns_operations of each namespace type: netns_operations (net/core/net_namespace.c),
+// utsns_operations (kernel/utsname.c), ipcns_operations (ipc/namespace.c), and from 3.8
+// mntns_operations (fs/namespace.c), pidns_operations (kernel/pid_namespace.c),
+// userns_operations (kernel/user_namespace.c).
+import type { Kernel } from '../kernel/kernel';
+import type { Task } from '../kernel/task';
+import type { Nsproxy } from '../kernel/nsproxy';
+import { ProcNsOperations } from '../kernel/proc_fs';
+import {
+  get_ns, IpcNamespace, MntNamespace, Namespace, NetNamespace, NS_CLONE_FLAG, NsType, PidNamespace, put_ns,
+  UserNamespace, UtsNamespace,
+} from '../kernel/namespaces';
+import { capable } from '../kernel/cred';
+import { EINVAL, EPERM } from '../kernel/errno';
+import { mntget, mntput } from '../kernel/mount';
+import { dget, dput } from '../kernel/dcache';
+import { Path } from '../kernel/fs';
+
+/** From 3.8 each install checks the capability that 3.0's setns checked up front. */
+function installAllowed(k: Kernel): boolean {
+  return k.profile.version === '3.0' || capable(k, 'CAP_SYS_ADMIN');
+}
+
+function inum(ns: Namespace): number {
+  return ns.inum;
+}
+
+function put(k: Kernel, ns: Namespace | null, holder: string): void {
+  put_ns(k, ns, holder, 'put_' + (ns?.type ?? 'ns'));
+}
+
+function ops(type: NsType, name: string, get: ProcNsOperations['get'], install: ProcNsOperations['install']): ProcNsOperations {
+  return Object.freeze({ name, nstype: type, type: NS_CLONE_FLAG[type], get, put, install, inum });
+}
+
+/** netns_get: NULL once the task's nsproxy is gone (exit_task_namespaces). */
+function netns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+  const nsproxy = task.nsproxy;
+  return nsproxy ? get_ns(k, nsproxy.net_ns, holder, 'get_net') : null;
+}
+
+/** netns_install: put the old, get the new. */
+function netns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
+  if (!installAllowed(k)) return -EPERM;
+  put_ns(k, nsproxy.net_ns, nsproxy.id, 'put_net');
+  nsproxy.net_ns = get_ns(k, ns as NetNamespace, nsproxy.id, 'get_net');
+  return 0;
+}
+
+/** utsns_get (kernel/utsname.c). */
+function utsns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+  const nsproxy = task.nsproxy;
+  return nsproxy ? get_ns(k, nsproxy.uts_ns, holder, 'get_uts_ns') : null;
+}
+
+/** utsns_install (kernel/utsname.c): get the new, then put the old. */
+function utsns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
+  if (!installAllowed(k)) return -EPERM;
+  get_ns(k, ns, nsproxy.id, 'get_uts_ns');
+  put_ns(k, nsproxy.uts_ns, nsproxy.id, 'put_uts_ns');
+  nsproxy.uts_ns = ns as UtsNamespace;
+  return 0;
+}
+
+/** ipcns_get (ipc/namespace.c). */
+function ipcns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+  const nsproxy = task.nsproxy;
+  return nsproxy ? get_ns(k, nsproxy.ipc_ns, holder, 'get_ipc_ns') : null;
+}
+
+/** ipcns_install (ipc/namespace.c): exit_sem (no semaphores modelled), put the old, get the new. */
+function ipcns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
+  if (!installAllowed(k)) return -EPERM;
+  put_ns(k, nsproxy.ipc_ns, nsproxy.id, 'put_ipc_ns');
+  nsproxy.ipc_ns = get_ns(k, ns as IpcNamespace, nsproxy.id, 'get_ipc_ns');
+  return 0;
+}
+
+/** mntns_get (fs/namespace.c, 3.8). */
+function mntns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+  const nsproxy = task.nsproxy;
+  return nsproxy ? get_ns(k, nsproxy.mnt_ns, holder, 'get_mnt_ns') : null;
+}
+
+/**
+ * mntns_install (fs/namespace.c, 3.8): CAP_SYS_ADMIN; a shared fs_struct is EINVAL; then the
+ * namespace changes and root and cwd move to its root.
+ */
+function mntns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
+  const fs = k.current.fs;
+  if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
+  if (!fs || fs.count !== 1) return -EINVAL;
+  const mnt_ns = ns as MntNamespace;
+  get_ns(k, mnt_ns, nsproxy.id, 'get_mnt_ns');
+  put_ns(k, nsproxy.mnt_ns, nsproxy.id, 'put_mnt_ns');
+  nsproxy.mnt_ns = mnt_ns;
+  const root = mnt_ns.root;
+  if (!root) return 0;
+  // set_fs_root / set_fs_pwd to the namespace's root (mounts on it are not followed here)
+  for (const which of ['root', 'pwd'] as const) {
+    const old: Path = fs[which];
+    fs[which] = { mnt: mntget(root, fs.id), dentry: dget(root.mnt_root, fs.id) };
+    dput(old.dentry, fs.id);
+    mntput(old.mnt, fs.id);
+  }
+  return 0;
+}
+
+/** pidns_get (kernel/pid_namespace.c, 3.8): the task's active pid namespace (of its struct pid). */
+function pidns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+  if (task.pid.task !== task) return null;
+  return get_ns(k, task.pid.ns, holder, 'get_pid_ns');
+}
+
+/**
+ * pidns_install (kernel/pid_namespace.c, 3.8): only the active namespace or one of its
+ * descendants; it changes the namespace of children to come, not the caller's.
+ */
+function pidns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
+  const active = k.current.pid.ns;
+  const target = ns as PidNamespace;
+  if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
+  let a: PidNamespace | null = target;
+  while (a && a !== active) a = a.parent;
+  if (!a) return -EINVAL;
+  put_ns(k, nsproxy.pid_ns, nsproxy.id, 'put_pid_ns');
+  nsproxy.pid_ns = get_ns(k, target, nsproxy.id, 'get_pid_ns');
+  return 0;
+}
+
+/** userns_get (kernel/user_namespace.c, 3.8): from the task's credentials, while the task exists. */
+function userns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+  return get_ns(k, task.user_ns, holder, 'get_user_ns');
+}
+
+/** userns_install (kernel/user_namespace.c, 3.8): not the current one, not shared mm or fs, then the creds change. */
+function userns_install(k: Kernel, _nsproxy: Nsproxy, ns: Namespace): number {
+  const t = k.current;
+  if (ns === t.user_ns) return -EINVAL;
+  if ((t.mm && t.mm.count > 1) || (t.fs && t.fs.count !== 1)) return -EINVAL;
+  if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
+  get_ns(k, ns, t.id, 'get_user_ns');
+  const old = t.user_ns;
+  t.user_ns = ns as UserNamespace;
+  put_ns(k, old, t.id, 'put_user_ns');
+  return 0;
+}
+
+export const netns_operations = ops('net', 'net', netns_get, netns_install);
+export const utsns_operations = ops('uts', 'uts', utsns_get, utsns_install);
+export const ipcns_operations = ops('ipc', 'ipc', ipcns_get, ipcns_install);
+export const pidns_operations = ops('pid', 'pid', pidns_get, pidns_install);
+export const userns_operations = ops('user', 'user', userns_get, userns_install);
+export const mntns_operations = ops('mnt', 'mnt', mntns_get, mntns_install);
+

@@ -1,0 +1,120 @@
+// fs/proc/root.c and the /proc/self part of fs/proc/base.c: the proc root directory, whose
+// lookup finds "self" and /proc/<pid>, and the proc filesystem type (proc_fill_super).
+import type { Kernel, FileSystemType } from '../kernel/kernel';
+import { Dentry, File, FileOperations, Filldir, Inode, InodeOperations, KGen, SuperBlock } from '../kernel/fs';
+import { d_add, d_alloc_root } from '../kernel/dcache';
+import { new_inode } from '../kernel/inode';
+import { PROC_I } from '../kernel/proc_fs';
+import { get_pid, get_task_struct, put_task_struct, Task } from '../kernel/task';
+import { ENOENT } from '../kernel/errno';
+import { DT_DIR, DT_LNK, S_IFDIR, S_IFLNK, S_IRUGO, S_IXUGO } from '../kernel/flags';
+import { get_next_ino, proc_sops } from './inode';
+import { get_proc_task, pid_getattr, proc_fill_cache, proc_pid_instantiate, proc_pid_lookup } from './base';
+import { proc_ns_fget } from './namespaces';
+import { proc_flush_task } from './base';
+
+/** PROC_ROOT_INO (include/linux/proc_fs.h). */
+export const PROC_ROOT_INO = 1;
+
+/** proc_self_follow_link (fs/proc/base.c): "/proc/self" reads as the caller's tgid. */
+function proc_self_follow_link(dentry: Dentry): string | number {
+  const tgid = dentry.k.current.tgid;
+  return tgid ? String(tgid) : -ENOENT;
+}
+
+const proc_self_inode_operations: InodeOperations = Object.freeze({
+  readlink: (d: Dentry) => proc_self_follow_link(d),
+  follow_link: (d: Dentry) => proc_self_follow_link(d),
+});
+
+/** proc_base_instantiate (fs/proc/base.c): the "self" link; no d_op, so it stays cached. */
+function proc_base_instantiate(dir: Inode, dentry: Dentry, task: Task): Dentry | null | number {
+  const inode = new_inode(dir.i_sb);
+  const ei = PROC_I(inode);
+  inode.i_ino = get_next_ino(dir.k);
+  ei.pid = task.pid.task === task ? get_pid(task.pid, inode.id) : null;
+  if (!ei.pid) return -ENOENT;
+  inode.i_mode = S_IFLNK | 0o777;
+  inode.i_op = proc_self_inode_operations;
+  d_add(dentry, inode);
+  return null;
+}
+
+/** proc_base_lookup (fs/proc/base.c): "self", else ENOENT. */
+function proc_base_lookup(dir: Inode, dentry: Dentry): Dentry | null | number {
+  const task = get_proc_task(dir, 'proc_base_lookup');
+  if (!task) return -ENOENT;
+  try {
+    if (dentry.d_name !== 'self') return -ENOENT;
+    return proc_base_instantiate(dir, dentry, task);
+  } finally {
+    put_task_struct(task, 'proc_base_lookup');
+  }
+}
+
+/** proc_root_lookup (fs/proc/root.c): static entries ("self"), then pids. */
+function* proc_root_lookup(dir: Inode, dentry: Dentry): KGen<Dentry | null | number> {
+  const res = proc_base_lookup(dir, dentry);
+  if (res !== -ENOENT) return res;
+  return yield* proc_pid_lookup(dir, dentry);
+}
+
+/** TGID_OFFSET (fs/proc/base.c): readdir positions before the first pid ('.', '..', 'self'). */
+const TGID_OFFSET = 3;
+
+/** proc_root_readdir / proc_pid_readdir (fs/proc/root.c, base.c): ".", "..", "self", then each thread-group leader. */
+function* proc_root_readdir(filp: File, filldir: Filldir): KGen<number> {
+  const k = filp.k;
+  const inode = filp.f_path.dentry.d_inode as Inode;
+  for (;;) {
+    const pos = filp.f_pos;
+    if (pos === 0) {
+      if (filldir('.', 0, inode.i_ino, DT_DIR) < 0) return 0;
+    } else if (pos === 1) {
+      if (filldir('..', 1, inode.i_ino, DT_DIR) < 0) return 0;
+    } else if (pos === 2) {
+      if (filldir('self', 2, 2, DT_LNK) < 0) return 0;
+    } else {
+      // next_tgid: the first leader at or after the position
+      let task: Task | null = null;
+      for (const t of k.tasks.values()) {
+        if (t.group_leader === t && t.pid.nr >= pos - TGID_OFFSET) { task = t; break; }
+      }
+      if (!task) return 0;
+      filp.f_pos = task.pid.nr + TGID_OFFSET;
+      get_task_struct(task, 'proc_pid_readdir');
+      const r = yield* proc_fill_cache(filp, filldir, String(task.pid.nr), proc_pid_instantiate, task, null);
+      put_task_struct(task, 'proc_pid_readdir');
+      if (r < 0) return 0;
+    }
+    filp.f_pos++;
+  }
+}
+
+const proc_root_inode_operations: InodeOperations = Object.freeze({
+  lookup: proc_root_lookup,
+  getattr: pid_getattr,
+});
+const proc_root_operations: FileOperations = Object.freeze({ name: 'proc_root_operations', readdir: proc_root_readdir });
+
+/** proc_fill_super (fs/proc/inode.c) + proc_get_sb: the root inode pins pid 1 of the namespace. */
+function proc_fill_super(k: Kernel): Dentry {
+  const sb = new SuperBlock(k, 'proc', proc_sops, k.nextDev());
+  const root = new_inode(sb);
+  root.i_ino = PROC_ROOT_INO;
+  root.i_mode = S_IFDIR | S_IRUGO | S_IXUGO;
+  root.i_nlink = 2;
+  root.i_op = proc_root_inode_operations;
+  root.i_fop = proc_root_operations;
+  PROC_I(root).pid = get_pid(k.init.pid, root.id);
+  const d = d_alloc_root(root, 'sb_root');
+  sb.s_root = d;
+  return d;
+}
+
+/** The proc filesystem type, with the entry points the core kernel calls. */
+export const proc_fs_type: FileSystemType = Object.freeze({
+  name: 'proc',
+  mount: proc_fill_super,
+  hooks: Object.freeze({ proc_ns_fget, proc_flush_task }),
+});
