@@ -2,7 +2,7 @@
 // JavaScript exception), runs as a generator that yields where the kernel may sleep, and
 // returns { ret, obs }. ret is the kernel's return value: >= 0, or -errno.
 import type { Kernel } from './kernel';
-import { File, Inode, KGen, Kstat, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, Path, FMODE_READ, FMODE_WRITE } from './fs';
+import { Inode, KGen, Kstat, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, Path, FMODE_READ, FMODE_WRITE } from './fs';
 import {
   EBADF, EBUSY, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENODEV, ENOENT, ENOSYS, ENOTDIR, ENOTEMPTY, EPERM, EACCES, ESPIPE,
 } from './errno';

@@ -148,6 +148,7 @@ export function* copy_process(k: Kernel, clone_flags: number): KGen<Task | numbe
     get_ns(k, user_ns, p.id, 'copy_creds');
   }
   p.nsproxy = parent.nsproxy;
+  p.pid = parent.pid; // dup_task_struct copies the parent's pid links until alloc_pid (no reference)
 
   // copy_files
   if (clone_flags & CLONE_FILES && parent.files) {

@@ -1,0 +1,54 @@
+// The trace format (JSON Lines): a header, then one record per step. Tasks, fds, namespaces and
+// inode numbers are symbolic, so traces from different implementations compare up to renaming.
+export interface TraceHeader {
+  procns: 1;
+  profile: string;
+  scenario: string;
+  /** Who produced it: "procns" (the emulator) or "linux <release>". */
+  source?: string;
+}
+
+export interface TraceObs {
+  mode?: string;
+  ino?: string;
+  text?: string;
+  dirents?: { name: string; type: string; off: number; reclen: number; ino: string }[];
+  alive?: boolean;
+  same?: boolean;
+}
+
+export interface TraceStep {
+  step: number;
+  task: string;
+  op: string;
+  args: Record<string, unknown>;
+  ret?: number | string;
+  errno?: string;
+  obs?: TraceObs;
+}
+
+/** Renames raw values (inode numbers, fds) to symbols in order of first appearance. */
+export class Symbols {
+  private readonly map = new Map<string, string>();
+  private readonly counts = new Map<string, number>();
+  name(prefix: string, raw: number | string): string {
+    const key = `${prefix}:${raw}`;
+    let s = this.map.get(key);
+    if (!s) {
+      const n = (this.counts.get(prefix) ?? 0) + 1;
+      this.counts.set(prefix, n);
+      s = `${prefix}#${n}`;
+      this.map.set(key, s);
+    }
+    return s;
+  }
+}
+
+/** Symbolic text of a readlink result: the inode number in "net:[4026531956]" becomes ino#k. */
+export function symbolicLinkText(text: string, syms: Symbols): string {
+  return text.replace(/^([a-z_]+):\[(\d+)\]$/, (_m, t: string, n: string) => `${t}:[${syms.name('ino', n)}]`);
+}
+
+export function toJsonl(header: TraceHeader, steps: TraceStep[]): string {
+  return [header, ...steps].map((o) => JSON.stringify(o)).join('\n') + '\n';
+}

@@ -1,0 +1,93 @@
+// The scenario format: a scenario is data (JSON). Tasks are named ("A" is the first task: init
+// in the emulator, the first helper process on a real kernel); steps are syscalls or checks,
+// each with the result the kernel source says it must have.
+import { CLONE_FLAG_NAMES, MNT_DETACH, MNT_FORCE, MS_BIND, OPEN_FLAG_NAMES, SEEK_CUR, SEEK_END, SEEK_SET } from '../kernel/flags';
+
+/** What a step must produce. Every field given is checked; fields left out are free. */
+export interface Expect {
+  /** Exact return value. */
+  ret?: number;
+  /** Symbolic errno: the call must fail with it. */
+  errno?: string;
+  /** The call must succeed (ret >= 0). */
+  ok?: boolean;
+  /** stat: mode as an octal string ("0100400"). */
+  mode?: string;
+  /** readlink / gethostname text, exactly, or matching `textMatch` (a regular expression). */
+  text?: string;
+  textMatch?: string;
+  /** getdents64: the names, d_type names ("DT_DIR"), d_off and d_reclen of the records, in order. */
+  names?: string[];
+  types?: string[];
+  offs?: number[];
+  reclens?: number[];
+  /** The step must oops, with a message containing this text (a known kernel bug). */
+  oops?: string;
+  /** @alive / @same checks. */
+  alive?: boolean;
+  same?: boolean;
+}
+
+export interface Step {
+  /** The acting task ("A", "B"); checks that name no task use "A". */
+  task?: string;
+  /** A syscall name, or a check: @ns (name a task's namespace), @fdns (name the namespace an fd
+   *  refers to), @alive (is a named namespace alive), @same (is a task in a named namespace). */
+  op: string;
+  args?: Record<string, unknown>;
+  /** fork/clone: the name of the new task. */
+  as?: string;
+  /** Save the result under this name: a fd or pid for "$name" in later args, or a namespace. */
+  save?: string;
+  expect?: Expect;
+  /** Per-profile expectations that replace `expect`. */
+  profiles?: Record<string, Expect>;
+  /** The kernel function(s) the expectation comes from. */
+  why?: string;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** Profiles this scenario applies to. */
+  applies: string[];
+  notes?: string;
+  steps: Step[];
+}
+
+const MNT_FLAG_NAMES: [string, number][] = [['MNT_FORCE', MNT_FORCE], ['MNT_DETACH', MNT_DETACH]];
+const MS_FLAG_NAMES: [string, number][] = [['MS_BIND', MS_BIND]];
+const SEEK_NAMES: [string, number][] = [['SEEK_SET', SEEK_SET], ['SEEK_CUR', SEEK_CUR], ['SEEK_END', SEEK_END]];
+const ALL_FLAGS = new Map<string, number>([
+  ...CLONE_FLAG_NAMES, ...OPEN_FLAG_NAMES, ...MNT_FLAG_NAMES, ...MS_FLAG_NAMES, ...SEEK_NAMES, ['O_RDONLY', 0],
+]);
+
+/** "CLONE_NEWNET|CLONE_NEWUTS" → number; numbers pass through; an unknown name is an error string. */
+export function parseFlags(v: unknown): number | string {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return `flags must be a number or a string, not ${typeof v}`;
+  let n = 0;
+  for (const part of v.split('|').map((s) => s.trim())) {
+    if (/^(0x[0-9a-f]+|\d+)$/i.test(part)) { n |= Number(part); continue; }
+    const f = ALL_FLAGS.get(part);
+    if (f === undefined) return `unknown flag '${part}'`;
+    n |= f;
+  }
+  return n;
+}
+
+/** Argument names whose values are flag words. */
+export const FLAG_ARGS = new Set(['flags', 'nstype', 'whence']);
+
+/** Check a parsed JSON value is a scenario; returns an error message or null. */
+export function validateScenario(s: unknown): string | null {
+  if (!s || typeof s !== 'object') return 'a scenario is an object';
+  const o = s as Record<string, unknown>;
+  if (typeof o.name !== 'string') return 'missing "name"';
+  if (!Array.isArray(o.applies)) return 'missing "applies" (a list of profiles)';
+  if (!Array.isArray(o.steps)) return 'missing "steps"';
+  for (const [i, st] of (o.steps as unknown[]).entries()) {
+    if (!st || typeof st !== 'object' || typeof (st as Step).op !== 'string') return `step ${i + 1}: needs "op"`;
+  }
+  return null;
+}

@@ -1,0 +1,30 @@
+// Test helpers: boot a kernel on a profile and run syscalls to completion.
+import { Kernel } from '../kernel/kernel';
+import { makeProfile, Profile } from '../kernel/profile';
+import { syscall } from '../kernel/sched';
+import { SysResult } from '../kernel/syscalls';
+import { Task } from '../kernel/task';
+import { newKernel } from '../procfs';
+
+export function boot(profile = 'v3.0', fix: string[] = [], inject: string[] = []): Kernel {
+  const p = makeProfile(profile, fix, inject);
+  if (typeof p === 'string') throw new Error(p);
+  return newKernel(p as Profile);
+}
+
+/** Run one syscall on `t` to completion. */
+export function sys(k: Kernel, t: Task, op: string, args: Record<string, unknown> = {}): SysResult {
+  return syscall(k, t, { op, args });
+}
+
+/** fork `t` and return the child task. */
+export function fork(k: Kernel, t: Task, flags = 0): Task {
+  const r = sys(k, t, 'clone', { flags });
+  if (r.ret < 0) throw new Error(`clone failed: ${r.ret}`);
+  return k.tasks.get(r.ret) as Task;
+}
+
+/** Live objects of a kind, by id. */
+export function live(k: Kernel, kind: string): string[] {
+  return [...k.objects.live.values()].filter((o) => o.kind === kind).map((o) => o.id);
+}
