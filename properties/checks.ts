@@ -1,0 +1,173 @@
+// P3–P7, checked on every completed syscall, and the quiescent-point checks P1/P2.
+import { Kernel } from '../kernel/kernel';
+import { File } from '../kernel/fs';
+import { errname } from '../kernel/errno';
+import { Namespace, NsType } from '../kernel/namespaces';
+import { PROC_I } from '../kernel/proc_fs';
+import { Task } from '../kernel/task';
+import { fcheck_files } from '../kernel/file';
+import { ns_entries } from '../procfs/namespaces';
+import { dirent64_reclen } from '../kernel/readdir';
+import { Completion, World } from './world';
+import { checkLiveness, Violation as LiveViolation } from './liveness';
+
+export type PropertyName = 'P1' | 'P2' | 'P3' | 'P4' | 'P5' | 'P6' | 'P7' | 'P8';
+
+export const PROPERTIES: Record<PropertyName, string> = {
+  P1: 'exact liveness: a namespace is alive iff reachable from a task, an open file, a mount or a cached dentry',
+  P2: 'refcount conservation: every refcount equals its number of holders; no oops',
+  P3: 'naming: /proc/<pid>/ns/<x> opened now names the task\'s current namespace',
+  P4: 'readdir: ".", "..", then every entry once, in order, whatever the buffer sizes',
+  P5: 'lookup after death is ENOENT and instantiates nothing',
+  P6: 'setns through a held file moves the caller into exactly that namespace',
+  P7: 'permissions and errors as the kernel source says',
+  P8: 'determinism: same seed, same trace bytes',
+};
+
+export interface Violation {
+  property: PropertyName;
+  step: number;
+  message: string;
+}
+
+export function taskNs(t: Task, type: NsType): Namespace | null {
+  if (type === 'user') return t.user_ns;
+  if (type === 'pid') return t.pid.task === t ? t.pid.ns : null;
+  const p = t.nsproxy;
+  if (!p) return null;
+  return ({ net: p.net_ns, uts: p.uts_ns, ipc: p.ipc_ns, mnt: p.mnt_ns } as Record<string, Namespace | null>)[type] ?? null;
+}
+
+function fileOf(t: Task, fd: number): File | null {
+  return t.files ? fcheck_files(t.files, fd) : null;
+}
+
+const NS_PATH = /^\/proc\/(\d+|self)\/ns\/([a-z_]+)$/;
+
+/** Checks every completed syscall against P3–P7; collects violations. */
+export class Checker {
+  readonly violations: Violation[] = [];
+  /** P4: what each open ns directory has listed so far. */
+  private readonly listed = new WeakMap<File, string[]>();
+  private oopsesSeen = 0;
+
+  constructor(private readonly enabled: ReadonlySet<PropertyName>) {}
+
+  private fail(property: PropertyName, step: number, message: string): void {
+    if (this.enabled.has(property)) this.violations.push({ property, step, message });
+  }
+
+  readonly observe = (w: World, c: Completion): void => {
+    const k = w.k;
+    const { op, args } = c.call;
+    const ret = c.result.ret;
+    const path = typeof args.path === 'string' ? args.path : '';
+    const m = NS_PATH.exec(path);
+    // P1 after memory pressure: cached dentries are no longer roots
+    if (op === 'drop_caches' && ret === 0 && c.alone && !k.runnable().length) this.liveness(w, false);
+
+    // P3: an ns file opened now names the target's current namespace
+    if (op === 'open' && ret >= 0 && m && c.alone) {
+      const target = m[1] === 'self' ? c.task : c.target;
+      const f = fileOf(c.task, ret);
+      const ns = f?.f_path.dentry.d_inode ? PROC_I(f.f_path.dentry.d_inode).ns : null;
+      const now = target ? taskNs(target, m[2] as NsType) : null;
+      if (target && now && ns && ns !== now) {
+        this.fail('P3', c.step, `open ${path} named ${ns.id}, but task ${target.pid.nr} is in ${now.id}`);
+      }
+    }
+
+    // P4: listings of ns directories
+    if (op === 'getdents64') this.checkReaddir(k, c);
+
+    // P5: lookups under a pid with no task
+    if (m && m[1] !== 'self' && c.targetPid !== null && c.target === null && ['open', 'stat', 'lstat', 'readlink'].includes(op)) {
+      if (ret !== -2) this.fail('P5', c.step, `${op} ${path} of a reaped pid returned ${ret < 0 ? errname(ret) : ret}, not ENOENT`);
+      const procRoot = k.procMnt?.mnt_root;
+      if (procRoot?.d_hash.get(m[1])) this.fail('P5', c.step, `${op} ${path} of a reaped pid left /proc/${m[1]} in the dcache`);
+    }
+
+    // P6: setns lands in exactly the file's namespace
+    if (op === 'setns' && ret === 0 && c.alone) {
+      const f = fileOf(c.task, args.fd as number);
+      const ns = f?.f_path.dentry.d_inode ? PROC_I(f.f_path.dentry.d_inode).ns : null;
+      if (ns && taskNs(c.task, ns.type) !== ns) {
+        this.fail('P6', c.step, `setns(${String(args.fd)}) left task ${c.task.pid.nr} in ${taskNs(c.task, ns.type)?.id ?? 'none'}, not ${ns.id}`);
+      }
+    }
+
+    // P7: permissions and errors
+    this.checkErrors(k, c, m);
+  };
+
+  private checkReaddir(k: Kernel, c: Completion): void {
+    const f = fileOf(c.task, c.call.args.fd as number);
+    if (!f || f.f_op?.name !== 'proc_ns_dir_operations') return;
+    const expected = ['.', '..', ...ns_entries(k).map((e) => e.name)];
+    const seen = this.listed.get(f) ?? [];
+    const ret = c.result.ret;
+    if (ret < 0) {
+      const e = errname(ret);
+      const next = expected[seen.length];
+      const tooSmall = next !== undefined && dirent64_reclen(next) > (c.call.args.count as number);
+      if (!(e === 'ENOENT' || e === 'EPERM' || (e === 'EINVAL' && tooSmall))) {
+        this.fail('P4', c.step, `getdents64 of an ns directory failed with ${e} (next entry ${next ?? 'none'})`);
+      }
+      return;
+    }
+    const names = c.result.obs?.dirents?.map((d) => d.name) ?? [];
+    if (ret === 0 && seen.length < expected.length && c.alone) {
+      this.fail('P4', c.step, `getdents64 reached the end after ${JSON.stringify(seen)}; expected ${JSON.stringify(expected)}`);
+    }
+    for (const n of names) {
+      const want = expected[seen.length];
+      if (n !== want) {
+        this.fail('P4', c.step, `getdents64 listed ${JSON.stringify(n)} after ${JSON.stringify(seen)}; expected ${JSON.stringify(want ?? 'end')}`);
+        break;
+      }
+      seen.push(n);
+    }
+    this.listed.set(f, seen);
+  }
+
+  private checkErrors(k: Kernel, c: Completion, m: RegExpExecArray | null): void {
+    const { op, args } = c.call;
+    const ret = c.result.ret;
+    const v30 = k.profile.version === '3.0';
+    const caps = c.task.cred.caps;
+    if (op === 'setns') {
+      if (ret === 0 && !caps.has('CAP_SYS_ADMIN')) this.fail('P7', c.step, 'setns succeeded without CAP_SYS_ADMIN');
+      if (v30 && !caps.has('CAP_SYS_ADMIN') && ret !== -1) this.fail('P7', c.step, `3.0 setns without CAP_SYS_ADMIN returned ${errname(ret)}, not EPERM (capable is checked first)`);
+    }
+    const f = (op === 'read' || op === 'lseek') ? fileOf(c.task, args.fd as number) : null;
+    if (f && f.f_op?.name === 'ns_file_operations') {
+      const want = op === 'read' ? 'EINVAL' : 'ESPIPE';
+      if (errname(ret) !== want || ret >= 0) this.fail('P7', c.step, `${op} on a namespace file returned ${ret < 0 ? errname(ret) : ret}, not ${want}`);
+    }
+    // another uid's live, running task: its ns entries are not for us
+    const target = m && m[1] !== 'self' ? c.target : null;
+    if (target && c.alone && target.state === 'running' && target !== c.task && ['open', 'stat', 'readlink'].includes(op)
+      && !caps.has('CAP_SYS_PTRACE') && target.cred.uid !== c.task.cred.uid) {
+      const want = v30 ? 'EPERM' : 'EACCES';
+      if (ret >= 0 || errname(ret) !== want) this.fail('P7', c.step, `${op} ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${ret < 0 ? errname(ret) : ret}, not ${want}`);
+    }
+  }
+
+  /** P1/P2 at a quiescent point (nothing in flight, so no temporary references). */
+  quiescent(w: World): void {
+    if (!w.k.runnable().length) this.liveness(w, true);
+  }
+
+  private liveness(w: World, caches: boolean): void {
+    const oopses = w.k.oopses.slice(this.oopsesSeen);
+    this.oopsesSeen = w.k.oopses.length;
+    for (const o of oopses) {
+      const text = `oops: ${o.message} in ${o.at}${o.object ? ` (${o.object})` : ''}`;
+      this.fail('P2', w.steps, text);
+      // a task that oopses dies inside the kernel with what its syscall held: exact liveness is lost too
+      this.fail('P1', w.steps, text);
+    }
+    const vs: LiveViolation[] = checkLiveness(w.k, caches);
+    for (const v of vs) this.fail(v.property, w.steps, v.message);
+  }
+}

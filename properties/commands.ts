@@ -1,0 +1,121 @@
+// fast-check commands for random lifecycles. A command is pure data (see world.ts); the
+// classes here are the fc.Command wrappers that run it and check the properties after it.
+// Swarm testing: each run's seed also picks its mix of operations.
+import fc from 'fast-check';
+import {
+  CLONE_FILES, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM,
+  MNT_DETACH, O_DIRECTORY,
+} from '../kernel/flags';
+import { Profile } from '../kernel/profile';
+import { CallSpec, Command, PathSpec, World } from './world';
+import { Checker, Violation } from './checks';
+
+/** What a run's commands act on: the world and the checker watching it. */
+export interface Real {
+  world: World;
+  checker: Checker;
+}
+
+export class PropertyFailure extends Error {
+  constructor(readonly violation: Violation) {
+    super(`${violation.property} failed at step ${violation.step}: ${violation.message}`);
+  }
+}
+
+/** The fc.Command for one data command: run it, then check the quiescent properties. */
+export class LifecycleCommand implements fc.Command<object, Real> {
+  constructor(readonly cmd: Command) {}
+  check(): boolean {
+    return true;
+  }
+  run(_m: object, r: Real): void {
+    r.world.run(this.cmd);
+    r.checker.quiescent(r.world);
+    const v = r.checker.violations[0];
+    if (v) throw new PropertyFailure(v);
+  }
+  toString(): string {
+    return describeCommand(this.cmd);
+  }
+}
+
+export function describeCommand(c: Command): string {
+  if (c.t === 'step') return `step(${c.which})`;
+  if (c.t === 'settle') return 'settle';
+  const { op, ...rest } = c.call;
+  return `${c.t}(task ${c.task}: ${op} ${JSON.stringify(rest)})`;
+}
+
+const NS_NAMES_30 = ['net', 'uts', 'ipc'];
+const NS_NAMES_38 = ['net', 'uts', 'ipc', 'pid', 'user', 'mnt'];
+
+export const OPS = [
+  'clone', 'unshare', 'setns', 'open', 'close', 'dup', 'getdents64', 'stat', 'lstat', 'readlink',
+  'mount', 'umount2', 'exit', 'wait', 'setuid', 'capset', 'drop_caches', 'read', 'lseek',
+] as const;
+export type Op = (typeof OPS)[number];
+
+/** The swarm mix of a run: a weight (0 = off) for each operation. */
+export type Mix = Record<Op, number>;
+
+export function mixArbitrary(): fc.Arbitrary<Mix> {
+  const w = fc.constantFrom(0, 1, 3, 6);
+  return fc.record(Object.fromEntries(OPS.map((op) => [op, w])) as Record<Op, fc.Arbitrary<number>>)
+    .map((m) => ({ ...m, clone: Math.max(m.clone, 1), exit: m.exit, open: Math.max(m.open, 1) }));
+}
+
+function pathArb(profile: Profile): fc.Arbitrary<PathSpec> {
+  const names = profile.version === '3.0' ? NS_NAMES_30 : NS_NAMES_38;
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('ns' as const), target: fc.nat(7), ns: fc.constantFrom(...names), self: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('nsdir' as const), target: fc.nat(7) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('fdlink' as const), target: fc.nat(7), fd: fc.nat(7) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('mnt' as const), n: fc.nat(2) }) },
+  );
+}
+
+function callArb(op: Op, profile: Profile): fc.Arbitrary<CallSpec> {
+  const fd = fc.nat(7);
+  const path = pathArb(profile);
+  switch (op) {
+    case 'clone':
+      return fc.record({ op: fc.constant(op), flags: fc.constantFrom(0, 0, CLONE_FILES, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE_NEWNET, CLONE_NEWUTS | CLONE_NEWIPC, CLONE_NEWNS) });
+    case 'unshare':
+      return fc.record({ op: fc.constant(op), flags: fc.constantFrom(CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET | CLONE_NEWUTS, CLONE_NEWNS, CLONE_FILES) });
+    case 'setns':
+      return fc.record({ op: fc.constant(op), fd, nstype: fc.constantFrom(0, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC) });
+    case 'open':
+      return path.map((p) => ({ op, path: p, flags: p.kind === 'nsdir' ? O_DIRECTORY : 0 }));
+    case 'getdents64':
+      return fc.record({ op: fc.constant(op), fd, count: fc.constantFrom(1, 24, 32, 48, 64, 200) });
+    case 'stat': case 'lstat': case 'readlink':
+      return path.map((p) => ({ op, path: p }));
+    case 'mount':
+      return fc.record({
+        op: fc.constant(op),
+        source: fc.oneof(path, fc.record({ kind: fc.constant('fdlink' as const), target: fc.nat(7), fd: fc.nat(7) })),
+        path: fc.record({ kind: fc.constant('mnt' as const), n: fc.nat(2) }),
+      });
+    case 'umount2':
+      return fc.record({ op: fc.constant(op), path: fc.record({ kind: fc.constant('mnt' as const), n: fc.nat(2) }), flags: fc.constantFrom(0, MNT_DETACH) });
+    case 'wait':
+      return fc.record({ op: fc.constant(op), child: fc.nat(7) });
+    case 'close': case 'dup': case 'read': case 'lseek':
+      return fc.record({ op: fc.constant(op), fd });
+    default:
+      return fc.constant({ op });
+  }
+}
+
+/** The arbitrary of one command under a mix: mostly whole syscalls, some interleaved ones. */
+export function commandArbs(profile: Profile, mix: Mix): fc.Arbitrary<LifecycleCommand>[] {
+  const calls = OPS.filter((op) => mix[op] > 0).map((op) => ({ weight: mix[op], arbitrary: callArb(op, profile) }));
+  const call = fc.oneof(...calls);
+  const task = fc.nat(7);
+  return [
+    fc.record({ t: fc.constant('call' as const), task, call }).map((c) => new LifecycleCommand(c)),
+    fc.record({ t: fc.constant('start' as const), task, call }).map((c) => new LifecycleCommand(c)),
+    fc.record({ t: fc.constant('step' as const), which: fc.nat(7) }).map((c) => new LifecycleCommand(c)),
+    fc.constant(new LifecycleCommand({ t: 'settle' })),
+  ];
+}

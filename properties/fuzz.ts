@@ -1,0 +1,142 @@
+// Random lifecycles with fast-check: fc.commands over the kernel's syscalls, scheduler steps and
+// memory pressure, every property checked after every step. On failure: the shrunk command
+// list, replayable on its own, and its trace as a table.
+import fc from 'fast-check';
+import { makeProfile, Profile } from '../kernel/profile';
+import { errname } from '../kernel/errno';
+import { Command, World } from './world';
+import { Checker, PropertyName, PROPERTIES, Violation } from './checks';
+import { commandArbs, LifecycleCommand, mixArbitrary, PropertyFailure, Real } from './commands';
+import { aliveNamespaces } from './liveness';
+
+export const ALL_PROPERTIES = Object.keys(PROPERTIES) as PropertyName[];
+
+export interface FuzzOptions {
+  profile: string;
+  fix?: string[];
+  inject?: string[];
+  seed: number;
+  runs: number;
+  steps: number;
+  properties?: PropertyName[];
+  /** Called after each run (progress display). */
+  onRun?: (run: number) => void;
+}
+
+export interface Replay {
+  procns: 1;
+  kind: 'replay';
+  profile: string;
+  fix: string[];
+  inject: string[];
+  properties: PropertyName[];
+  seed: number;
+  path: string;
+  commands: Command[];
+  /** What the replay must show: the property and the message of its first violation. */
+  expect: { property: PropertyName; message: string } | null;
+}
+
+export interface FuzzResult {
+  runs: number;
+  steps: number;
+  failure: Replay | null;
+}
+
+function buildProfile(name: string, fix: string[] = [], inject: string[] = []): Profile {
+  const p = makeProfile(name, fix, inject);
+  if (typeof p === 'string') throw new Error(p);
+  return p;
+}
+
+function newReal(profile: Profile, props: ReadonlySet<PropertyName>): Real {
+  const checker = new Checker(props);
+  const world = new World(profile, [checker.observe]);
+  return { world, checker };
+}
+
+/** fast-check hands back its own wrappers around our commands. */
+function unwrap(c: unknown): Command {
+  let x = c as { cmd?: unknown };
+  while (!(x instanceof LifecycleCommand) && x && typeof x === 'object' && 'cmd' in x) x = x.cmd as { cmd?: unknown };
+  return (x as LifecycleCommand).cmd;
+}
+
+/** Run a fuzz campaign. */
+export function fuzz(o: FuzzOptions): FuzzResult {
+  const profile = buildProfile(o.profile, o.fix, o.inject);
+  const props = new Set(o.properties ?? ALL_PROPERTIES);
+  let steps = 0;
+  let runs = 0;
+  const arb = mixArbitrary().chain((mix) => fc.commands(commandArbs(profile, mix), { maxCommands: o.steps, size: 'max' }));
+  const details = fc.check(
+    fc.property(arb, (cmds) => {
+      const real = newReal(profile, props);
+      try {
+        fc.modelRun(() => ({ model: {}, real }), cmds);
+      } finally {
+        steps += real.world.steps;
+      }
+    }),
+    { seed: o.seed, numRuns: o.runs, endOnFailure: false },
+  );
+  runs = details.numRuns;
+  o.onRun?.(runs);
+  if (!details.failed || !details.counterexample) return { runs, steps, failure: null };
+  const error = details.errorInstance;
+  if (!(error instanceof PropertyFailure)) {
+    throw error instanceof Error ? error : new Error(String(error));
+  }
+  const commands = [...details.counterexample[0]].map(unwrap);
+  const replay: Replay = {
+    procns: 1,
+    kind: 'replay',
+    profile: o.profile,
+    fix: o.fix ?? [],
+    inject: o.inject ?? [],
+    properties: [...props],
+    seed: o.seed,
+    path: details.counterexamplePath ?? '',
+    commands,
+    expect: null,
+  };
+  const shown = replayRun(replay);
+  replay.commands = shown.commands;
+  replay.expect = shown.violation ? { property: shown.violation.property, message: shown.violation.message } : null;
+  return { runs, steps, failure: replay };
+}
+
+export interface ReplayResult {
+  violation: Violation | null;
+  /** The commands up to and including the failing one. */
+  commands: Command[];
+  table: string;
+}
+
+/** Re-run a saved command list; the output is a function of the file alone. */
+export function replayRun(r: Replay): ReplayResult {
+  const profile = buildProfile(r.profile, r.fix, r.inject);
+  const real = newReal(profile, new Set(r.properties));
+  const rows: string[][] = [['step', 'task', 'syscall', 'result', 'alive namespaces [holders]']];
+  let printed = 0;
+  const ran: Command[] = [];
+  let violation: Violation | null = null;
+  for (const cmd of r.commands) {
+    ran.push(cmd);
+    real.world.run(cmd);
+    real.checker.quiescent(real.world);
+    for (; printed < real.world.completions.length; printed++) {
+      const c = real.world.completions[printed];
+      const res = c.result.ret < 0 ? errname(c.result.ret) : String(c.result.ret);
+      const args = Object.entries(c.call.args).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+      rows.push([String(c.step), `pid ${c.task.pid.nr}`, `${c.call.op}(${args})`, res, aliveNamespaces(real.world.k)]);
+    }
+    violation = real.checker.violations[0] ?? null;
+    if (violation) break;
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const table = rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+  return { violation, commands: ran, table };
+}
+
+export { PropertyFailure };

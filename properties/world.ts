@@ -1,0 +1,204 @@
+// The world a lifecycle runs in: an emulated kernel plus the harness's bookkeeping (task names,
+// mount targets, what each syscall returned). Commands are pure data; the world resolves their
+// symbolic references (the i-th task, the j-th fd) against the current state, so any list of
+// commands, shrunk or not, runs as it is.
+import { Kernel } from '../kernel/kernel';
+import { Profile } from '../kernel/profile';
+import { submit } from '../kernel/sched';
+import { Call, SysResult } from '../kernel/syscalls';
+import { Task } from '../kernel/task';
+import { errname } from '../kernel/errno';
+import { newKernel } from '../procfs';
+import { syscall } from '../kernel/sched';
+
+/** A path template: the world fills in pids and fds. */
+export type PathSpec =
+  | { kind: 'ns'; target: number; ns: string; self?: boolean }
+  | { kind: 'nsdir'; target: number }
+  | { kind: 'fdlink'; target: number; fd: number }
+  | { kind: 'mnt'; n: number };
+
+/** A syscall as data: arguments that name tasks, fds and paths do so by index. */
+export interface CallSpec {
+  op: string;
+  flags?: number;
+  fd?: number;
+  path?: PathSpec;
+  source?: PathSpec;
+  count?: number;
+  child?: number;
+  nstype?: number;
+}
+
+export type Command =
+  | { t: 'call'; task: number; call: CallSpec }
+  | { t: 'start'; task: number; call: CallSpec }
+  | { t: 'step'; which: number }
+  | { t: 'settle' };
+
+export const MOUNT_TARGETS = 3;
+
+export interface Completion {
+  step: number;
+  task: Task;
+  call: Call;
+  result: SysResult;
+  /** The syscall ran alone: nothing else was in flight from its start to its end. */
+  alone: boolean;
+  /** For paths into /proc/<pid>: the task that pid named when the call started (null: none). */
+  target: Task | null;
+  targetPid: number | null;
+}
+
+export type Observer = (w: World, c: Completion) => void;
+
+export class World {
+  readonly k: Kernel;
+  /** Every task ever created, in creation order (reaped ones too: their pids are still named). */
+  readonly everyTask: Task[] = [];
+  readonly completions: Completion[] = [];
+  private readonly started = new Map<Task, { call: Call; alone: boolean; target: Task | null; targetPid: number | null }>();
+  steps = 0;
+
+  constructor(readonly profile: Profile, private readonly observers: Observer[] = []) {
+    this.k = newKernel(profile);
+    this.everyTask.push(this.k.init);
+    for (let n = 0; n < MOUNT_TARGETS; n++) syscall(this.k, this.k.init, { op: 'mknod', args: { path: `/tmp/m${n}` } });
+  }
+
+  /** Tasks that can take a syscall now (running, idle), in pid order. */
+  idleTasks(): Task[] {
+    return [...this.k.tasks.values()].filter((t) => t.state === 'running' && !this.k.busy(t));
+  }
+
+  /** The open fds of a task, ascending. */
+  fdsOf(t: Task): number[] {
+    const out: number[] = [];
+    t.files?.fdt.forEach((f, i) => { if (f) out.push(i); });
+    return out;
+  }
+
+  private pidOf(i: number): number {
+    return this.everyTask[i % this.everyTask.length].pid.nr;
+  }
+
+  private path(t: Task, p: PathSpec): string {
+    switch (p.kind) {
+      case 'ns': return p.self ? `/proc/self/ns/${p.ns}` : `/proc/${this.pidOf(p.target)}/ns/${p.ns}`;
+      case 'nsdir': return `/proc/${this.pidOf(p.target)}/ns`;
+      case 'fdlink': {
+        const owner = this.everyTask[p.target % this.everyTask.length];
+        const fds = this.fdsOf(owner);
+        return `/proc/${owner.pid.nr}/fd/${fds.length ? fds[p.fd % fds.length] : 0}`;
+      }
+      case 'mnt': return `/tmp/m${p.n % MOUNT_TARGETS}`;
+    }
+    return `/proc/${t.pid.nr}`;
+  }
+
+  /** Turn a call spec into a concrete syscall for task t. */
+  resolve(t: Task, c: CallSpec): Call {
+    const args: Record<string, unknown> = {};
+    const fds = this.fdsOf(t);
+    const fd = (i: number | undefined): number => (fds.length ? fds[(i ?? 0) % fds.length] : 99);
+    switch (c.op) {
+      case 'clone': args.flags = c.flags ?? 0; break;
+      case 'unshare': args.flags = c.flags ?? 0; break;
+      case 'setns': args.fd = fd(c.fd); args.nstype = c.nstype ?? 0; break;
+      case 'open': args.path = this.path(t, c.path as PathSpec); args.flags = c.flags ?? 0; break;
+      case 'close': case 'dup': case 'fstat': case 'read': case 'lseek': args.fd = fd(c.fd); break;
+      case 'getdents64': args.fd = fd(c.fd); args.count = c.count ?? 64; break;
+      case 'stat': case 'lstat': case 'readlink': args.path = this.path(t, c.path as PathSpec); break;
+      case 'mount': args.source = this.path(t, c.source as PathSpec); args.target = this.path(t, c.path as PathSpec); break;
+      case 'umount2': args.target = this.path(t, c.path as PathSpec); args.flags = c.flags ?? 0; break;
+      case 'wait': {
+        const kids = t.group_leader.children;
+        args.pid = c.child === undefined || !kids.length ? -1 : kids[c.child % kids.length].pid.nr;
+        break;
+      }
+      case 'setuid': args.uid = 1000; break;
+      case 'capset': args.caps = []; break;
+      case 'drop_caches': args.mode = 2; break;
+      default: break;
+    }
+    return { op: c.op, args };
+  }
+
+  private targetOf(call: Call): { target: Task | null; targetPid: number | null } {
+    const p = (call.args.path ?? call.args.source ?? call.args.target) as string | undefined;
+    const m = p ? /^\/proc\/(\d+)\//.exec(p) : null;
+    if (!m) return { target: null, targetPid: null };
+    const pid = Number(m[1]);
+    return { target: this.k.tasks.get(pid) ?? null, targetPid: pid };
+  }
+
+  /** Execute one command. */
+  run(cmd: Command): void {
+    switch (cmd.t) {
+      case 'call':
+      case 'start': {
+        const idle = this.idleTasks();
+        if (!idle.length) return;
+        const t = idle[cmd.task % idle.length];
+        if (t === this.k.init && (cmd.call.op === 'exit' || cmd.call.op === 'setuid' || cmd.call.op === 'capset')) return;
+        const call = this.resolve(t, cmd.call);
+        const alone = cmd.t === 'call' && this.k.runnable().length === 0;
+        if (!submit(this.k, t, call)) return;
+        this.started.set(t, { call, alone, ...this.targetOf(call) });
+        if (cmd.t === 'call') {
+          while (this.k.busy(t)) this.advance(t);
+        } else {
+          this.advance(t);
+        }
+        return;
+      }
+      case 'step': {
+        const ready = this.k.runnable();
+        if (ready.length) this.advance(ready[cmd.which % ready.length]);
+        return;
+      }
+      case 'settle':
+        this.settle();
+        return;
+    }
+  }
+
+  /** Run every in-flight syscall to completion, lowest pid first. */
+  settle(): void {
+    for (let ready = this.k.runnable(); ready.length; ready = this.k.runnable()) this.advance(ready[0]);
+  }
+
+  private advance(t: Task): void {
+    const done = this.k.advance(t);
+    if (!done) {
+      const s = this.started.get(t);
+      if (s && this.k.runnable().length > 1) s.alone = false;
+      return;
+    }
+    const s = this.started.get(t);
+    this.started.delete(t);
+    for (const other of this.started.values()) other.alone = false;
+    const c: Completion = {
+      step: ++this.steps,
+      task: t,
+      call: done.call,
+      result: done.result,
+      alone: s?.alone ?? false,
+      target: s?.target ?? null,
+      targetPid: s?.targetPid ?? null,
+    };
+    if (done.call.op === 'clone' && done.result.ret > 0) {
+      const child = this.k.tasks.get(done.result.ret);
+      if (child) this.everyTask.push(child);
+    }
+    this.completions.push(c);
+    for (const o of this.observers) o(this, c);
+  }
+
+  /** "open /proc/2/ns/net → fd3" */
+  static describe(c: Completion): string {
+    const args = Object.entries(c.call.args).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+    const r = c.result.ret < 0 ? errname(c.result.ret) : String(c.result.ret);
+    return `${c.call.op}(${args}) = ${r}`;
+  }
+}
