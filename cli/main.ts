@@ -3,10 +3,15 @@ import * as fs from 'fs';
 import { BUG_FLAGS, makeProfile, PROFILE_NAMES, profileDescription, Profile } from '../kernel/profile';
 import { formatReport, listScenarios, loadScenario, runScenario } from '../scenarios/runner';
 import { toJsonl } from '../oracle/trace';
+import { cmdFuzz, cmdReplay, cmdVerdicts } from './fuzz';
+import { PROPERTIES, PropertyName } from '../properties/checks';
 
 const USAGE = `usage: procns <command> [options]
+  fuzz [--profile P] [--seed N] [--runs N] [--steps N] [--fix FLAG]   random lifecycles, every property
+  replay <file>                                           re-run a saved failure
   run <scenario|file> [--profile P] [--trace out.jsonl]   run a scenario and check its expectations
-  list [--scenarios --profile P]                          scenarios, profiles, properties, bug flags`;
+  list [--scenarios --profile P]                          scenarios, profiles, properties, bug flags
+  verdicts [--seed N] [--runs N] [--steps N]              the main job: every profile × every property`;
 
 /** Parse "--key value" options after the positional arguments. */
 export function parseOptions(argv: string[]): { pos: string[]; opts: Map<string, string[]> } {
@@ -63,6 +68,8 @@ function cmdList(opts: Map<string, string[]>, out: (s: string) => void): number 
     const prof = makeProfile(p) as Profile;
     out(`  ${p.padEnd(8)} ${profileDescription(p)}${prof.flags.size ? ` (flags: ${[...prof.flags].join(', ')})` : ''}`);
   }
+  out('properties:');
+  for (const [p, what] of Object.entries(PROPERTIES)) out(`  ${p}  ${what}`);
   out('bug flags:');
   for (const f of BUG_FLAGS) out(`  ${f.name.padEnd(26)} ${f.synthetic ? '(synthetic) ' : ''}${f.what}`);
   return 0;
@@ -74,6 +81,29 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   switch (cmd) {
     case 'run': return cmdRun(pos, opts, out);
     case 'list': return cmdList(opts, out);
+    case 'replay':
+      if (!pos[0]) { out(USAGE); return 2; }
+      return cmdReplay(pos[0], out);
+    case 'fuzz': {
+      const num = (key: string, d: number | undefined): number | undefined => {
+        const v = opts.get(key)?.slice(-1)[0];
+        return v === undefined ? d : Number(v);
+      };
+      const profile = opt(opts, 'profile', 'v3.0');
+      const check = makeProfile(profile, opts.get('fix') ?? [], opts.get('inject') ?? []);
+      if (typeof check === 'string') { out(`procns fuzz: ${check}`); return 2; }
+      const props = opts.get('property') as PropertyName[] | undefined;
+      if (props?.some((p) => !(p in PROPERTIES))) { out(`procns fuzz: unknown property (known: ${Object.keys(PROPERTIES).join(', ')})`); return 2; }
+      const seed = num('seed', undefined);
+      const runs = num('runs', 500) as number;
+      const steps = num('steps', 40) as number;
+      if ([seed ?? 1, runs, steps].some((n) => !Number.isInteger(n) || n < 0)) { out('procns fuzz: --seed, --runs and --steps take whole numbers'); return 2; }
+      return cmdFuzz({ profile, seed, runs, steps, fix: opts.get('fix') ?? [], inject: opts.get('inject') ?? [], properties: props }, out, process.stderr.isTTY === true);
+    }
+    case 'verdicts': {
+      const n = (key: string, d: number): number => Number(opts.get(key)?.slice(-1)[0] ?? d);
+      return cmdVerdicts({ seed: n('seed', 1), runs: n('runs', 1000), steps: n('steps', 40) }, out);
+    }
     default:
       out(USAGE);
       return cmd === undefined || cmd === 'help' || cmd === '--help' ? 0 : 2;

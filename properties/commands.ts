@@ -113,9 +113,11 @@ export function commandArbs(profile: Profile, mix: Mix): fc.Arbitrary<LifecycleC
   const call = fc.oneof(...calls);
   const task = fc.nat(7);
   return [
-    fc.record({ t: fc.constant('call' as const), task, call }).map((c) => new LifecycleCommand(c)),
-    fc.record({ t: fc.constant('start' as const), task, call }).map((c) => new LifecycleCommand(c)),
-    fc.record({ t: fc.constant('step' as const), which: fc.nat(7) }).map((c) => new LifecycleCommand(c)),
-    fc.constant(new LifecycleCommand({ t: 'settle' })),
+    fc.oneof(
+      { weight: 8, arbitrary: fc.record({ t: fc.constant('call' as const), task, call }).map((c) => new LifecycleCommand(c)) },
+      { weight: 2, arbitrary: fc.record({ t: fc.constant('start' as const), task, call }).map((c) => new LifecycleCommand(c)) },
+      { weight: 2, arbitrary: fc.record({ t: fc.constant('step' as const), which: fc.nat(7) }).map((c) => new LifecycleCommand(c)) },
+      { weight: 1, arbitrary: fc.constant(new LifecycleCommand({ t: 'settle' })) },
+    ),
   ];
 }

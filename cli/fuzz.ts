@@ -1,0 +1,105 @@
+// procns fuzz, replay and the main job's verdict table.
+import * as fs from 'fs';
+import * as path from 'path';
+import { randomInt } from 'crypto';
+import { fuzz, replayRun, Replay } from '../properties/fuzz';
+import { allVerdicts, Budget, Verdict } from '../properties/verdicts';
+import { PROPERTIES, PropertyName } from '../properties/checks';
+
+export const REGRESSION_DIR = path.resolve(__dirname, '..', '..', 'scenarios', 'regressions');
+
+export function replayFileName(r: Replay): string {
+  const prop = r.expect?.property ?? 'none';
+  const mods = [...r.fix.map((f) => `fix-${f}`), ...r.inject.map((f) => `inject-${f}`)].join('-');
+  return `${r.profile}${mods ? '-' + mods : ''}-${prop}-seed${r.seed}.json`;
+}
+
+export function saveReplay(r: Replay, dir = REGRESSION_DIR): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, replayFileName(r));
+  fs.writeFileSync(file, JSON.stringify(r, null, 1) + '\n');
+  return file;
+}
+
+function rel(file: string): string {
+  return path.relative(process.cwd(), file) || file;
+}
+
+export interface FuzzArgs {
+  profile: string;
+  seed?: number;
+  runs: number;
+  steps: number;
+  fix: string[];
+  inject: string[];
+  properties?: PropertyName[];
+}
+
+/** procns fuzz: exit 1 with a shrunk counterexample, or 0. */
+export function cmdFuzz(a: FuzzArgs, out: (s: string) => void, tty: boolean): number {
+  const seed = a.seed ?? randomInt(1, 2 ** 31 - 1);
+  if (tty) process.stderr.write(`fuzz: profile ${a.profile}, seed ${seed}, ${a.runs} runs of up to ${a.steps} steps...\n`);
+  const res = fuzz({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps, properties: a.properties });
+  if (res.failure) {
+    const r = res.failure;
+    const shown = replayRun(r);
+    out(`${r.expect?.property ?? '?'} failed on ${a.profile}${a.fix.length ? ` (fixed: ${a.fix.join(', ')})` : ''}: ${r.expect?.message ?? ''}`);
+    out(`  ${PROPERTIES[r.expect?.property ?? 'P1']}`);
+    out('');
+    out(shown.table);
+    out('');
+    out(`seed ${seed}, path "${r.path}"`);
+    const file = saveReplay(r);
+    out(`replay: procns replay ${rel(file)}`);
+  }
+  out(`fuzz: ${res.runs} runs, ${res.steps} steps, ${res.failure ? 1 : 0} failures`);
+  return res.failure ? 1 : 0;
+}
+
+/** procns replay: the same bytes every time; exit 1 when the failure reproduces. */
+export function cmdReplay(file: string, out: (s: string) => void): number {
+  let r: Replay;
+  try {
+    r = JSON.parse(fs.readFileSync(file, 'utf8')) as Replay;
+  } catch (e) {
+    out(`procns replay: ${file}: ${(e as Error).message}`);
+    return 2;
+  }
+  if (r.kind !== 'replay' || !Array.isArray(r.commands)) {
+    out(`procns replay: ${file}: not a replay file`);
+    return 2;
+  }
+  const shown = replayRun(r);
+  out(`replay of ${path.basename(file)}: profile ${r.profile}${r.fix.length ? ` (fixed: ${r.fix.join(', ')})` : ''}, seed ${r.seed}, path "${r.path}"`);
+  out(shown.table);
+  if (shown.violation) {
+    out(`${shown.violation.property} failed at step ${shown.violation.step}: ${shown.violation.message}`);
+    return 1;
+  }
+  out('no property failed');
+  return 0;
+}
+
+/** The main job (npm start): the verdict table; exit 0 when every verdict is the expected one. */
+export function cmdVerdicts(b: Budget, out: (s: string) => void): number {
+  out(`procns: every profile against every property (seed ${b.seed}, ${b.runs} runs of up to ${b.steps} steps each)`);
+  out('');
+  const rows: string[] = [];
+  const verdicts = allVerdicts(b, (v) => rows.push(formatVerdict(v)));
+  for (const r of rows) out(r);
+  const wrong = verdicts.filter((v) => v.expected !== v.got);
+  out('');
+  out(wrong.length ? `${wrong.length} verdict(s) differ from the expected table` : 'every verdict is the expected one');
+  return wrong.length ? 1 : 0;
+}
+
+function formatVerdict(v: Verdict): string {
+  const mark = v.expected === v.got ? ' ' : '!';
+  let text: string = v.got;
+  if (v.replay) {
+    const file = saveReplay(v.replay);
+    const steps = replayRun(v.replay).table.split('\n').length - 1;
+    text = `counterexample, ${steps} steps: ${v.replay.expect?.message ?? ''}\n${' '.repeat(20)}procns replay ${rel(file)}`;
+  }
+  return `${mark} ${v.profile.padEnd(6)} ${v.property}  ${text}${mark === '!' ? `   (expected: ${v.expected})` : ''}`;
+}
