@@ -62,6 +62,8 @@ export const DT_NAMES: Record<number, string> = { 0: 'DT_UNKNOWN', 4: 'DT_DIR', 
 export const MS_BIND = 4096;
 export const MNT_FORCE = 1;
 export const MNT_DETACH = 2;
+export const MNT_EXPIRE = 4;
+export const UMOUNT_NOFOLLOW = 8;
 
 export const SEEK_SET = 0;
 export const SEEK_CUR = 1;

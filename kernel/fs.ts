@@ -121,6 +121,8 @@ export class Vfsmount extends KObject {
   mnt_parent: Vfsmount;
   mnt_mountpoint: Dentry;
   mnt_ns: import('./namespaces').MntNamespace | null = null;
+  /** MNT_EXPIRE's mark: set by a first umount2(MNT_EXPIRE), cleared by any mntput. */
+  mnt_expiry_mark = false;
   readonly mnt_mounts: Vfsmount[] = [];
   constructor(k: Kernel, readonly mnt_sb: SuperBlock, readonly mnt_root: Dentry) {
     super(k, 'alloc_vfsmnt');

@@ -4,6 +4,7 @@
 import type { Kernel } from './kernel';
 import { Dentry, Inode, InodeOperations, KGen, SuperBlock, SuperOperations, FileOperations, Filldir } from './fs';
 import { d_add, d_alloc_root, d_instantiate } from './dcache';
+import { generic_read_dir } from './readdir';
 import { generic_drop_inode, iget_locked, unlock_new_inode } from './inode';
 import { DT_DIR, DT_REG, S_IFDIR, S_IFREG, S_ISDIR } from './flags';
 
@@ -114,6 +115,7 @@ function* memfs_readdir(file: import('./fs').File, filldir: Filldir): KGen<numbe
 
 const memfs_dir_operations: FileOperations = {
   name: 'memfs_dir_operations',
+  read: generic_read_dir,
   readdir: memfs_readdir,
   llseek: (file, offset) => (file.f_pos = offset),
 };

@@ -4,8 +4,8 @@ import type { Kernel } from './kernel';
 import { Dentry, Path, Vfsmount } from './fs';
 import { dget, dput } from './dcache';
 import { kfree, kget, kput, ktransfer } from './object';
-import { EBUSY, EINVAL, ENOENT, ENOTDIR } from './errno';
-import { MNT_DETACH, S_ISDIR } from './flags';
+import { EAGAIN, EBUSY, EINVAL, ENOENT, ENOTDIR } from './errno';
+import { MNT_DETACH, MNT_EXPIRE, MNT_FORCE, S_ISDIR } from './flags';
 import type { MntNamespace } from './namespaces';
 
 /** mntget (include/linux/mount.h). */
@@ -14,8 +14,14 @@ export function mntget(mnt: Vfsmount, holder: string): Vfsmount {
   return mnt;
 }
 
-/** mntput (fs/namespace.c): the last reference frees the mount (mntfree: dput of its root). */
+/** mntput (fs/namespace.c): clears the expiry mark, then mntput_no_expire. */
 export function mntput(mnt: Vfsmount, holder: string): void {
+  mnt.mnt_expiry_mark = false;
+  mntput_no_expire(mnt, holder);
+}
+
+/** mntput_no_expire (fs/namespace.c): the last reference frees the mount (mntfree: dput of its root). */
+export function mntput_no_expire(mnt: Vfsmount, holder: string): void {
   if (!kput(mnt.k, mnt, holder, 'mntput')) return;
   const root = mnt.mnt_root;
   kfree(mnt.k, mnt, 'mntfree');
@@ -102,6 +108,15 @@ function propagate_mount_busy(mnt: Vfsmount, refcnt: number): boolean {
  * lets the last user free it.
  */
 export function do_umount(k: Kernel, mnt: Vfsmount, flags: number): number {
+  if (flags & MNT_EXPIRE) {
+    // only an unused mount expires, and only on the second call
+    if (mnt === k.current.fs?.root.mnt || flags & (MNT_FORCE | MNT_DETACH)) return -EINVAL;
+    if (mnt.count !== 2) return -EBUSY;
+    if (!mnt.mnt_expiry_mark) {
+      mnt.mnt_expiry_mark = true;
+      return -EAGAIN;
+    }
+  }
   if (mnt.mnt_parent === mnt) return -EINVAL; // the namespace root: umount of "/" remounts read-only; not modelled
   if (!(flags & MNT_DETACH) && propagate_mount_busy(mnt, 2)) return -EBUSY;
   const kill: Vfsmount[] = [];

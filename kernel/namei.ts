@@ -219,7 +219,9 @@ export function* kern_path(k: Kernel, name: string, flags: number, holder: strin
   const start = name.startsWith('/') ? fs.root : (base ?? fs.pwd);
   const nd: Nameidata = { path: path_get(start, holder), flags, holder };
   const err = yield* link_path_walk(k, name, nd, { total: 0, nested: 0 });
-  if (!err && flags & LOOKUP_DIRECTORY && !nd.path.dentry.d_inode?.i_op.lookup) {
+  const last = nd.path.dentry.d_inode;
+  // a trailing symlink that was not followed goes back as it is (do_last: open's may_open says ELOOP)
+  if (!err && flags & LOOKUP_DIRECTORY && !last?.i_op.lookup && !last?.i_op.follow_link) {
     path_put(nd.path, holder);
     return -ENOTDIR;
   }

@@ -1,7 +1,7 @@
 // fs/readdir.c: getdents64 and filldir64, writing real struct linux_dirent64 records.
 import type { Kernel } from './kernel';
 import { File, KGen } from './fs';
-import { EBADF, EINVAL, ENOENT, ENOTDIR } from './errno';
+import { EBADF, EINVAL, EISDIR, ENOENT, ENOTDIR } from './errno';
 import { fget, fput } from './file';
 
 /** offsetof(struct linux_dirent64, d_name): u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type. */
@@ -19,6 +19,11 @@ export interface Dirent64 {
 export function dirent64_reclen(name: string): number {
   const n = NAME_OFFSET + Buffer.byteLength(name) + 1;
   return (n + 7) & ~7;
+}
+
+/** generic_read_dir (fs/libfs.c): read(2) on a directory is EISDIR. */
+export function generic_read_dir(): number {
+  return -EISDIR;
 }
 
 /** vfs_readdir (fs/readdir.c): no ->readdir is ENOTDIR, a removed directory ENOENT. */

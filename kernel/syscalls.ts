@@ -9,7 +9,7 @@ import {
 import {
   Cap, ALL_CAPS, CLONE_FILES, CLONE_FS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
   CLONE_NEWUTS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM, MAY_EXEC, MAY_READ, MAY_WRITE, MNT_DETACH,
-  MNT_FORCE, MS_BIND, O_ACCMODE, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_RDWR, O_WRONLY, SEEK_END, S_ISDIR, S_ISLNK,
+  MNT_EXPIRE, MNT_FORCE, MS_BIND, UMOUNT_NOFOLLOW, O_ACCMODE, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_RDWR, O_WRONLY, SEEK_END, S_ISDIR, S_ISLNK,
 } from './flags';
 import { copy_process, do_exit, sys_wait } from './task';
 import { alloc_fd, alloc_file, dup_fd, fcheck_files, fd_install, fget, fput, put_files_struct, sys_close, sys_dup, sys_dup2 } from './file';
@@ -17,7 +17,7 @@ import { copy_fs_struct, put_fs_struct } from './fs_struct';
 import { switch_task_namespaces, sys_setns, unshare_nsproxy_namespaces } from './nsproxy';
 import { capable, sys_capset, sys_setuid } from './cred';
 import { generic_permission, inode_permission, kern_path, kern_path_parent, lookup_one } from './namei';
-import { check_mnt, do_loopback, do_umount, path_put } from './mount';
+import { check_mnt, do_loopback, do_umount, mntput_no_expire, path_put } from './mount';
 import { Dirent64, sys_getdents64 } from './readdir';
 import { d_delete, dput, shrink_dcache_sb, d_mountpoint } from './dcache';
 import { prune_icache } from './inode';
@@ -64,7 +64,8 @@ function dirfdPath(k: Kernel, dirfd: unknown): Path | number | undefined {
 function* user_path(k: Kernel, p: unknown, flags: number, holder: string, dirfd?: unknown): KGen<Path | number> {
   const name = str(p);
   if (name === null) return -EFAULT;
-  const base = dirfdPath(k, dirfd);
+  // path_init: an absolute name starts at the root and never looks at dirfd
+  const base = name.startsWith('/') ? undefined : dirfdPath(k, dirfd);
   if (typeof base === 'number') return base;
   return yield* kern_path(k, name, flags, holder, base);
 }
@@ -454,15 +455,17 @@ function* sys_mount(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
 /** sys_umount (fs/namespace.c): flags, lookup, must be a mount root in our namespace, CAP_SYS_ADMIN, do_umount. */
 function* sys_umount2(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const flags = int(a.flags ?? 0);
-  if (flags === null || flags & ~(MNT_FORCE | MNT_DETACH)) return r(-EINVAL);
-  const path = yield* user_path(k, a.target, LOOKUP_FOLLOW, 'umount');
+  if (flags === null || flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) return r(-EINVAL);
+  const path = yield* user_path(k, a.target, flags & UMOUNT_NOFOLLOW ? 0 : LOOKUP_FOLLOW, 'umount');
   if (typeof path === 'number') return r(path);
   let err: number;
   if (path.dentry !== path.mnt.mnt_root) err = -EINVAL;
   else if (!check_mnt(k, path.mnt)) err = -EINVAL;
   else if (!capable(k, 'CAP_SYS_ADMIN')) err = -EPERM;
   else err = do_umount(k, path.mnt, flags);
-  path_put(path, 'umount');
+  // dput + mntput_no_expire: the lookup's reference goes without clearing an expiry mark
+  dput(path.dentry, 'umount');
+  mntput_no_expire(path.mnt, 'umount');
   return r(err);
 }
 

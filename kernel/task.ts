@@ -187,16 +187,17 @@ export function* copy_process(k: Kernel, clone_flags: number): KGen<Task | numbe
   const nsproxy = p.nsproxy as Nsproxy;
   p.pid = alloc_pid(k, nsproxy.pid_ns as PidNamespace, p.id);
   p.pid.task = p; // attach_pid(p, PIDTYPE_PID)
+  // CLONE_PARENT / CLONE_THREAD re-use the old parent; otherwise the parent is current itself
   if (clone_flags & CLONE_THREAD) {
     p.group_leader = parent.group_leader;
     p.tgid = parent.tgid;
-    p.real_parent = parent.group_leader.real_parent;
+    p.real_parent = parent.real_parent;
     p.group_leader.thread_group.push(p);
   } else {
     p.tgid = p.pid.nr;
-    p.real_parent = parent.group_leader;
+    p.real_parent = parent;
+    p.real_parent.children.push(p); // only a thread-group leader is on its parent's children list
   }
-  p.real_parent.children.push(p);
   k.tasks.set(p.pid.nr, p);
   return p;
 }
@@ -285,6 +286,7 @@ export function release_task(k: Kernel, p: Task): void {
   const siblings = p.real_parent.children;
   const i = siblings.indexOf(p);
   if (i >= 0) siblings.splice(i, 1);
+  // a leader with zombie threads gone may now be reaped by its parent (do_notify_parent)
   if (p.group_leader !== p) {
     const g = p.group_leader.thread_group;
     const j = g.indexOf(p);

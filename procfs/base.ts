@@ -19,6 +19,7 @@ import {
   DT_DIR, DT_UNKNOWN, S_IFDIR, S_IFLNK, S_IRUGO, S_IRUSR, S_ISGID, S_ISUID, S_IWUSR, S_IXUGO, S_IXUSR, S_IFMT,
 } from '../kernel/flags';
 import { get_next_ino } from './inode';
+import { generic_read_dir } from '../kernel/readdir';
 import { proc_ns_dir_inode_operations, proc_ns_dir_operations } from './namespaces';
 
 /** instantiate_t (fs/proc/internal.h): NULL on success, or -errno. */
@@ -388,7 +389,7 @@ const proc_fd_inode_operations: InodeOperations = Object.freeze({
   permission: proc_fd_permission,
   setattr: proc_setattr,
 });
-const proc_fd_operations: FileOperations = Object.freeze({ name: 'proc_fd_operations', readdir: proc_readfd });
+const proc_fd_operations: FileOperations = Object.freeze({ name: 'proc_fd_operations', read: generic_read_dir, readdir: proc_readfd });
 
 // ---- /proc/<pid>/task ----
 
@@ -454,7 +455,7 @@ const proc_task_inode_operations: InodeOperations = Object.freeze({
   getattr: pid_getattr,
   setattr: proc_setattr,
 });
-const proc_task_operations: FileOperations = Object.freeze({ name: 'proc_task_operations', readdir: proc_task_readdir });
+const proc_task_operations: FileOperations = Object.freeze({ name: 'proc_task_operations', read: generic_read_dir, readdir: proc_task_readdir });
 
 // ---- the base entries ----
 
@@ -489,6 +490,7 @@ const proc_tgid_base_inode_operations: InodeOperations = Object.freeze({
 });
 const proc_tgid_base_operations: FileOperations = Object.freeze({
   name: 'proc_tgid_base_operations',
+  read: generic_read_dir,
   readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tgid_base_stuff()),
 });
 const proc_tid_base_inode_operations: InodeOperations = Object.freeze({
@@ -498,6 +500,7 @@ const proc_tid_base_inode_operations: InodeOperations = Object.freeze({
 });
 const proc_tid_base_operations: FileOperations = Object.freeze({
   name: 'proc_tid_base_operations',
+  read: generic_read_dir,
   readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tid_base_stuff()),
 });
 

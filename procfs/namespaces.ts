@@ -13,6 +13,7 @@ import { EACCES, EBADF, EINVAL, ENOENT, EPERM, ESPIPE } from '../kernel/errno';
 import { DT_DIR, S_IFLNK, S_IFREG, S_IRUGO, S_IRUSR, S_IRWXU } from '../kernel/flags';
 import { has } from '../kernel/profile';
 import { ktransfer } from '../kernel/object';
+import { generic_read_dir } from '../kernel/readdir';
 import { get_proc_task, pid_delete_dentry, pid_dentry_operations, pid_getattr, pid_revalidate, proc_fill_cache, proc_pid_make_inode, proc_setattr } from './base';
 import { ipcns_operations, mntns_operations, netns_operations, pidns_operations, userns_operations, utsns_operations } from './ns_ops';
 
@@ -149,6 +150,7 @@ function* proc_ns_dir_readdir(filp: File, filldir: Filldir): KGen<number> {
 /** proc_ns_dir_operations (fs/proc/namespaces.c). */
 export const proc_ns_dir_operations: FileOperations = Object.freeze({
   name: 'proc_ns_dir_operations',
+  read: generic_read_dir,
   readdir: proc_ns_dir_readdir,
 });
 

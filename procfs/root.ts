@@ -9,6 +9,7 @@ import { get_pid, get_task_struct, put_task_struct, Task } from '../kernel/task'
 import { ENOENT } from '../kernel/errno';
 import { DT_DIR, DT_LNK, S_IFDIR, S_IFLNK, S_IRUGO, S_IXUGO } from '../kernel/flags';
 import { get_next_ino, proc_sops } from './inode';
+import { generic_read_dir } from '../kernel/readdir';
 import { get_proc_task, pid_getattr, proc_fill_cache, proc_pid_instantiate, proc_pid_lookup } from './base';
 import { proc_ns_fget } from './namespaces';
 import { proc_flush_task } from './base';
@@ -95,7 +96,7 @@ const proc_root_inode_operations: InodeOperations = Object.freeze({
   lookup: proc_root_lookup,
   getattr: pid_getattr,
 });
-const proc_root_operations: FileOperations = Object.freeze({ name: 'proc_root_operations', readdir: proc_root_readdir });
+const proc_root_operations: FileOperations = Object.freeze({ name: 'proc_root_operations', read: generic_read_dir, readdir: proc_root_readdir });
 
 /** proc_fill_super (fs/proc/inode.c) + proc_get_sb: the root inode pins pid 1 of the namespace. */
 function proc_fill_super(k: Kernel): Dentry {

@@ -1,0 +1,148 @@
+// The expected verdicts: each found by fast-check from random lifecycles, shrunk to at most 8
+// steps, of the right shape; and gone when the flag is fixed.
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
+import { fuzz, replayRun, Replay, FuzzResult } from '../properties/fuzz';
+import { PropertyName } from '../properties/checks';
+import { main } from '../cli/main';
+
+const SEED = Number(process.env.PROCNS_SEED ?? 7);
+const RUNS = 1500;
+
+function campaign(profile: string, property: PropertyName, fix: string[] = []): FuzzResult {
+  return fuzz({ profile, fix, seed: SEED, runs: RUNS, steps: 40, properties: [property] });
+}
+
+/** The failure message carries the replay command, so a CI failure can be reproduced. */
+function explain(r: FuzzResult, profile: string): string {
+  if (!r.failure) return `no counterexample on ${profile} (seed ${SEED}, ${RUNS} runs)`;
+  return `seed ${SEED}, path ${r.failure.path}: ${r.failure.expect?.message}\n${replayRun(r.failure).table}\nreplay: procns fuzz --profile ${profile} --seed ${SEED} --runs ${RUNS} --steps 40`;
+}
+
+function syscallsIn(r: Replay): number {
+  return replayRun(r).table.split('\n').length - 1;
+}
+
+describe(`properties: expected verdicts (seed ${SEED})`, function () {
+  this.timeout(120000);
+
+  it('seed: finds evict-null-put as an oops (P2), shrunk to at most 8 steps', () => {
+    const r = campaign('seed', 'P2');
+    expect(r.failure, explain(r, 'seed')).to.not.equal(null);
+    const f = r.failure as Replay;
+    expect(f.expect?.property).to.equal('P2');
+    expect(f.expect?.message).to.match(/oops: BUG: unable to handle kernel NULL pointer dereference/);
+    expect(syscallsIn(f)).to.be.at.most(8);
+    // the shape: a task exits, then a lookup of its ns entry oopses in the failed instantiation
+    const table = replayRun(f).table;
+    expect(table).to.match(/exit\(\)/);
+    expect(table).to.match(/\/proc\/\d+\/ns\/[a-z]+.*ENOENT/);
+  });
+
+  it('seed: the same oops breaks exact liveness (P1)', () => {
+    const r = campaign('seed', 'P1');
+    expect(r.failure?.expect?.message, explain(r, 'seed')).to.match(/NULL pointer dereference/);
+  });
+
+  for (const profile of ['seed', 'v3.0']) {
+    it(`${profile}: finds stale-ns-dentry (P3), shrunk to at most 8 steps`, () => {
+      const r = campaign(profile, 'P3');
+      expect(r.failure, explain(r, profile)).to.not.equal(null);
+      const f = r.failure as Replay;
+      expect(f.expect?.property).to.equal('P3');
+      // the shape: an ns file opened after the task left that namespace names the old one
+      expect(f.expect?.message).to.match(/^open \/proc\/(\d+|self)\/ns\/(net|uts|ipc) named (net|uts|ipc)#\d+, but task \d+ is in \3#\d+$/);
+      expect(syscallsIn(f)).to.be.at.most(8);
+      expect(replayRun(f).table).to.match(/(unshare|setns)\(/);
+    });
+  }
+
+  for (const property of ['P1', 'P2', 'P4', 'P5', 'P6', 'P7'] as PropertyName[]) {
+    it(`v3.0: ${property} holds`, () => {
+      const r = campaign('v3.0', property);
+      expect(r.failure, explain(r, 'v3.0')).to.equal(null);
+    });
+  }
+
+  for (const property of ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7'] as PropertyName[]) {
+    it(`v3.8: ${property} holds`, () => {
+      const r = campaign('v3.8', property);
+      expect(r.failure, explain(r, 'v3.8')).to.equal(null);
+    });
+  }
+
+  it('--fix evict-null-put: the seed no longer oopses (P1, P2)', () => {
+    for (const p of ['P1', 'P2'] as PropertyName[]) {
+      const r = campaign('seed', p, ['evict-null-put']);
+      expect(r.failure, explain(r, 'seed --fix evict-null-put')).to.equal(null);
+    }
+  });
+
+  it('--fix stale-ns-dentry: 3.0 and the seed name the current namespace (P3)', () => {
+    for (const p of ['seed', 'v3.0']) {
+      const r = campaign(p, 'P3', ['stale-ns-dentry']);
+      expect(r.failure, explain(r, `${p} --fix stale-ns-dentry`)).to.equal(null);
+    }
+  });
+});
+
+describe('properties: synthetic bugs are caught', function () {
+  this.timeout(120000);
+  const cases: [string, PropertyName, RegExp][] = [
+    ['missing-put', 'P1', /alive but nothing holds it/],
+    ['readdir-off-by-one', 'P4', /getdents64 listed/],
+    ['no-ptrace-check', 'P7', /not EPERM/],
+    ['setns-no-type-check', 'P7', /./],
+  ];
+  for (const [flag, property, msg] of cases) {
+    it(`${flag} on v3.0 fails ${property}`, () => {
+      const r = fuzz({ profile: 'v3.0', inject: [flag], seed: SEED, runs: RUNS, steps: 40, properties: [property] });
+      expect(r.failure?.expect?.message ?? '', explain(r, `v3.0 +${flag}`)).to.match(msg);
+    });
+  }
+});
+
+describe('procns fuzz and replay', function () {
+  this.timeout(120000);
+  const capture = async (argv: string[]): Promise<{ code: number; text: string }> => {
+    const lines: string[] = [];
+    const code = await main(argv, (s) => lines.push(s));
+    return { code, text: lines.join('\n') };
+  };
+
+  it('fuzz --profile seed --seed 1 exits 1 with an evict-null-put or stale-ns-dentry counterexample', async () => {
+    const { code, text } = await capture(['fuzz', '--profile', 'seed', '--seed', '1']);
+    expect(code).to.equal(1);
+    expect(text).to.match(/NULL pointer dereference|named (net|uts|ipc)#\d+, but task/);
+    expect(text).to.match(/seed 1, path "[^"]+"/);
+    expect(text.split('\n').slice(-1)[0]).to.match(/^fuzz: \d+ runs, \d+ steps, 1 failures$/);
+  });
+
+  it('fuzz --profile v3.8 --seed 1 --runs 2000 exits 0', async () => {
+    const { code, text } = await capture(['fuzz', '--profile', 'v3.8', '--seed', '1', '--runs', '2000']);
+    expect(code, text).to.equal(0);
+    expect(text).to.match(/^fuzz: 2000 runs, \d+ steps, 0 failures$/m);
+  });
+
+  it('replaying a saved file twice gives identical output', async () => {
+    const dir = path.join(__dirname, '../../scenarios/regressions');
+    const file = path.join(dir, fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()[0]);
+    const a = await capture(['replay', file]);
+    const b = await capture(['replay', file]);
+    expect(a.text).to.equal(b.text);
+    expect(a.code).to.equal(1);
+  });
+});
+
+describe('regressions: every saved replay still shows its failure', () => {
+  const dir = path.join(__dirname, '../../scenarios/regressions');
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    it(f, () => {
+      const r = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Replay;
+      const shown = replayRun(r);
+      expect(shown.violation?.property).to.equal(r.expect?.property);
+      expect(shown.violation?.message).to.equal(r.expect?.message);
+    });
+  }
+});
