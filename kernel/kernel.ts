@@ -47,6 +47,8 @@ export class Kernel {
   readonly tasks = new Map<number, Task>();
   readonly procfs: ProcfsHooks;
   last_pid = 0;
+  /** mnt_ns_seq (fs/namespace.c, 3.9): the last mount namespace's sequence number. */
+  mnt_ns_seq = 0;
   /** The task whose code runs now. */
   current!: Task;
   init!: Task;

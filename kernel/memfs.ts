@@ -6,7 +6,8 @@ import { Dentry, Inode, InodeOperations, KGen, SuperBlock, SuperOperations, File
 import { d_add, d_alloc_root, d_instantiate } from './dcache';
 import { generic_read_dir } from './readdir';
 import { generic_drop_inode, iget_locked, unlock_new_inode } from './inode';
-import { DT_DIR, DT_REG, S_IFDIR, S_IFREG, S_ISDIR } from './flags';
+import { DT_DIR, DT_REG, S_IFDIR, S_IFREG, S_ISDIR, SEEK_CUR } from './flags';
+import { EINVAL } from './errno';
 
 interface DiskInode {
   mode: number;
@@ -117,13 +118,22 @@ const memfs_dir_operations: FileOperations = {
   name: 'memfs_dir_operations',
   read: generic_read_dir,
   readdir: memfs_readdir,
-  llseek: (file, offset) => (file.f_pos = offset),
+  llseek: generic_file_llseek,
 };
 const memfs_file_operations: FileOperations = {
   name: 'memfs_file_operations',
   read: () => 0,
-  llseek: (file, offset) => (file.f_pos = offset),
+  llseek: generic_file_llseek,
 };
+
+/** generic_file_llseek (fs/read_write.c): SEEK_SET, SEEK_CUR, SEEK_END (size 0 here); a negative result is EINVAL. */
+function generic_file_llseek(file: import('./fs').File, offset: number, whence: number): number {
+  const base = whence === SEEK_CUR ? file.f_pos : 0; // SEEK_END: i_size is 0 for every memfs file
+  const pos = base + offset;
+  if (pos < 0 || !Number.isSafeInteger(pos)) return -EINVAL;
+  file.f_pos = pos;
+  return pos;
+}
 
 /** Make a new memfs superblock with an empty root directory; returns its root dentry. */
 export function memfs_mount(k: Kernel, name: string): Dentry {

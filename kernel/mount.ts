@@ -6,7 +6,9 @@ import { dget, dput } from './dcache';
 import { kfree, kget, kput, ktransfer } from './object';
 import { EAGAIN, EBUSY, EINVAL, ENOENT, ENOTDIR } from './errno';
 import { MNT_DETACH, MNT_EXPIRE, MNT_FORCE, S_ISDIR } from './flags';
-import type { MntNamespace } from './namespaces';
+import { MntNamespace } from './namespaces';
+import { PROC_I } from './proc_fs';
+import { has } from './profile';
 
 /** mntget (include/linux/mount.h). */
 export function mntget(mnt: Vfsmount, holder: string): Vfsmount {
@@ -85,6 +87,7 @@ export function clone_mnt(old: Vfsmount, root: Dentry): Vfsmount {
  */
 export function do_loopback(k: Kernel, path: Path, old: Path): number {
   if (!check_mnt(k, path.mnt) || !check_mnt(k, old.mnt)) return -EINVAL;
+  if (mnt_ns_loop(k, old)) return -EINVAL;
   // graft_tree
   const target = path.dentry.d_inode;
   const src = old.dentry.d_inode;
@@ -94,6 +97,20 @@ export function do_loopback(k: Kernel, path: Path, old: Path): number {
   const mnt = clone_mnt(old.mnt, old.dentry);
   attach_mnt(mnt, path.mnt, path.dentry);
   return 0;
+}
+
+/**
+ * mnt_ns_loop (fs/namespace.c, 3.9): binding a mount namespace's file into a namespace that is
+ * not older than it would let the namespace pin itself through its own mount tree. 3.8.0
+ * lacked the check (flag `mnt-ns-loop`); 3.0 has no mnt entry to bind.
+ */
+function mnt_ns_loop(k: Kernel, p: Path): boolean {
+  if (k.profile.version === '3.0' || has(k.profile, 'mnt-ns-loop')) return false;
+  const inode = p.dentry.d_inode;
+  const ns = inode ? PROC_I(inode).ns : null;
+  if (!(ns instanceof MntNamespace)) return false;
+  const cur = k.current.nsproxy?.mnt_ns;
+  return cur !== null && cur !== undefined && cur.seq >= ns.seq;
 }
 
 /** propagate_mount_busy / do_refcount_check (fs/pnode.c): child mounts, or more users than `refcnt`. */

@@ -49,10 +49,12 @@ export class IpcNamespace extends Namespace {
 export class MntNamespace extends Namespace {
   readonly kind = KIND.mnt;
   readonly type = 'mnt' as const;
+  /** mnt_ns->seq (3.9): creation order, for the mount namespace loop check. */
+  readonly seq: number;
   root: Vfsmount | null = null;
   /** mnt_list: every mount of this namespace, in attach order. */
   readonly list = new Set<Vfsmount>();
-  constructor(k: Kernel, holder: string) { super(k, holder); this.init(); }
+  constructor(k: Kernel, holder: string) { super(k, holder); this.seq = ++k.mnt_ns_seq; this.init(); }
 }
 export class PidNamespace extends Namespace {
   readonly kind = KIND.pid;

@@ -21,6 +21,8 @@ export const BUG_FLAGS: readonly FlagInfo[] = [
     what: 'proc_ns_instantiate sets ei->ns_ops before ns_ops->get(); a NULL get() reaches put(NULL) in proc_evict_inode' },
   { name: 'stale-ns-dentry', synthetic: false,
     what: 'pid_revalidate keeps a cached ns dentry while the task lives, so it names a namespace the task has left' },
+  { name: 'mnt-ns-loop', synthetic: false,
+    what: '3.8.0 lets /proc/<pid>/ns/mnt be bound inside its own namespace: a cycle nothing can free (fixed in 3.9 by mnt_ns_loop)' },
   { name: 'readdir-off-by-one', synthetic: true, what: 'proc_ns_dir_readdir resumes one entry late after a full buffer' },
   { name: 'missing-put', synthetic: true, what: 'proc_evict_inode forgets ns_ops->put: the namespace leaks' },
   { name: 'no-revalidate-race-check', synthetic: true,

@@ -68,7 +68,8 @@ export class Checker {
 
     // P3: an ns file opened now names the target's current namespace
     if (op === 'open' && ret >= 0 && m && c.alone) {
-      const target = m[1] === 'self' ? c.task : c.target;
+      // /proc/self is the thread group: a thread's "self" is its leader's tgid
+      const target = m[1] === 'self' ? (w.k.tasks.get(c.task.tgid) ?? null) : c.target;
       const f = fileOf(c.task, ret);
       const ns = f?.f_path.dentry.d_inode ? PROC_I(f.f_path.dentry.d_inode).ns : null;
       const now = target ? taskNs(target, m[2] as NsType) : null;
@@ -137,6 +138,12 @@ export class Checker {
     const caps = c.task.cred.caps;
     if (op === 'setns') {
       if (ret === 0 && !caps.has('CAP_SYS_ADMIN')) this.fail('P7', c.step, 'setns succeeded without CAP_SYS_ADMIN');
+      const nf = fileOf(c.task, args.fd as number);
+      const ns = nf?.f_path.dentry.d_inode ? PROC_I(nf.f_path.dentry.d_inode).ns : null;
+      const nstype = args.nstype as number;
+      if (ns && nstype && PROC_I(nf?.f_path.dentry.d_inode as never).ns_ops?.type !== nstype && ret === 0) {
+        this.fail('P7', c.step, `setns of a ${ns.type} file with nstype ${nstype} succeeded, not EINVAL`);
+      }
       if (v30 && !caps.has('CAP_SYS_ADMIN') && ret !== -1) this.fail('P7', c.step, `3.0 setns without CAP_SYS_ADMIN returned ${errname(ret)}, not EPERM (capable is checked first)`);
     }
     const f = (op === 'read' || op === 'lseek') ? fileOf(c.task, args.fd as number) : null;
@@ -144,12 +151,22 @@ export class Checker {
       const want = op === 'read' ? 'EINVAL' : 'ESPIPE';
       if (errname(ret) !== want || ret >= 0) this.fail('P7', c.step, `${op} on a namespace file returned ${ret < 0 ? errname(ret) : ret}, not ${want}`);
     }
-    // another uid's live, running task: its ns entries are not for us
+    // another uid's live task: its namespaces are not for us. 3.8 checks ptrace on every
+    // follow_link and readlink (EACCES). 3.0 checks only in lookup (EPERM), so a dentry cached
+    // by an earlier lookup skips the check; open still fails on the 0400 inode (EACCES).
     const target = m && m[1] !== 'self' ? c.target : null;
-    if (target && c.alone && target.state === 'running' && target !== c.task && ['open', 'stat', 'readlink'].includes(op)
-      && !caps.has('CAP_SYS_PTRACE') && target.cred.uid !== c.task.cred.uid) {
-      const want = v30 ? 'EPERM' : 'EACCES';
-      if (ret >= 0 || errname(ret) !== want) this.fail('P7', c.step, `${op} ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${ret < 0 ? errname(ret) : ret}, not ${want}`);
+    if (target && c.alone && target.state === 'running' && target !== c.task && !caps.has('CAP_SYS_PTRACE')
+      && target.cred.uid !== c.task.cred.uid) {
+      const got = ret < 0 ? errname(ret) : String(ret);
+      if (!v30 && ['open', 'stat', 'readlink'].includes(op) && got !== 'EACCES') {
+        this.fail('P7', c.step, `${op} ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EACCES`);
+      }
+      if (v30 && ['open', 'stat', 'readlink'].includes(op) && !c.cachedBefore && got !== 'EPERM') {
+        this.fail('P7', c.step, `${op} ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EPERM`);
+      }
+      if (v30 && op === 'open' && got !== 'EPERM' && got !== 'EACCES') {
+        this.fail('P7', c.step, `open ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EPERM or EACCES`);
+      }
     }
   }
 

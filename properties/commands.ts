@@ -59,7 +59,7 @@ export type Op = (typeof OPS)[number];
 export type Mix = Record<Op, number>;
 
 export function mixArbitrary(): fc.Arbitrary<Mix> {
-  const w = fc.constantFrom(0, 1, 3, 6);
+  const w = fc.constantFrom(0, 0, 1, 4); // each operation is off in half the runs
   return fc.record(Object.fromEntries(OPS.map((op) => [op, w])) as Record<Op, fc.Arbitrary<number>>)
     .map((m) => ({ ...m, clone: Math.max(m.clone, 1), exit: m.exit, open: Math.max(m.open, 1) }));
 }

@@ -48,6 +48,8 @@ export interface Completion {
   /** For paths into /proc/<pid>: the task that pid named when the call started (null: none). */
   target: Task | null;
   targetPid: number | null;
+  /** For /proc/<pid>/ns/<x>: was its dentry in the dcache when the call started? */
+  cachedBefore: boolean;
 }
 
 export type Observer = (w: World, c: Completion) => void;
@@ -57,7 +59,7 @@ export class World {
   /** Every task ever created, in creation order (reaped ones too: their pids are still named). */
   readonly everyTask: Task[] = [];
   readonly completions: Completion[] = [];
-  private readonly started = new Map<Task, { call: Call; alone: boolean; target: Task | null; targetPid: number | null }>();
+  private readonly started = new Map<Task, { call: Call; alone: boolean; target: Task | null; targetPid: number | null; cachedBefore: boolean }>();
   steps = 0;
 
   constructor(readonly profile: Profile, private readonly observers: Observer[] = []) {
@@ -107,7 +109,13 @@ export class World {
       case 'setns': args.fd = fd(c.fd); args.nstype = c.nstype ?? 0; break;
       case 'open': args.path = this.path(t, c.path as PathSpec); args.flags = c.flags ?? 0; break;
       case 'close': case 'dup': case 'fstat': case 'read': case 'lseek': args.fd = fd(c.fd); break;
-      case 'getdents64': args.fd = fd(c.fd); args.count = c.count ?? 64; break;
+      case 'getdents64': {
+        // a listing wants a directory: pick among the task's open directories when it has any
+        const dirs = fds.filter((n) => t.files?.fdt[n]?.f_op?.readdir);
+        args.fd = dirs.length ? dirs[(c.fd ?? 0) % dirs.length] : fd(c.fd);
+        args.count = c.count ?? 64;
+        break;
+      }
       case 'stat': case 'lstat': case 'readlink': args.path = this.path(t, c.path as PathSpec); break;
       case 'mount': args.source = this.path(t, c.source as PathSpec); args.target = this.path(t, c.path as PathSpec); break;
       case 'umount2': args.target = this.path(t, c.path as PathSpec); args.flags = c.flags ?? 0; break;
@@ -124,12 +132,14 @@ export class World {
     return { op: c.op, args };
   }
 
-  private targetOf(call: Call): { target: Task | null; targetPid: number | null } {
+  private targetOf(call: Call): { target: Task | null; targetPid: number | null; cachedBefore: boolean } {
     const p = (call.args.path ?? call.args.source ?? call.args.target) as string | undefined;
-    const m = p ? /^\/proc\/(\d+)\//.exec(p) : null;
-    if (!m) return { target: null, targetPid: null };
+    const m = p ? /^\/proc\/(\d+)\/(?:ns\/([a-z_]+))?/.exec(p) : null;
+    if (!m) return { target: null, targetPid: null, cachedBefore: false };
     const pid = Number(m[1]);
-    return { target: this.k.tasks.get(pid) ?? null, targetPid: pid };
+    const piddir = this.k.procMnt?.mnt_root.d_hash.get(m[1]);
+    const cachedBefore = m[2] !== undefined && piddir?.d_hash.get('ns')?.d_hash.get(m[2]) !== undefined;
+    return { target: this.k.tasks.get(pid) ?? null, targetPid: pid, cachedBefore };
   }
 
   /** Execute one command. */
@@ -186,6 +196,7 @@ export class World {
       alone: s?.alone ?? false,
       target: s?.target ?? null,
       targetPid: s?.targetPid ?? null,
+      cachedBefore: s?.cachedBefore ?? false,
     };
     if (done.call.op === 'clone' && done.result.ret > 0) {
       const child = this.k.tasks.get(done.result.ret);
