@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import { BUG_FLAGS, makeProfile, PROFILE_NAMES, profileDescription, Profile } from '../kernel/profile';
 import { formatReport, listScenarios, loadScenario, runScenario } from '../scenarios/runner';
 import { toJsonl } from '../oracle/trace';
+import { recordLinux, ScenarioError } from '../oracle/recordLinux';
 import { cmdFuzz, cmdReplay, cmdVerdicts } from './fuzz';
 import { PROPERTIES, PropertyName } from '../properties/checks';
 
@@ -10,6 +11,7 @@ const USAGE = `usage: procns <command> [options]
   fuzz [--profile P] [--seed N] [--runs N] [--steps N] [--fix FLAG]   random lifecycles, every property
   replay <file>                                           re-run a saved failure
   run <scenario|file> [--profile P] [--trace out.jsonl]   run a scenario and check its expectations
+  record-linux <scenario|file> [-o|--out out.jsonl]       record a scenario's trace on this machine's kernel (root)
   list [--scenarios --profile P]                          scenarios, profiles, properties, bug flags
   verdicts [--seed N] [--runs N] [--steps N]              the main job: every profile × every property`;
 
@@ -54,6 +56,35 @@ function cmdRun(pos: string[], opts: Map<string, string[]>, out: (s: string) => 
   return report.ok ? 0 : 1;
 }
 
+async function cmdRecordLinux(pos: string[], opts: Map<string, string[]>, out: (s: string) => void): Promise<number> {
+  // "-o FILE" is not a --option, so it arrives among the positional arguments
+  let file = opts.get('out')?.slice(-1)[0];
+  const args: string[] = [];
+  for (let i = 0; i < pos.length; i++) {
+    if (pos[i] === '-o') {
+      if (pos[i + 1] === undefined) { out('record-linux: -o needs a file name'); return 2; }
+      file = pos[++i];
+    } else args.push(pos[i]);
+  }
+  if (opts.has('out') && !file) { out('record-linux: --out needs a file name'); return 2; }
+  if (args.length !== 1) { out(USAGE); return 2; }
+  const sc = loadScenario(args[0]);
+  if (typeof sc === 'string') { out(`record-linux: ${sc}`); return 2; }
+  let res;
+  try {
+    res = await recordLinux(sc);
+  } catch (e) {
+    if (e instanceof ScenarioError) { out(`record-linux: ${sc.name}: ${e.message}`); return 2; }
+    out(`record-linux: ${sc.name}: failed: ${(e as Error).message}`);
+    return 1;
+  }
+  if ('skipped' in res) { out(`record-linux: skipped: ${res.skipped}`); return 0; }
+  const text = toJsonl(res.header, res.steps);
+  if (file) fs.writeFileSync(file, text);
+  else out(text.replace(/\n$/, ''));
+  return 0;
+}
+
 function cmdList(opts: Map<string, string[]>, out: (s: string) => void): number {
   const scenarios = listScenarios();
   if (opts.has('scenarios')) {
@@ -81,6 +112,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   switch (cmd) {
     case 'run': return cmdRun(pos, opts, out);
     case 'list': return cmdList(opts, out);
+    case 'record-linux': return cmdRecordLinux(pos, opts, out);
     case 'replay':
       if (!pos[0]) { out(USAGE); return 2; }
       return cmdReplay(pos[0], out);

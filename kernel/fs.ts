@@ -77,8 +77,30 @@ export class SuperBlock {
 export const I_NEW = 1;
 export const I_FREEING = 2;
 
+/** struct mutex: a sleeping lock; a task that finds it held yields until it is free. */
+export interface Mutex {
+  owner: Task | null;
+}
+
+/** mutex_lock (kernel/mutex.c): sleep (yield) while another task holds it. */
+export function* mutex_lock(k: Kernel, m: Mutex): KGen<void> {
+  while (m.owner !== null && m.owner !== k.current) {
+    k.blocked.set(k.current, m);
+    yield;
+  }
+  k.blocked.delete(k.current);
+  m.owner = k.current;
+}
+
+/** mutex_unlock (kernel/mutex.c). */
+export function mutex_unlock(m: Mutex): void {
+  m.owner = null;
+}
+
 export class Inode extends KObject {
   readonly kind = 'inode' as const;
+  /** i_mutex: serialises lookups and readdir in a directory. */
+  readonly i_mutex: Mutex = { owner: null };
   i_ino = 0;
   i_mode = 0;
   i_uid = 0;

@@ -1,7 +1,7 @@
 // fs/inode.c: the inode cache. new_inode, iget_locked, iput and eviction, the unused-inode LRU.
 import type { Kernel } from './kernel';
 import { I_FREEING, I_NEW, Inode, SuperBlock } from './fs';
-import { kfree, kget, kput } from './object';
+import { kfree, kget, kput, ktransfer } from './object';
 
 /** new_inode (fs/inode.c): an unhashed inode on this sb with one reference, for `holder`. */
 export function new_inode(sb: SuperBlock): Inode {
@@ -20,7 +20,7 @@ export function iget_locked(sb: SuperBlock, ino: number, holder: string): Inode 
     return found;
   }
   const inode = sb.s_op.alloc_inode(sb);
-  renameHolder(inode, 'new_inode', holder);
+  ktransfer(inode, 'new_inode', holder);
   inode.i_ino = ino;
   inode.i_state = I_NEW;
   inode.i_hashed = true;
@@ -90,11 +90,4 @@ export function prune_icache(k: Kernel): number {
     n++;
   }
   return n;
-}
-
-/** Relabel the holder of the allocation reference (bookkeeping only, the count is unchanged). */
-export function renameHolder(o: Inode, from: string, to: string): void {
-  const n = o.holders.get(from) ?? 0;
-  if (n <= 1) o.holders.delete(from); else o.holders.set(from, n - 1);
-  o.holders.set(to, (o.holders.get(to) ?? 0) + 1);
 }

@@ -1,7 +1,7 @@
 // The emulated kernel: its global state (the things that are globals in C), boot, oopses,
 // and the per-task syscall slots that the scheduler advances.
 import { Dentry, Inode, KGen, SuperBlock, Vfsmount } from './fs';
-import { ObjectRegistry, Oops } from './object';
+import { KObject, ktransfer, ObjectRegistry, Oops } from './object';
 import { Profile } from './profile';
 import { ROOT_CRED } from './cred';
 import { Task, Mm, alloc_pid } from './task';
@@ -58,6 +58,19 @@ export class Kernel {
   step = 0;
   private dev = 0;
   private readonly slots = new Map<Task, Slot>();
+  /** Tasks sleeping on a mutex, and the mutex. */
+  readonly blocked = new Map<Task, import('./fs').Mutex>();
+
+  /** The task to run so that `t` makes progress: the holder of the mutex it sleeps on, or itself. */
+  runFor(t: Task): Task {
+    let cur = t;
+    for (let guard = 0; guard < 64; guard++) {
+      const owner = this.blocked.get(cur)?.owner;
+      if (!owner || owner === cur || !this.slots.has(owner)) return cur;
+      cur = owner;
+    }
+    return cur;
+  }
 
   constructor(readonly profile: Profile, proc?: FileSystemType) {
     this.procfs = proc?.hooks ?? NO_PROCFS;
@@ -179,11 +192,8 @@ export class Kernel {
 }
 
 /** Relabel a boot-time reference from its allocation label to its holder. */
-function ktransferInit(o: { holders: Map<string, number> }, to: string, from?: string): void {
-  const key = from ?? [...o.holders.keys()][0];
-  const n = o.holders.get(key) ?? 0;
-  if (n <= 1) o.holders.delete(key); else o.holders.set(key, n - 1);
-  o.holders.set(to, (o.holders.get(to) ?? 0) + 1);
+function ktransferInit(o: KObject, to: string, from?: string): void {
+  ktransfer(o, from ?? [...o.holders.keys()][0], to);
 }
 
 /** The dentry of a boot-time directory: looked up through memfs, kept pinned by the mount. */

@@ -2,7 +2,7 @@
 // cached dentries revalidated (a stale one is invalidated and looked up afresh), mounts
 // followed, symlinks and proc's magic links followed, ELOOP after 40 links or 8 nested.
 import type { Kernel } from './kernel';
-import { Dentry, Inode, KGen, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, Nameidata, Path, Vfsmount } from './fs';
+import { Dentry, Inode, KGen, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, mutex_lock, mutex_unlock, Nameidata, Path, Vfsmount } from './fs';
 import { d_alloc, d_invalidate, d_lookup, dget, dput } from './dcache';
 import { lookup_mnt, mntget, mntput, path_get, path_put } from './mount';
 import { capable } from './cred';
@@ -95,20 +95,28 @@ function* do_lookup(k: Kernel, nd: Nameidata, name: string): KGen<Path | number>
   for (;;) {
     if (!dentry) {
       if (!dir.i_op.lookup) return -ENOTDIR;
-      // d_alloc_and_lookup
-      const fresh = d_alloc(parent, name, nd.holder);
-      const old = yield* dir.i_op.lookup(dir, fresh);
-      if (typeof old === 'number') {
-        dput(fresh, nd.holder);
-        return old;
+      // under the directory's i_mutex: look again, then d_alloc_and_lookup
+      yield* mutex_lock(k, dir.i_mutex);
+      try {
+        dentry = d_lookup(parent, name, nd.holder);
+        if (!dentry) {
+          const fresh = d_alloc(parent, name, nd.holder);
+          const old = yield* dir.i_op.lookup(dir, fresh);
+          if (typeof old === 'number') {
+            dput(fresh, nd.holder);
+            return old;
+          }
+          if (old) {
+            dput(fresh, nd.holder);
+            dentry = old;
+          } else {
+            dentry = fresh;
+          }
+          need_reval = false;
+        }
+      } finally {
+        mutex_unlock(dir.i_mutex);
       }
-      if (old) {
-        dput(fresh, nd.holder);
-        dentry = old;
-      } else {
-        dentry = fresh;
-      }
-      need_reval = false;
     }
     if (need_reval && dentry.d_op?.d_revalidate) {
       const status = dentry.d_op.d_revalidate(dentry, nd);
@@ -262,17 +270,24 @@ export function* lookup_one(k: Kernel, parent: Path, name: string, holder: strin
   }
   if (d) return d;
   if (!dir.i_op.lookup) return -ENOTDIR;
-  const fresh = d_alloc(parent.dentry, name, holder);
-  const old = yield* dir.i_op.lookup(dir, fresh);
-  if (typeof old === 'number') {
-    dput(fresh, holder);
-    return old;
+  yield* mutex_lock(k, dir.i_mutex);
+  try {
+    const again = d_lookup(parent.dentry, name, holder);
+    if (again) return again;
+    const fresh = d_alloc(parent.dentry, name, holder);
+    const old = yield* dir.i_op.lookup(dir, fresh);
+    if (typeof old === 'number') {
+      dput(fresh, holder);
+      return old;
+    }
+    if (old) {
+      dput(fresh, holder);
+      return old;
+    }
+    return fresh;
+  } finally {
+    mutex_unlock(dir.i_mutex);
   }
-  if (old) {
-    dput(fresh, holder);
-    return old;
-  }
-  return fresh;
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { Kernel } from './kernel';
 import type { Task } from './task';
 import type { FsStruct } from './fs_struct';
-import { KObject, kfree, kget, kput } from './object';
+import { KObject, kfree, kget, kput, ktransfer } from './object';
 import {
   get_ns, IpcNamespace, MntNamespace, Namespace, NetNamespace, ns_alloc_inum, PidNamespace, put_ns, UtsNamespace,
 } from './namespaces';
@@ -166,8 +166,7 @@ export function copy_namespaces(k: Kernel, flags: number, tsk: Task): number {
 }
 
 function ktransferNsproxy(n: Nsproxy, to: string): void {
-  n.holders.delete('create_nsproxy');
-  n.holders.set(to, (n.holders.get(to) ?? 0) + 1);
+  ktransfer(n, 'create_nsproxy', to);
 }
 
 /**

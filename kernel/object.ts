@@ -47,6 +47,7 @@ export function kget<T extends KObject>(k: Kernel, o: T | null, holder: string, 
   }
   o.count++;
   o.holders.set(holder, (o.holders.get(holder) ?? 0) + 1);
+  k.objects.touch(o, holder);
   return o;
 }
 
@@ -68,6 +69,7 @@ export function kput(k: Kernel, o: KObject | null, holder: string, at: string): 
     return false;
   }
   o.count--;
+  k.objects.touch(o, holder);
   const n = o.holders.get(holder);
   if (n === undefined) k.oops('WARNING: put by a holder that holds no reference', at, `${o.id} by ${holder}`);
   else if (n === 1) o.holders.delete(holder);
@@ -80,6 +82,8 @@ export function ktransfer(o: KObject, from: string, to: string): void {
   const n = o.holders.get(from) ?? 0;
   if (n <= 1) o.holders.delete(from); else o.holders.set(from, n - 1);
   o.holders.set(to, (o.holders.get(to) ?? 0) + 1);
+  o.k.objects.touch(o, from);
+  o.k.objects.touch(o, to);
 }
 
 /** Free an object: it leaves the set of live objects. A double free is an oops. */
@@ -90,28 +94,58 @@ export function kfree(k: Kernel, o: KObject, at: string): void {
   }
   o.freed = true;
   k.objects.unregister(o);
+  k.objects.touch(o, at);
 }
 
 /** Every live object, by kind, in allocation order: the registry the liveness checks read. */
 export class ObjectRegistry {
   private readonly next = new Map<Kind, number>();
   readonly live = new Map<string, KObject>();
-  /** Objects freed since the last drain: the incremental checkers read and clear this. */
-  freedLog: KObject[] = [];
-  allocLog: KObject[] = [];
+  /**
+   * Every reference taken, dropped or moved, and every allocation and free, since the
+   * incremental checker last drained it: the object and the holder label. A holder label that
+   * is an object's id names the object whose pointer changed.
+   */
+  touched: KObject[] = [];
+  touchedBy: string[] = [];
+  /** Freed objects by id, until the checker has seen them. */
+  readonly recentlyFreed = new Map<string, KObject>();
+
+  /** Off until an incremental checker asks for the log. */
+  tracking = false;
+
+  touch(o: KObject, label: string): void {
+    if (!this.tracking) return;
+    this.touched.push(o);
+    this.touchedBy.push(label);
+  }
+
+  /** A live or just-freed object by id. */
+  byId(id: string): KObject | undefined {
+    return this.live.get(id) ?? this.recentlyFreed.get(id);
+  }
+
+  /** Hand the log to the checker and start a new one. */
+  drain(): { objects: KObject[]; labels: string[] } {
+    const out = { objects: this.touched, labels: this.touchedBy };
+    this.touched = [];
+    this.touchedBy = [];
+    this.recentlyFreed.clear();
+    return out;
+  }
 
   register(o: KObject): string {
     const n = (this.next.get(o.kind) ?? 0) + 1;
     this.next.set(o.kind, n);
     const id = `${o.kind}#${n}`;
     this.live.set(id, o);
-    this.allocLog.push(o);
+    this.touch(o, id);
     return id;
   }
 
   unregister(o: KObject): void {
     this.live.delete(o.id);
-    this.freedLog.push(o);
+    this.recentlyFreed.set(o.id, o);
   }
 
   ofKind(kind: Kind): KObject[] {

@@ -68,7 +68,9 @@ export function runToIdle(k: Kernel, picks: PickSource): Completion[] {
 export function syscall(k: Kernel, t: Task, call: Call): SysResult {
   if (!submit(k, t, call)) return { ret: -3 }; // ESRCH: the task cannot run syscalls
   for (;;) {
-    const done = k.advance(t);
-    if (done) return done.result;
+    // a task asleep on a mutex waits for its holder, which runs in the meantime
+    const next = k.runFor(t);
+    const done = k.advance(next);
+    if (done && next === t) return done.result;
   }
 }

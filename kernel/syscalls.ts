@@ -21,6 +21,7 @@ import { check_mnt, do_loopback, do_umount, mntput_no_expire, path_put } from '.
 import { Dirent64, sys_getdents64 } from './readdir';
 import { d_delete, dput, shrink_dcache_sb, d_mountpoint } from './dcache';
 import { prune_icache } from './inode';
+import { ktransfer } from './object';
 
 export interface Call {
   op: string;
@@ -112,22 +113,16 @@ function* sys_unshare(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   if (new_fs) {
     const old = tsk.fs;
     tsk.fs = new_fs;
-    relabel(new_fs, 'unshare', tsk.id);
+    ktransfer(new_fs, 'unshare', tsk.id);
     if (old) put_fs_struct(old, tsk.id);
   }
   if (new_fd) {
     const old = tsk.files;
     tsk.files = new_fd;
-    relabel(new_fd, 'unshare', tsk.id);
+    ktransfer(new_fd, 'unshare', tsk.id);
     if (old) put_files_struct(old, tsk.id);
   }
   return r(0);
-}
-
-function relabel(o: { holders: Map<string, number> }, from: string, to: string): void {
-  const n = o.holders.get(from) ?? 0;
-  if (n <= 1) o.holders.delete(from); else o.holders.set(from, n - 1);
-  o.holders.set(to, (o.holders.get(to) ?? 0) + 1);
 }
 
 function* sys_setns_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {

@@ -9,7 +9,7 @@ import { fcheck_files } from '../kernel/file';
 import { ns_entries } from '../procfs/namespaces';
 import { dirent64_reclen } from '../kernel/readdir';
 import { Completion, World } from './world';
-import { checkLiveness, Violation as LiveViolation } from './liveness';
+import { IncrementalLiveness, Violation as LiveViolation } from './liveness';
 
 export type PropertyName = 'P1' | 'P2' | 'P3' | 'P4' | 'P5' | 'P6' | 'P7' | 'P8';
 
@@ -50,6 +50,7 @@ export class Checker {
   /** P4: what each open ns directory has listed so far. */
   private readonly listed = new WeakMap<File, string[]>();
   private oopsesSeen = 0;
+  private incremental: IncrementalLiveness | null = null;
 
   constructor(private readonly enabled: ReadonlySet<PropertyName>) {}
 
@@ -184,7 +185,11 @@ export class Checker {
       // a task that oopses dies inside the kernel with what its syscall held: exact liveness is lost too
       this.fail('P1', w.steps, text);
     }
-    const vs: LiveViolation[] = checkLiveness(w.k, caches);
+    if (!this.enabled.has('P1') && !this.enabled.has('P2')) return;
+    this.incremental ??= new IncrementalLiveness(w.k);
+    // after memory pressure cached dentries are no longer roots: every namespace that hung from
+    // one lost it in the shrink (a touch), so the incremental check sees it
+    const vs: LiveViolation[] = this.incremental.check(caches);
     for (const v of vs) this.fail(v.property, w.steps, v.message);
   }
 }

@@ -64,19 +64,19 @@ export function mixArbitrary(): fc.Arbitrary<Mix> {
     .map((m) => ({ ...m, clone: Math.max(m.clone, 1), exit: m.exit, open: Math.max(m.open, 1) }));
 }
 
-function pathArb(profile: Profile): fc.Arbitrary<PathSpec> {
+function pathArb(profile: Profile, tasks: number): fc.Arbitrary<PathSpec> {
   const names = profile.version === '3.0' ? NS_NAMES_30 : NS_NAMES_38;
   return fc.oneof(
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant('ns' as const), target: fc.nat(7), ns: fc.constantFrom(...names), self: fc.boolean() }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('nsdir' as const), target: fc.nat(7) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('fdlink' as const), target: fc.nat(7), fd: fc.nat(7) }) },
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('ns' as const), target: fc.nat(tasks), ns: fc.constantFrom(...names), self: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('nsdir' as const), target: fc.nat(tasks) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('fdlink' as const), target: fc.nat(tasks), fd: fc.nat(7) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('mnt' as const), n: fc.nat(2) }) },
   );
 }
 
-function callArb(op: Op, profile: Profile): fc.Arbitrary<CallSpec> {
+function callArb(op: Op, profile: Profile, tasks: number): fc.Arbitrary<CallSpec> {
   const fd = fc.nat(7);
-  const path = pathArb(profile);
+  const path = pathArb(profile, tasks);
   switch (op) {
     case 'clone':
       return fc.record({ op: fc.constant(op), flags: fc.constantFrom(0, 0, CLONE_FILES, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE_NEWNET, CLONE_NEWUTS | CLONE_NEWIPC, CLONE_NEWNS) });
@@ -93,7 +93,7 @@ function callArb(op: Op, profile: Profile): fc.Arbitrary<CallSpec> {
     case 'mount':
       return fc.record({
         op: fc.constant(op),
-        source: fc.oneof(path, fc.record({ kind: fc.constant('fdlink' as const), target: fc.nat(7), fd: fc.nat(7) })),
+        source: fc.oneof(path, fc.record({ kind: fc.constant('fdlink' as const), target: fc.nat(tasks), fd: fc.nat(7) })),
         path: fc.record({ kind: fc.constant('mnt' as const), n: fc.nat(2) }),
       });
     case 'umount2':
@@ -107,11 +107,14 @@ function callArb(op: Op, profile: Profile): fc.Arbitrary<CallSpec> {
   }
 }
 
-/** The arbitrary of one command under a mix: mostly whole syscalls, some interleaved ones. */
-export function commandArbs(profile: Profile, mix: Mix): fc.Arbitrary<LifecycleCommand>[] {
-  const calls = OPS.filter((op) => mix[op] > 0).map((op) => ({ weight: mix[op], arbitrary: callArb(op, profile) }));
+/**
+ * The arbitrary of one command under a mix: mostly whole syscalls, some interleaved ones.
+ * `tasks`: the largest task index worth naming (the world's size).
+ */
+export function commandArbs(profile: Profile, mix: Mix, tasks = 7): fc.Arbitrary<LifecycleCommand>[] {
+  const calls = OPS.filter((op) => mix[op] > 0).map((op) => ({ weight: mix[op], arbitrary: callArb(op, profile, tasks) }));
   const call = fc.oneof(...calls);
-  const task = fc.nat(7);
+  const task = fc.nat(tasks);
   return [
     fc.oneof(
       { weight: 8, arbitrary: fc.record({ t: fc.constant('call' as const), task, call }).map((c) => new LifecycleCommand(c)) },

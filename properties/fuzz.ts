@@ -43,15 +43,15 @@ export interface FuzzResult {
   failure: Replay | null;
 }
 
-function buildProfile(name: string, fix: string[] = [], inject: string[] = []): Profile {
+export function buildProfile(name: string, fix: string[] = [], inject: string[] = []): Profile {
   const p = makeProfile(name, fix, inject);
   if (typeof p === 'string') throw new Error(p);
   return p;
 }
 
-function newReal(profile: Profile, props: ReadonlySet<PropertyName>): Real {
+export function newReal(profile: Profile, props: ReadonlySet<PropertyName>, population = 1, cap = Infinity): Real {
   const checker = new Checker(props);
-  const world = new World(profile, [checker.observe]);
+  const world = new World(profile, [checker.observe], population, cap);
   return { world, checker };
 }
 

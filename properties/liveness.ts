@@ -127,3 +127,162 @@ export function aliveNamespaces(k: Kernel): string {
   for (const o of k.objects.live.values()) if (isNs(o) && o.type !== 'user' && o.type !== 'pid') out.push(`${o.id}[${holdersText(o)}]`);
   return out.join(' ');
 }
+
+/** The objects an object points at, as the reachability model follows them (with multiplicity). */
+export function edgesOf(o: KObject): KObject[] {
+  const out: KObject[] = [];
+  const add = (x: KObject | null | undefined): void => { if (x) out.push(x); };
+  if (o instanceof Task) { add(o.nsproxy); add(o.user_ns); add(o.pid); add(o.files); add(o.fs); }
+  else if (o instanceof Nsproxy) for (const ns of nsproxyMembers(o)) add(ns);
+  else if (o instanceof MntNamespace) for (const m of o.list) add(m);
+  else if (o instanceof PidNamespace || o instanceof UserNamespace) add(o.parent);
+  else if (o instanceof Pid) add(o.ns);
+  else if (o instanceof FilesStruct) { for (const f of o.fdt) add(f); }
+  else if (o instanceof FsStruct) { add(o.root.mnt); add(o.root.dentry); add(o.pwd.mnt); add(o.pwd.dentry); }
+  else if (o instanceof File) { add(o.f_path.mnt); add(o.f_path.dentry); }
+  else if (o instanceof Vfsmount) { add(o.mnt_root); if (o.mnt_parent !== o) { add(o.mnt_mountpoint); add(o.mnt_parent); } }
+  else if (o instanceof Dentry) { add(o.d_inode); if (!o.isRoot) add(o.d_parent); }
+  else if (o instanceof Inode) { const ei = o as ProcInode; add(ei.ns ?? null); add(ei.pid ?? null); }
+  return out;
+}
+
+/** The namespace-holding pointers only: who counts toward a namespace's refcount (P2). */
+function countsToward(o: KObject): boolean {
+  return o instanceof Task || o instanceof Nsproxy || o instanceof Pid || o instanceof PidNamespace
+    || o instanceof UserNamespace || o instanceof Inode;
+}
+
+/** Does the pointer o → x hold one of the references P2 counts? */
+function holdsRef(o: KObject, x: KObject, counting: boolean): boolean {
+  return (counting && isNs(x)) || (x instanceof Nsproxy && o instanceof Task);
+}
+
+/**
+ * P1 and P2, incrementally. The kernel logs every reference taken, dropped or moved; at each
+ * quiescent point only the objects in the log are re-read: their outgoing pointers update a
+ * reverse index, and the namespaces they lead to are re-checked, liveness by a reverse search
+ * for a root, refcounts by counting pointers. Per-step work follows what the step touched,
+ * not the size of the world.
+ */
+export class IncrementalLiveness {
+  private readonly fwd = new Map<KObject, KObject[]>();
+  private readonly rev = new Map<KObject, Map<KObject, number>>();
+  /** P2's expected refcounts, kept up to date with the edges: pointers that hold a reference. */
+  private readonly refs = new Map<KObject, number>();
+  private started = false;
+
+  constructor(private readonly k: Kernel) {}
+
+  private setEdges(o: KObject, next: KObject[]): void {
+    const prev = this.fwd.get(o) ?? [];
+    const counting = countsToward(o);
+    for (const x of prev) {
+      if (holdsRef(o, x, counting)) this.refs.set(x, (this.refs.get(x) ?? 0) - 1);
+      const m = this.rev.get(x);
+      if (!m) continue;
+      const n = (m.get(o) ?? 0) - 1;
+      if (n <= 0) m.delete(o); else m.set(o, n);
+    }
+    for (const x of next) {
+      if (holdsRef(o, x, counting)) this.refs.set(x, (this.refs.get(x) ?? 0) + 1);
+      let m = this.rev.get(x);
+      if (!m) { m = new Map(); this.rev.set(x, m); }
+      m.set(o, (m.get(o) ?? 0) + 1);
+    }
+    if (next.length) this.fwd.set(o, next); else this.fwd.delete(o);
+  }
+
+  private isRoot(o: KObject, caches: boolean): boolean {
+    if (o instanceof Task) return !o.freed && this.k.tasks.get(o.pid.nr) === o;
+    if (!caches) return false;
+    if (o instanceof Dentry) return !o.freed && o.count === 0 && o.d_sb.s_dentry_lru.has(o);
+    if (o instanceof Inode) return !o.freed && this.k.inode_lru.has(o);
+    return false;
+  }
+
+  /** Reverse search from a namespace for a root. */
+  private reachable(ns: KObject, caches: boolean): boolean {
+    const seen = new Set<KObject>([ns]);
+    const queue: KObject[] = [ns];
+    for (let i = 0; i < queue.length; i++) {
+      const referrers = this.rev.get(queue[i]);
+      if (!referrers) continue;
+      for (const r of referrers.keys()) {
+        if (seen.has(r) || r.freed) continue;
+        if (this.isRoot(r, caches)) return true;
+        seen.add(r);
+        queue.push(r);
+      }
+    }
+    return false;
+  }
+
+  /** Re-read what changed since the last call and check the namespaces it leads to. */
+  check(caches: boolean): Violation[] {
+    const k = this.k;
+    const changed = new Set<KObject>();
+    if (!this.started) {
+      this.started = true;
+      k.objects.tracking = true;
+      k.objects.drain();
+      for (const o of k.objects.live.values()) changed.add(o);
+    } else {
+      const log = k.objects.drain();
+      for (const o of log.objects) changed.add(o);
+      for (const label of log.labels) {
+        const o = k.objects.byId(label) ?? k.objects.live.get(label);
+        if (o) changed.add(o);
+      }
+      // a mount's place in its namespace's list is not refcounted by the namespace: re-read both sides
+      for (const o of [...changed]) {
+        if (o instanceof Vfsmount) {
+          if (o.mnt_ns) changed.add(o.mnt_ns);
+          for (const r of this.rev.get(o)?.keys() ?? []) if (r instanceof MntNamespace) changed.add(r);
+        }
+      }
+    }
+    for (const o of changed) this.setEdges(o, o.freed ? [] : edgesOf(o));
+
+    // the namespaces whose holders may have changed: forward from what changed, up to the namespaces
+    const dirty = new Set<Namespace>();
+    const seen = new Set<KObject>();
+    const stack = [...changed];
+    while (stack.length) {
+      const o = stack.pop() as KObject;
+      if (seen.has(o)) continue;
+      seen.add(o);
+      if (isNs(o)) { dirty.add(o); continue; }
+      if (o.freed) continue;
+      for (const x of edgesOf(o)) {
+        if (x instanceof Dentry && o instanceof Dentry && o.d_parent === x) continue; // parents hold no namespace
+        if (x instanceof Vfsmount && o instanceof Vfsmount) continue;
+        stack.push(x);
+      }
+    }
+
+    const out: Violation[] = [];
+    for (const ns of dirty) {
+      const referrers = this.rev.get(ns);
+      if (ns.freed) {
+        for (const r of referrers?.keys() ?? []) {
+          if (!r.freed) out.push({ property: 'P1', message: `${ns.id} is freed but ${r.id} still points to it`, ns: ns.id });
+        }
+        continue;
+      }
+      if (!this.reachable(ns, caches)) {
+        out.push({ property: 'P1', message: `${ns.id} is alive but nothing holds it (refcount ${ns.count}: ${holdersText(ns)})`, ns: ns.id });
+      }
+      const expected = this.refs.get(ns) ?? 0;
+      if (ns.count !== expected) {
+        out.push({ property: 'P2', message: `${ns.id} has refcount ${ns.count} but ${expected} holder(s) (${holdersText(ns)})`, ns: ns.id });
+      }
+    }
+    for (const o of changed) {
+      if (!(o instanceof Nsproxy) || o.freed) continue;
+      const tasks = this.refs.get(o) ?? 0;
+      if (o.count !== tasks) out.push({ property: 'P2', message: `${o.id} has refcount ${o.count} but ${tasks} task(s) point to it (${holdersText(o)})` });
+    }
+    for (const o of changed) if (o.freed) { this.fwd.delete(o); this.rev.delete(o); this.refs.delete(o); }
+    return out;
+  }
+}

@@ -62,10 +62,19 @@ export class World {
   private readonly started = new Map<Task, { call: Call; alone: boolean; target: Task | null; targetPid: number | null; cachedBefore: boolean }>();
   steps = 0;
 
-  constructor(readonly profile: Profile, private readonly observers: Observer[] = []) {
+  /**
+   * `population`: how many tasks the world starts with (init and its forked children).
+   * `cap`: a clone in a world of `cap` live tasks becomes a reap (wait) or, with no child to
+   * reap, an exit, so the world stays near that size (the bench's steady state).
+   */
+  constructor(readonly profile: Profile, private readonly observers: Observer[] = [], population = 1, private readonly cap = Infinity) {
     this.k = newKernel(profile);
     this.everyTask.push(this.k.init);
     for (let n = 0; n < MOUNT_TARGETS; n++) syscall(this.k, this.k.init, { op: 'mknod', args: { path: `/tmp/m${n}` } });
+    for (let n = 1; n < population; n++) {
+      const child = this.k.tasks.get(syscall(this.k, this.k.init, { op: 'clone', args: { flags: 0 } }).ret);
+      if (child) this.everyTask.push(child);
+    }
   }
 
   /** Tasks that can take a syscall now (running, idle), in pid order. */
@@ -150,13 +159,19 @@ export class World {
         const idle = this.idleTasks();
         if (!idle.length) return;
         const t = idle[cmd.task % idle.length];
-        if (t === this.k.init && (cmd.call.op === 'exit' || cmd.call.op === 'setuid' || cmd.call.op === 'capset')) return;
-        const call = this.resolve(t, cmd.call);
+        let spec = cmd.call;
+        if (spec.op === 'clone' && this.k.tasks.size >= this.cap) {
+          const zombie = t.group_leader.children.some((c) => c.state === 'zombie');
+          spec = { op: zombie || t === this.k.init ? 'wait' : 'exit' };
+        }
+        if (t === this.k.init && (spec.op === 'exit' || spec.op === 'setuid' || spec.op === 'capset')) return;
+        const call = this.resolve(t, spec);
         const alone = cmd.t === 'call' && this.k.runnable().length === 0;
         if (!submit(this.k, t, call)) return;
         this.started.set(t, { call, alone, ...this.targetOf(call) });
         if (cmd.t === 'call') {
-          while (this.k.busy(t)) this.advance(t);
+          // a call asleep on a mutex lets the holder run until it can go on
+          while (this.k.busy(t)) this.advance(this.k.runFor(t));
         } else {
           this.advance(t);
         }
@@ -175,7 +190,7 @@ export class World {
 
   /** Run every in-flight syscall to completion, lowest pid first. */
   settle(): void {
-    for (let ready = this.k.runnable(); ready.length; ready = this.k.runnable()) this.advance(ready[0]);
+    for (let ready = this.k.runnable(); ready.length; ready = this.k.runnable()) this.advance(this.k.runFor(ready[0]));
   }
 
   private advance(t: Task): void {

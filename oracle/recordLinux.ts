@@ -1,0 +1,743 @@
+// Records a scenario on THIS machine's real kernel: every task is a procns-helper process
+// (oracle/linux/procns-helper.c) driven over its line protocol, and the results are written as
+// the same trace records the emulator's runner produces (scenarios/runner.ts), with the same
+// symbolization (fds → fd#n, inode numbers → ino#n, tasks by name, errno names).
+//
+// Isolation: task A is started by `unshare --mount --propagation private`, and mounts fresh
+// tmpfs on /tmp and /run before the first step, so the scenario's mknod/mount/mkdir on /tmp/...
+// and /run/... happen in a private mount namespace and never touch the host. /proc stays the
+// host's proc. Every helper process is SIGKILLed at the end, whatever happens.
+import * as child_process from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { FLAG_ARGS, parseFlags, Scenario, Step } from '../scenarios/format';
+import { expectationFor } from '../scenarios/runner';
+import { Symbols, symbolicLinkText, TraceHeader, TraceStep } from './trace';
+
+export interface RecordOptions {
+  /** How long to wait for one reply from a helper (ms). */
+  replyTimeoutMs?: number;
+  /** Path of a prebuilt helper binary (default: oracle/linux/procns-helper, else built into a cache). */
+  helper?: string;
+}
+
+export type RecordResult = { header: TraceHeader; steps: TraceStep[] } | { skipped: string };
+
+/** A scenario the recorder cannot run (unsupported op or argument): a caller error, not a kernel result. */
+export class ScenarioError extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// The helper binary
+
+function linuxDir(): string {
+  const candidates = [path.resolve(__dirname, 'linux'), path.resolve(__dirname, '..', '..', 'oracle', 'linux')];
+  return candidates.find((d) => fs.existsSync(path.join(d, 'procns-helper.c'))) ?? candidates[1];
+}
+
+function hasGcc(): boolean {
+  return child_process.spawnSync('gcc', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * The helper binary: oracle/linux/procns-helper when it exists and is not older than its source,
+ * else a build of the source cached under node_modules/.cache/procns (keyed by the source's hash).
+ */
+export function helperBinary(): { path: string } | { skipped: string } {
+  const dir = linuxDir();
+  const src = path.join(dir, 'procns-helper.c');
+  const bin = path.join(dir, 'procns-helper');
+  if (!fs.existsSync(src)) return fs.existsSync(bin) ? { path: bin } : { skipped: `no helper source at ${src}` };
+  if (fs.existsSync(bin) && fs.statSync(bin).mtimeMs >= fs.statSync(src).mtimeMs) return { path: bin };
+  const hash = crypto.createHash('sha1').update(fs.readFileSync(src)).digest('hex').slice(0, 12);
+  const cacheDir = path.resolve(dir, '..', '..', 'node_modules', '.cache', 'procns');
+  const cached = path.join(cacheDir, `procns-helper-${hash}`);
+  if (fs.existsSync(cached)) return { path: cached };
+  if (!hasGcc()) return { skipped: 'gcc not found (needed to build oracle/linux/procns-helper.c)' };
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${cached}.${process.pid}.tmp`;
+  const r = child_process.spawnSync('gcc', ['-O2', '-Wall', '-o', tmp, src], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    try { fs.unlinkSync(tmp); } catch { /* nothing built */ }
+    return { skipped: `gcc failed to build the helper: ${(r.stderr || r.error?.message || '').trim().slice(0, 500)}` };
+  }
+  fs.renameSync(tmp, cached);
+  return { path: cached };
+}
+
+/** Why this machine cannot record, or null when it can. */
+function cannotRun(): string | null {
+  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'not root';
+  const r = child_process.spawnSync('unshare', ['--mount', '--propagation', 'private', 'true'], { stdio: 'ignore' });
+  if (r.error) return `unshare(1) not available: ${r.error.message}`;
+  if (r.status !== 0) return 'namespaces unsupported here (`unshare --mount true` failed)';
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Talking to one helper
+
+const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
+
+/** Lines from a stream, one at a time, with a timeout. */
+class LineReader {
+  private buf = '';
+  private lines: string[] = [];
+  private eof = false;
+  private waiter: (() => void) | null = null;
+
+  constructor(readonly stream: NodeJS.ReadableStream & { destroy?: () => void }) {
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      this.buf += chunk;
+      let i: number;
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        this.lines.push(this.buf.slice(0, i));
+        this.buf = this.buf.slice(i + 1);
+      }
+      this.wake();
+    });
+    const end = (): void => { this.eof = true; this.wake(); };
+    stream.on('end', end);
+    stream.on('close', end);
+    stream.on('error', end);
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  /** The next line; null on EOF or timeout (`timedOut` tells which). */
+  async next(timeoutMs: number): Promise<{ line: string | null; timedOut: boolean }> {
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    try {
+      while (!this.lines.length && !this.eof && !timedOut) {
+        await new Promise<void>((res) => {
+          this.waiter = res;
+          timer = setTimeout(() => { timedOut = true; res(); }, timeoutMs);
+        });
+        clearTimeout(timer);
+      }
+    } finally {
+      clearTimeout(timer);
+      this.waiter = null;
+    }
+    const line = this.lines.shift();
+    return { line: line ?? null, timedOut: line === undefined && timedOut };
+  }
+
+  destroy(): void {
+    this.stream.destroy?.();
+  }
+}
+
+interface RealTask {
+  name: string;
+  /** pid in the host (the recorder's) pid namespace. */
+  pid: number;
+  write: (line: string) => void;
+  reader: LineReader;
+  /** The write end we hold (FIFO tasks), closed at cleanup. */
+  writeFd?: number;
+  exited: boolean;
+}
+
+/** A namespace named by @ns / @fdns: its stable id and its handle. */
+interface NsRef {
+  id: string;
+  type: number;
+  hex: string;
+}
+
+const CLONE_NEWUSER = 0x10000000;
+const CLONE_NEWPID = 0x20000000;
+
+/** Flag names the helper parses itself; other names (the emulator's) go as numbers. */
+const HELPER_FLAG_NAMES = new Set([
+  'O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_PATH', 'O_DIRECTORY', 'O_CLOEXEC', 'O_NOFOLLOW', 'O_CREAT', 'O_EXCL', 'O_TRUNC',
+  'O_APPEND', 'O_NONBLOCK', 'CLONE_NEWNET', 'CLONE_NEWUTS', 'CLONE_NEWIPC', 'CLONE_NEWNS', 'CLONE_NEWPID',
+  'CLONE_NEWUSER', 'CLONE_NEWCGROUP', 'CLONE_NEWTIME', 'CLONE_FILES', 'CLONE_FS', 'CLONE_SYSVSEM',
+  'MNT_FORCE', 'MNT_DETACH', 'MNT_EXPIRE', 'UMOUNT_NOFOLLOW', 'SEEK_SET', 'SEEK_CUR', 'SEEK_END',
+]);
+
+const SUPPORTED_OPS = new Set([
+  'fork', 'clone', 'exit', 'wait', 'unshare', 'setns', 'setuid', 'capset', 'sethostname', 'gethostname', 'getpid',
+  'open', 'close', 'dup', 'dup2', 'getdents64', 'lseek', 'read', 'stat', 'lstat', 'fstat', 'readlink', 'mount',
+  'umount2', 'mknod', 'mkdir', 'unlink', 'rmdir', '@ns', '@fdns', '@alive', '@same',
+]);
+
+/** Every reason the recorder cannot run a scenario, found before any process starts. */
+export function unsupportedSteps(sc: Scenario): string[] {
+  const out: string[] = [];
+  for (const [i, st] of sc.steps.entries()) {
+    const where = `step ${i + 1} (${st.op})`;
+    if (!SUPPORTED_OPS.has(st.op)) { out.push(`${where}: the recorder cannot run '${st.op}' on a real kernel`); continue; }
+    for (const [key, v] of Object.entries(st.args ?? {})) {
+      if (FLAG_ARGS.has(key) && st.op !== 'mount') {
+        const n = parseFlags(v);
+        if (typeof n === 'string') out.push(`${where}: ${key}: ${n}`);
+      }
+      if (typeof v === 'string' && /\s/.test(v)) out.push(`${where}: ${key}: whitespace cannot cross the helper protocol`);
+    }
+    if (st.op === 'capset' && !(Array.isArray(st.args?.caps) && st.args.caps.length === 0)) {
+      out.push(`${where}: only "caps": [] (drop every capability) is supported`);
+    }
+    if (st.op === 'mount' && st.args?.flags !== undefined) {
+      const n = parseFlags(st.args.flags);
+      if (typeof n === 'string') out.push(`${where}: flags: ${n}`);
+      else if (!(n & 0x1000)) out.push(`${where}: only MS_BIND mounts are supported`);
+    }
+  }
+  return out;
+}
+
+function procChildren(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** NSpid of a process: its pid in each pid namespace, outermost first. */
+function nsPids(pid: number): number[] | null {
+  try {
+    const m = /^NSpid:\s*(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? m[1].trim().split(/\s+/).map(Number) : [pid];
+  } catch {
+    return null;
+  }
+}
+
+/** Process state letter from /proc/<pid>/stat, or null when gone. */
+function procState(pid: number): string | null {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+  } catch {
+    return null;
+  }
+}
+
+function exeOf(pid: number): string | null {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return null;
+  }
+}
+
+/** Every live process whose executable is `bin`. */
+export function processesRunning(bin: string): number[] {
+  const out: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const exe = exeOf(Number(e));
+    if (exe === bin || exe === `${bin} (deleted)`) out.push(Number(e));
+  }
+  return out;
+}
+
+function openAsync(p: string, flags: number): Promise<number> {
+  return new Promise((res, rej) => fs.open(p, flags, (err, fd) => (err ? rej(err) : res(fd))));
+}
+
+/** Blocking open of a FIFO end, with a timeout that unblocks the open by opening the other end. */
+async function openFifo(p: string, flags: number, timeoutMs: number): Promise<number> {
+  const pending = openAsync(p, flags);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((res) => { timer = setTimeout(() => res('timeout'), timeoutMs); });
+  const r = await Promise.race([pending, timeout]);
+  clearTimeout(timer);
+  if (r !== 'timeout') return r;
+  // nobody opened the other side: open it ourselves (non-blocking) so the thread-pool open returns
+  const other = (flags & 3) === fs.constants.O_WRONLY ? fs.constants.O_RDONLY : fs.constants.O_WRONLY;
+  let o = -1;
+  try { o = fs.openSync(p, other | fs.constants.O_NONBLOCK); } catch { /* best effort */ }
+  try { fs.closeSync(await pending); } catch { /* already failed */ }
+  if (o >= 0) fs.closeSync(o);
+  throw new Error(`timed out opening FIFO ${p}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The recorder
+
+interface StepOutcome {
+  observed: Record<string, unknown>;
+}
+
+class Recorder {
+  readonly tasks = new Map<string, RealTask>();
+  readonly saved = new Map<string, number>();
+  readonly nsNames = new Map<string, NsRef>();
+  readonly syms = new Symbols();
+  readonly allPids = new Set<number>();
+  private stderr = '';
+  private fifoDir = '';
+  private fifoCount = 0;
+  private rootChild: child_process.ChildProcess | null = null;
+
+  constructor(readonly bin: string, readonly timeoutMs: number) {}
+
+  // ---- processes ----
+
+  async start(): Promise<void> {
+    this.fifoDir = fs.mkdtempSync(path.join(fifoBase(), 'procns-rec-'));
+    const child = child_process.spawn('unshare', ['--mount', '--propagation', 'private', this.bin], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.rootChild = child;
+    if (child.pid === undefined) throw new Error('could not start the helper under unshare(1)');
+    this.allPids.add(child.pid);
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (s: string) => { if (this.stderr.length < 8192) this.stderr += s; });
+    child.stdin?.on('error', () => { /* the helper went away: replies will show it */ });
+    child.on('error', () => { /* reported through EOF */ });
+    const stdin = child.stdin as NodeJS.WritableStream;
+    const a: RealTask = {
+      name: 'A', pid: child.pid, write: (l) => { stdin.write(l); },
+      reader: new LineReader(child.stdout as NodeJS.ReadableStream), exited: false,
+    };
+    this.tasks.set('A', a);
+    const pid = await this.command(a, 'getpid');
+    if (pid !== `ok ${child.pid}`) throw new Error(`helper A: getpid replied '${pid}', expected pid ${child.pid}`);
+    for (const dir of ['/tmp', '/run']) {
+      const r = await this.command(a, `mounttmpfs ${dir}`);
+      if (r !== 'ok 0') throw new Error(`helper A: mounting a private tmpfs on ${dir} failed: ${r}`);
+    }
+  }
+
+  /** Send one command, read one reply line. */
+  async command(t: RealTask, line: string): Promise<string> {
+    if (t.exited) throw new Error(`task ${t.name} has exited`);
+    t.write(line + '\n');
+    const { line: reply, timedOut } = await t.reader.next(this.timeoutMs);
+    if (reply === null) {
+      const why = timedOut ? `no reply within ${this.timeoutMs} ms` : 'the helper closed its output (died?)';
+      throw new Error(`task ${t.name} (pid ${t.pid}): '${line}': ${why}${this.stderr ? `; helper stderr: ${this.stderr.trim()}` : ''}`);
+    }
+    return reply;
+  }
+
+  /** fork/clone `parent` into a new task named `name`; the reply line of the parent. */
+  async fork(parent: RealTask, name: string | undefined, flags: string | null): Promise<{ reply: string; task?: RealTask }> {
+    const id = `${++this.fifoCount}`;
+    const inP = path.join(this.fifoDir, `${id}.in`);
+    const outP = path.join(this.fifoDir, `${id}.out`);
+    const mk = child_process.spawnSync('mkfifo', ['-m', '0600', inP, outP], { encoding: 'utf8' });
+    if (mk.status !== 0) throw new Error(`mkfifo failed: ${mk.stderr}`);
+    const before = new Set(procChildren(parent.pid));
+    const reply = await this.command(parent, flags === null ? `fork ${inP} ${outP}` : `clone ${flags} ${inP} ${outP}`);
+    const m = /^ok (\d+)$/.exec(reply);
+    if (!m) {
+      fs.rmSync(inP, { force: true });
+      fs.rmSync(outP, { force: true });
+      return { reply };
+    }
+    const hostPid = this.hostPidOfChild(parent.pid, Number(m[1]), before);
+    this.allPids.add(hostPid);
+    const w = await openFifo(inP, fs.constants.O_WRONLY, this.timeoutMs);
+    let r: number;
+    try {
+      r = await openFifo(outP, fs.constants.O_RDONLY, this.timeoutMs);
+    } catch (e) {
+      fs.closeSync(w);
+      throw e;
+    }
+    fs.rmSync(inP, { force: true });
+    fs.rmSync(outP, { force: true });
+    const sock = new net.Socket({ fd: r, readable: true, writable: false });
+    sock.on('error', () => { /* EOF handling covers it */ });
+    const task: RealTask = {
+      name: name ?? `pid${hostPid}`, pid: hostPid, writeFd: w, reader: new LineReader(sock), exited: false,
+      write: (l) => { fs.writeSync(w, l); },
+    };
+    const check = await this.command(task, 'getpid');
+    if (!/^ok \d+$/.test(check)) throw new Error(`new task ${task.name}: getpid replied '${check}'`);
+    return { reply, task };
+  }
+
+  /** The host pid of the child the parent reported as `reported` (its pid in the parent's pid ns). */
+  private hostPidOfChild(parentPid: number, reported: number, before: Set<number>): number {
+    const parentLevel = (nsPids(parentPid)?.length ?? 1) - 1;
+    for (const c of procChildren(parentPid)) {
+      if (before.has(c)) continue;
+      const ns = nsPids(c);
+      if (ns && ns[parentLevel] === reported) return c;
+    }
+    return reported;
+  }
+
+  /** The pid of host pid `hostPid` as seen from task `viewer`'s pid namespace (null: not visible). */
+  pidSeenBy(viewer: RealTask, hostPid: number): number | null {
+    const level = (nsPids(viewer.pid)?.length ?? 1) - 1;
+    const ns = nsPids(hostPid);
+    if (!ns) return level === 0 ? hostPid : null;
+    return ns[level] ?? null;
+  }
+
+  /** After "exit": wait until the kernel has finished do_exit (zombie, or gone when reaped). */
+  async awaitExit(t: RealTask): Promise<void> {
+    const deadline = performance.now() + this.timeoutMs;
+    while (performance.now() < deadline) {
+      const st = procState(t.pid);
+      if (st === null || st === 'Z' || st === 'X') return;
+      await sleep(2);
+    }
+    throw new Error(`task ${t.name} (pid ${t.pid}) did not exit within ${this.timeoutMs} ms`);
+  }
+
+  /** A live task to run checks from: A when it is alive, else `pref`, else any. */
+  checker(pref?: RealTask): RealTask | undefined {
+    const a = this.tasks.get('A');
+    if (a && !a.exited) return a;
+    if (pref && !pref.exited) return pref;
+    return [...this.tasks.values()].find((t) => !t.exited);
+  }
+
+  taskName(hostPid: number): string {
+    return [...this.tasks.entries()].find(([, t]) => t.pid === hostPid)?.[0] ?? `pid${hostPid}`;
+  }
+
+  /** Kill every helper process we started (and their descendants), wait until they are gone. */
+  async cleanup(): Promise<void> {
+    const all = new Set(this.allPids);
+    const walk = (p: number, depth: number): void => {
+      if (depth > 64) return;
+      for (const c of procChildren(p)) if (exeOf(c) === this.bin && !all.has(c)) { all.add(c); walk(c, depth + 1); }
+    };
+    for (const p of [...all]) walk(p, 0);
+    for (const p of all) {
+      // only processes that are still our helper (a pid could in theory have been reused)
+      const exe = exeOf(p);
+      if (exe !== null && exe !== this.bin && !exe.startsWith(`${this.bin} `)) continue;
+      try { process.kill(p, 'SIGKILL'); } catch { /* gone already */ }
+    }
+    for (const t of this.tasks.values()) {
+      t.reader.destroy();
+      if (t.writeFd !== undefined) { try { fs.closeSync(t.writeFd); } catch { /* closed */ } }
+    }
+    this.rootChild?.stdin?.destroy();
+    const deadline = performance.now() + 3000;
+    while (performance.now() < deadline) {
+      const left = [...all].filter((p) => { const st = procState(p); return st !== null && st !== 'Z' && st !== 'X'; });
+      const rootLive = this.rootChild && this.rootChild.exitCode === null && this.rootChild.signalCode === null;
+      if (!left.length && !rootLive) break;
+      await sleep(5);
+    }
+    if (this.fifoDir) fs.rmSync(this.fifoDir, { recursive: true, force: true });
+  }
+
+  // ---- steps ----
+
+  resolve(v: unknown, key: string): unknown {
+    if (FLAG_ARGS.has(key)) return v;
+    if (typeof v !== 'string') return v;
+    const value = (name: string): number | undefined => this.tasks.get(name)?.pid ?? this.saved.get(name);
+    const m = /^\$(\w+)$/.exec(v) ?? /^\$\{(\w+)\}$/.exec(v);
+    if (m) return value(m[1]) ?? v;
+    return v.replace(/\$\{(\w+)\}/g, (_s, name: string) => String(value(name) ?? `?${name}`));
+  }
+
+  async runStep(step: Step, index: number): Promise<StepOutcome> {
+    const t = this.tasks.get(step.task ?? 'A');
+    if (!t) return { observed: { error: `no task '${step.task}'` } };
+    if (step.op.startsWith('@')) return { observed: await this.runCheck(t, step) };
+    if (t.exited) return { observed: { error: `task '${t.name}' has exited` } };
+    const args: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(step.args ?? {})) args[key] = this.resolve(v, key);
+    const op = step.op;
+
+    if (op === 'exit') {
+      const code = intArg(args.code ?? 0, 0);
+      t.write(`exit ${code}\n`);
+      await this.awaitExit(t);
+      t.exited = true;
+      t.reader.destroy();
+      return { observed: { ret: 0 } };
+    }
+    if (op === 'fork' || op === 'clone') {
+      const { reply, task } = await this.fork(t, step.as, op === 'clone' ? flagArg(args.flags ?? 0) : null);
+      const observed = parseReply(reply);
+      if (task) {
+        if (step.as) { this.tasks.set(step.as, task); observed.ret = step.as; } else { this.tasks.set(task.name, task); observed.ret = task.pid; }
+        if (step.save) this.saved.set(step.save, task.pid);
+      }
+      return { observed };
+    }
+    if (op === 'wait') return { observed: await this.wait(t, args.pid ?? -1) };
+
+    const line = this.commandLine(op, args, index);
+    const reply = await this.command(t, line);
+    const observed = this.observe(op, reply);
+    if (typeof observed.ret === 'number' && step.save) this.saved.set(step.save, observed.ret);
+    if (typeof observed.ret === 'number' && (op === 'open' || op === 'dup' || op === 'dup2')) {
+      observed.ret = this.syms.name('fd', observed.ret);
+    }
+    return { observed };
+  }
+
+  private async wait(t: RealTask, pidArg: unknown): Promise<Record<string, unknown>> {
+    const hostPid = typeof pidArg === 'number' ? pidArg : Number.NaN;
+    if (Number.isInteger(hostPid) && hostPid > 0) {
+      const seen = this.pidSeenBy(t, hostPid) ?? hostPid;
+      const reply = await this.command(t, `wait ${seen}`);
+      const o = parseReply(reply);
+      if (o.errno) return o;
+      this.markReaped(hostPid);
+      return { ret: this.taskName(hostPid) };
+    }
+    // wait(-1) / wait(0): poll WNOHANG so the reaped pid is known
+    const arg = Number.isInteger(hostPid) ? hostPid : -1;
+    const deadline = performance.now() + this.timeoutMs;
+    while (true) {
+      const reply = await this.command(t, `waitnohang ${arg}`);
+      const m = /^ok (\d+) -?\d+$/.exec(reply);
+      if (!m) return parseReply(reply);
+      const p = Number(m[1]);
+      if (p > 0) {
+        const level = (nsPids(t.pid)?.length ?? 1) - 1;
+        const task = [...this.tasks.values()].find((x) => x.pid === p || this.nsPidsCache.get(x.pid)?.[level] === p);
+        const host = task?.pid ?? p;
+        this.markReaped(host);
+        return { ret: this.taskName(host) };
+      }
+      if (performance.now() > deadline) throw new Error(`task ${t.name}: wait(${arg}) found no child to reap within ${this.timeoutMs} ms`);
+      await sleep(2);
+    }
+  }
+
+  /** NSpid of every task as seen when it was alive (a reaped task's /proc entry is gone). */
+  readonly nsPidsCache = new Map<number, number[]>();
+
+  private markReaped(hostPid: number): void {
+    for (const x of this.tasks.values()) if (x.pid === hostPid) x.exited = true;
+  }
+
+  private commandLine(op: string, a: Record<string, unknown>, index: number): string {
+    const fd = (v: unknown): string => String(intArg(v, -1));
+    const str = (v: unknown, what: string): string => {
+      const s = typeof v === 'number' ? String(v) : v;
+      if (typeof s !== 'string' || !s.length || /\s/.test(s)) throw new ScenarioError(`step ${index}: ${op}: bad ${what} ${JSON.stringify(v)}`);
+      return s;
+    };
+    const num = (v: unknown, what: string): string => {
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw new ScenarioError(`step ${index}: ${op}: ${what} must be an integer`);
+      return String(v);
+    };
+    switch (op) {
+      case 'open':
+        return a.dirfd !== undefined && !String(a.path).startsWith('/')
+          ? `openat ${fd(a.dirfd)} ${str(a.path, 'path')} ${flagArg(a.flags ?? 0)}`
+          : `open ${str(a.path, 'path')} ${flagArg(a.flags ?? 0)}`;
+      case 'close': return `close ${fd(a.fd)}`;
+      case 'dup': return `dup ${fd(a.fd)}`;
+      case 'dup2': return `dup2 ${fd(a.oldfd)} ${fd(a.newfd)}`;
+      case 'unshare': return `unshare ${flagArg(a.flags ?? 0)}`;
+      case 'setns': return `setns ${fd(a.fd)} ${flagArg(a.nstype ?? 0)}`;
+      case 'getdents64': return `getdents ${fd(a.fd)} ${num(a.count, 'count')}`;
+      case 'lseek': return `lseek ${fd(a.fd)} ${num(a.offset ?? 0, 'offset')} ${flagArg(a.whence ?? 0)}`;
+      case 'read': return `read ${fd(a.fd)} ${num(a.count ?? 0, 'count')}`;
+      case 'stat': case 'lstat': case 'readlink': case 'mknod': case 'mkdir': case 'unlink': case 'rmdir':
+        if (a.dirfd !== undefined && !String(a.path).startsWith('/')) throw new ScenarioError(`step ${index}: ${op}: dirfd is not supported`);
+        return `${op} ${str(a.path, 'path')}`;
+      case 'fstat': return `fstat ${fd(a.fd)}`;
+      case 'mount': return `mount ${str(a.source, 'source')} ${str(a.target, 'target')}`;
+      case 'umount2': return `umount2 ${str(a.target, 'target')} ${flagArg(a.flags ?? 0)}`;
+      case 'sethostname': return `sethostname ${str(a.name, 'name')}`;
+      case 'gethostname': return 'gethostname';
+      case 'getpid': return 'getpid';
+      case 'setuid': return `setuid ${num(a.uid, 'uid')}`;
+      case 'capset': return 'capdrop';
+      default: throw new ScenarioError(`step ${index}: the recorder cannot run '${op}'`);
+    }
+  }
+
+  /** A reply as the emulator's observation of a syscall result. */
+  private observe(op: string, reply: string): Record<string, unknown> {
+    if (reply.startsWith('err ')) return { errno: reply.slice(4).trim() };
+    if (!reply.startsWith('ok')) return { errno: 'EPROTO', reply };
+    const body = reply.slice(3);
+    switch (op) {
+      case 'stat': case 'lstat': case 'fstat': {
+        const st = JSON.parse(body) as { mode: number; ino: number };
+        return { ret: 0, mode: '0' + st.mode.toString(8), ino: this.syms.name('ino', st.ino) };
+      }
+      case 'readlink': {
+        const text = body.replace(/\\(n|\\)/g, (_m, c: string) => (c === 'n' ? '\n' : '\\'));
+        return { ret: Buffer.byteLength(text), text: symbolicLinkText(text, this.syms) };
+      }
+      case 'gethostname':
+        return { ret: 0, text: body };
+      case 'getdents64': {
+        const sp = body.indexOf(' ');
+        const ret = Number(sp < 0 ? body : body.slice(0, sp));
+        if (ret <= 0) return { ret };
+        const ds = JSON.parse(body.slice(sp + 1)) as { name: string; ino: number; off: number; type: string; reclen: number }[];
+        return {
+          ret,
+          names: ds.map((d) => d.name),
+          types: ds.map((d) => d.type),
+          offs: ds.map((d) => d.off),
+          reclens: ds.map((d) => d.reclen),
+          inos: ds.map((d) => this.syms.name('ino', d.ino)),
+        };
+      }
+      default:
+        return parseReply(reply);
+    }
+  }
+
+  private async runCheck(t: RealTask, step: Step): Promise<Record<string, unknown>> {
+    const a = step.args ?? {};
+    switch (step.op) {
+      case '@ns': case '@same': {
+        const who = this.checker(t);
+        if (!who) return { error: 'no live task to run the check' };
+        const reply = await this.command(who, `handle /proc/${t.pid}/ns/${String(a.type)}`);
+        const h = parseHandle(reply);
+        if (step.op === '@ns') {
+          if ('errno' in h) return h;
+          if (step.save) this.nsNames.set(step.save, h);
+          return { ret: 0 };
+        }
+        const ns = this.nsNames.get(String(a.ns));
+        if (!ns) return { error: `no namespace named '${String(a.ns)}'` };
+        if ('errno' in h) return h.errno === 'ENOENT' || h.errno === 'ESRCH' ? { ret: 0, same: false } : h;
+        return { ret: 0, same: h.id === ns.id };
+      }
+      case '@fdns': {
+        if (t.exited) return { error: `task '${t.name}' has exited` };
+        const fd = typeof a.fd === 'string' ? this.saved.get(a.fd.replace(/^\$\{?|\}$/g, '')) : (a.fd as number);
+        if (fd === undefined) return { errno: 'EINVAL' };
+        const h = parseHandle(await this.command(t, `handle fd:${fd}`));
+        if ('errno' in h) return h;
+        if (step.save) this.nsNames.set(step.save, h);
+        return { ret: 0 };
+      }
+      case '@alive': {
+        const ns = this.nsNames.get(String(a.ns));
+        if (!ns) return { error: `no namespace named '${String(a.ns)}'` };
+        const who = this.checker(t);
+        if (!who) return { error: 'no live task to run the check' };
+        // user and pid namespaces die asynchronously; so may any other when the step expects death
+        const exp = expectationFor(step, 'nsfs');
+        const poll = ns.type === CLONE_NEWUSER || ns.type === CLONE_NEWPID || exp?.alive === false;
+        const deadline = performance.now() + 300;
+        while (true) {
+          const reply = await this.command(who, `alive ${ns.hex}`);
+          if (reply !== 'ok alive' && reply !== 'ok dead') return parseReply(reply);
+          const alive = reply === 'ok alive';
+          if (!alive || !poll || performance.now() >= deadline) return { ret: 0, alive };
+          await sleep(5);
+        }
+      }
+      default:
+        return { error: `unknown check '${step.op}'` };
+    }
+  }
+}
+
+/** Where FIFOs live: not under /tmp or /run, which task A covers with its private tmpfs. */
+function fifoBase(): string {
+  for (const d of ['/dev/shm', '/var/tmp']) {
+    try {
+      fs.accessSync(d, fs.constants.W_OK);
+      return d;
+    } catch { /* next */ }
+  }
+  // last resort: the host's tmpdir seen through our own root, which A's tmpfs does not cover
+  return `/proc/${process.pid}/root${os.tmpdir()}`;
+}
+
+function intArg(v: unknown, dflt: number): number {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+  return dflt; // an unresolved "$name": a bad fd, as the emulator's int() would make it
+}
+
+/** A flag word for the helper: names it knows stay symbolic; others become their numbers. */
+function flagArg(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  const parts = String(v).split('|').map((s) => s.trim()).filter(Boolean);
+  if (!parts.length) return '0';
+  return parts.map((p) => {
+    if (HELPER_FLAG_NAMES.has(p) || /^(0x[0-9a-f]+|\d+)$/i.test(p)) return p;
+    const n = parseFlags(p);
+    if (typeof n === 'string') throw new ScenarioError(n);
+    return String(n);
+  }).join('|');
+}
+
+function parseReply(reply: string): Record<string, unknown> {
+  if (reply.startsWith('err ')) return { errno: reply.slice(4).trim() };
+  const m = /^ok (-?\d+)/.exec(reply);
+  if (m) return { ret: Number(m[1]) };
+  if (reply === 'ok') return { ret: 0 };
+  return { errno: 'EPROTO', reply };
+}
+
+function parseHandle(reply: string): NsRef | { errno: string } {
+  if (reply.startsWith('err ')) return { errno: reply.slice(4).trim() };
+  const m = /^ok (\d+) (\d+) (\d+) ([0-9a-f]+)$/.exec(reply);
+  if (!m || m[1] === '0') return { errno: m ? 'EINVAL' : 'EPROTO' }; // not an nsfs handle
+  return { id: m[1], type: Number(m[2]), hex: m[4] };
+}
+
+function traceRecord(n: number, step: Step, observed: Record<string, unknown>): TraceStep {
+  const rec: TraceStep = { step: n, task: step.task ?? 'A', op: step.op, args: step.args ?? {} };
+  if (observed.errno !== undefined) rec.errno = String(observed.errno);
+  else if (observed.ret !== undefined) rec.ret = observed.ret as number | string;
+  const obs: Record<string, unknown> = {};
+  for (const key of ['mode', 'ino', 'text', 'alive', 'same'] as const) if (observed[key] !== undefined) obs[key] = observed[key];
+  if (observed.names) {
+    const names = observed.names as string[];
+    obs.dirents = names.map((name, i) => ({
+      name,
+      type: (observed.types as string[])[i],
+      off: (observed.offs as number[])[i],
+      reclen: (observed.reclens as number[])[i],
+      ino: (observed.inos as string[])[i],
+    }));
+  }
+  if (Object.keys(obs).length) rec.obs = obs;
+  return rec;
+}
+
+/**
+ * Run a scenario on this machine's kernel and return its trace, or {skipped} when this machine
+ * cannot (not root, no gcc, no namespaces). Throws ScenarioError for a scenario the recorder
+ * cannot express, and Error when a helper misbehaves (after killing every helper).
+ */
+export async function recordLinux(scenario: Scenario, opts: RecordOptions = {}): Promise<RecordResult> {
+  const bad = unsupportedSteps(scenario);
+  if (bad.length) throw new ScenarioError(bad.join('; '));
+  const why = cannotRun();
+  if (why) return { skipped: why };
+  let bin: string;
+  if (opts.helper) bin = opts.helper;
+  else {
+    const h = helperBinary();
+    if ('skipped' in h) return h;
+    bin = h.path;
+  }
+  bin = fs.realpathSync(bin);
+  const rec = new Recorder(bin, opts.replyTimeoutMs ?? 10000);
+  const steps: TraceStep[] = [];
+  try {
+    await rec.start();
+    for (const [i, step] of scenario.steps.entries()) {
+      for (const t of rec.tasks.values()) if (!t.exited && !rec.nsPidsCache.has(t.pid)) rec.nsPidsCache.set(t.pid, nsPids(t.pid) ?? [t.pid]);
+      const { observed } = await rec.runStep(step, i + 1);
+      steps.push(traceRecord(i + 1, step, observed));
+    }
+  } finally {
+    await rec.cleanup();
+  }
+  const header: TraceHeader = { procns: 1, profile: 'nsfs', scenario: scenario.name, source: `linux ${os.release()}` };
+  return { header, steps };
+}
