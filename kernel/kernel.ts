@@ -1,12 +1,12 @@
 // The emulated kernel: its global state (the things that are globals in C), boot, oopses,
 // and the per-task syscall slots that the scheduler advances.
 import { Dentry, Inode, KGen, SuperBlock, Vfsmount } from './fs';
-import { KObject, ktransfer, ObjectRegistry, Oops } from './object';
+import { KObject, kget, ktransfer, ObjectRegistry, Oops } from './object';
 import { Profile } from './profile';
 import { ROOT_CRED } from './cred';
 import { Task, Mm, alloc_pid } from './task';
 import { Nsproxy } from './nsproxy';
-import { IpcNamespace, MntNamespace, NetNamespace, ns_alloc_inum, PidNamespace, UserNamespace, UtsNamespace } from './namespaces';
+import { CgroupNamespace, IpcNamespace, MntNamespace, NetNamespace, ns_alloc_inum, PidNamespace, TimeNamespace, UserNamespace, UtsNamespace } from './namespaces';
 import { FilesStruct } from './file';
 import { FsStruct } from './fs_struct';
 import { memfs_create, memfs_mount } from './memfs';
@@ -108,6 +108,15 @@ export class Kernel {
     const nsproxy = new Nsproxy(this, init.id);
     for (const ns of [mnt_ns, net, uts, ipc, pidns]) ktransferInit(ns, nsproxy.id, 'init_nsproxy');
     Object.assign(nsproxy, { mnt_ns, net_ns: net, uts_ns: uts, ipc_ns: ipc, pid_ns: pidns });
+    if (this.profile.version === 'nsfs') {
+      // today's kernels also have cgroup (4.6) and time (5.6) namespaces
+      const cgroup = new CgroupNamespace(this, nsproxy.id);
+      ns_alloc_inum(cgroup, true);
+      const time = new TimeNamespace(this, nsproxy.id);
+      ns_alloc_inum(time, true);
+      kget(this, time, nsproxy.id, 'init_time_ns');
+      Object.assign(nsproxy, { cgroup_ns: cgroup, time_ns: time, time_ns_for_children: time });
+    }
     init.nsproxy = nsproxy;
 
     // the root filesystem, with the directories the scenarios use
@@ -123,6 +132,7 @@ export class Kernel {
 
     init.pid = alloc_pid(this, pidns, init.id);
     init.pid.task = init;
+    pidns.child_reaper = init;
     init.tgid = init.pid.nr;
     this.tasks.set(init.pid.nr, init);
     init.mm = new Mm(this, init.id);

@@ -4,19 +4,20 @@ import type { Kernel } from './kernel';
 import { KObject, kfree, kget, kput } from './object';
 import type { Vfsmount } from './fs';
 import { umount_mnt_ns_tree } from './mount';
-import { CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS } from './flags';
+import { CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS } from './flags';
 
-export type NsType = 'net' | 'uts' | 'ipc' | 'mnt' | 'pid' | 'user';
+export type NsType = 'net' | 'uts' | 'ipc' | 'mnt' | 'pid' | 'user' | 'cgroup' | 'time';
 
 /** The CLONE_NEW* bit of each type: proc_ns_operations.type. */
 export const NS_CLONE_FLAG: Record<NsType, number> = {
   net: CLONE_NEWNET, uts: CLONE_NEWUTS, ipc: CLONE_NEWIPC, mnt: CLONE_NEWNS, pid: CLONE_NEWPID, user: CLONE_NEWUSER,
+  cgroup: CLONE_NEWCGROUP, time: CLONE_NEWTIME,
 };
 
-const KIND = { net: 'net', uts: 'uts', ipc: 'ipc', mnt: 'mnt_ns', pid: 'pid_ns', user: 'user_ns' } as const;
+const KIND = { net: 'net', uts: 'uts', ipc: 'ipc', mnt: 'mnt_ns', pid: 'pid_ns', user: 'user_ns', cgroup: 'cgroup_ns', time: 'time_ns' } as const;
 
-/** PROC_*_INIT_INO (include/linux/proc_fs.h, 3.8): fixed inode numbers of the initial namespaces. */
-const INIT_INO: Partial<Record<NsType, number>> = { ipc: 0xefffffff, uts: 0xeffffffe, user: 0xeffffffd, pid: 0xeffffffc };
+/** PROC_*_INIT_INO (include/linux/proc_ns.h): fixed inode numbers of the initial namespaces (cgroup, time: 4.6, 5.6). */
+const INIT_INO: Partial<Record<NsType, number>> = { ipc: 0xefffffff, uts: 0xeffffffe, user: 0xeffffffd, pid: 0xeffffffc, cgroup: 0xeffffffb, time: 0xeffffffa };
 /** PROC_DYNAMIC_FIRST (fs/proc/generic.c): where proc_alloc_inum starts. */
 export const PROC_DYNAMIC_FIRST = 0xf0000000;
 
@@ -61,6 +62,8 @@ export class PidNamespace extends Namespace {
   readonly type = 'pid' as const;
   /** Next pid number inside this namespace (alloc_pidmap). */
   last_pid = 0;
+  /** The namespace's init, once its first task is forked (no reference: it goes with the task). */
+  child_reaper: import('./task').Task | null = null;
   constructor(k: Kernel, holder: string, readonly parent: PidNamespace | null) { super(k, holder); this.init(); }
 }
 export class UserNamespace extends Namespace {
@@ -69,7 +72,20 @@ export class UserNamespace extends Namespace {
   constructor(k: Kernel, holder: string, readonly parent: UserNamespace | null) { super(k, holder); this.init(); }
 }
 
-export type AnyNs = NetNamespace | UtsNamespace | IpcNamespace | MntNamespace | PidNamespace | UserNamespace;
+/** struct cgroup_namespace (kernel/cgroup/namespace.c, 4.6): nsfs profile only. */
+export class CgroupNamespace extends Namespace {
+  readonly kind = KIND.cgroup;
+  readonly type = 'cgroup' as const;
+  constructor(k: Kernel, holder: string) { super(k, holder); this.init(); }
+}
+/** struct time_namespace (kernel/time/namespace.c, 5.6): nsfs profile only. */
+export class TimeNamespace extends Namespace {
+  readonly kind = KIND.time;
+  readonly type = 'time' as const;
+  constructor(k: Kernel, holder: string) { super(k, holder); this.init(); }
+}
+
+export type AnyNs = NetNamespace | UtsNamespace | IpcNamespace | MntNamespace | PidNamespace | UserNamespace | CgroupNamespace | TimeNamespace;
 
 /** proc_alloc_inum (fs/proc/generic.c, 3.8): lowest free number from PROC_DYNAMIC_FIRST (an IDA: reused at once). */
 export function proc_alloc_inum(k: Kernel): number {

@@ -6,7 +6,8 @@ import type { Task } from './task';
 import type { FsStruct } from './fs_struct';
 import { KObject, kfree, kget, kput, ktransfer } from './object';
 import {
-  get_ns, IpcNamespace, MntNamespace, Namespace, NetNamespace, ns_alloc_inum, PidNamespace, put_ns, UtsNamespace,
+  CgroupNamespace, get_ns, IpcNamespace, MntNamespace, Namespace, NetNamespace, ns_alloc_inum, PidNamespace, put_ns,
+  TimeNamespace, UtsNamespace,
 } from './namespaces';
 import { capable } from './cred';
 import { copy_tree, mntget, mntput } from './mount';
@@ -14,7 +15,8 @@ import { PROC_I } from './proc_fs';
 import { fput } from './file';
 import { EINVAL, EPERM } from './errno';
 import {
-  CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_SYSVSEM, CLONE_THREAD,
+  CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUTS, CLONE_SYSVSEM,
+  CLONE_THREAD, CLONE_VM,
 } from './flags';
 import { has } from './profile';
 
@@ -23,8 +25,13 @@ export class Nsproxy extends KObject {
   uts_ns: UtsNamespace | null = null;
   ipc_ns: IpcNamespace | null = null;
   mnt_ns: MntNamespace | null = null;
+  /** pid_ns_for_children in today's kernels. */
   pid_ns: PidNamespace | null = null;
   net_ns: NetNamespace | null = null;
+  /** nsfs profile only (null on 3.0 and 3.8). */
+  cgroup_ns: CgroupNamespace | null = null;
+  time_ns: TimeNamespace | null = null;
+  time_ns_for_children: TimeNamespace | null = null;
   constructor(k: Kernel, holder: string) {
     super(k, holder);
     this.register();
@@ -34,7 +41,7 @@ export class Nsproxy extends KObject {
 /** The namespaces an nsproxy holds, in free_nsproxy's order. */
 export function nsproxyMembers(p: Nsproxy): Namespace[] {
   const out: Namespace[] = [];
-  for (const ns of [p.mnt_ns, p.uts_ns, p.ipc_ns, p.pid_ns, p.net_ns]) if (ns) out.push(ns);
+  for (const ns of [p.mnt_ns, p.uts_ns, p.ipc_ns, p.pid_ns, p.net_ns, p.cgroup_ns, p.time_ns, p.time_ns_for_children]) if (ns) out.push(ns);
   return out;
 }
 
@@ -55,6 +62,9 @@ export function free_nsproxy(ns: Nsproxy): void {
   if (ns.uts_ns) put_ns(k, ns.uts_ns, ns.id, 'put_uts_ns');
   if (ns.ipc_ns) put_ns(k, ns.ipc_ns, ns.id, 'put_ipc_ns');
   if (ns.pid_ns) put_ns(k, ns.pid_ns, ns.id, 'put_pid_ns');
+  if (ns.time_ns) put_ns(k, ns.time_ns, ns.id, 'put_time_ns');
+  if (ns.time_ns_for_children) put_ns(k, ns.time_ns_for_children, ns.id, 'put_time_ns');
+  if (ns.cgroup_ns) put_ns(k, ns.cgroup_ns, ns.id, 'put_cgroup_ns');
   put_ns(k, ns.net_ns, ns.id, 'put_net');
   kfree(k, ns, 'free_nsproxy');
 }
@@ -137,7 +147,34 @@ export function create_new_namespaces(k: Kernel, flags: number, tsk: Task, new_f
   }
   p.pid_ns = pid_ns;
   p.net_ns = copy_net_ns(k, flags, old.net_ns as NetNamespace, p.id);
+  if (old.cgroup_ns) {
+    // copy_cgroup_ns (kernel/cgroup/namespace.c)
+    if (flags & CLONE_NEWCGROUP) {
+      p.cgroup_ns = new CgroupNamespace(k, p.id);
+      ns_alloc_inum(p.cgroup_ns, false);
+    } else {
+      p.cgroup_ns = get_ns(k, old.cgroup_ns, p.id, 'get_cgroup_ns');
+    }
+  }
+  if (old.time_ns && old.time_ns_for_children) {
+    // copy_time_ns (kernel/time/namespace.c): a new one is for the children; the task's own stays
+    p.time_ns = get_ns(k, old.time_ns, p.id, 'get_time_ns');
+    if (flags & CLONE_NEWTIME) {
+      p.time_ns_for_children = new TimeNamespace(k, p.id);
+      ns_alloc_inum(p.time_ns_for_children, false);
+    } else {
+      p.time_ns_for_children = get_ns(k, old.time_ns_for_children, p.id, 'get_time_ns');
+    }
+  }
   return p;
+}
+
+/** timens_on_fork (kernel/time/namespace.c): the child lives in its parent's time_for_children. */
+function timens_on_fork(k: Kernel, p: Nsproxy): void {
+  if (!p.time_ns_for_children || p.time_ns === p.time_ns_for_children) return;
+  const ns = get_ns(k, p.time_ns_for_children, p.id, 'get_time_ns');
+  put_ns(k, p.time_ns, p.id, 'put_time_ns');
+  p.time_ns = ns;
 }
 
 /**
@@ -148,14 +185,16 @@ export function copy_namespaces(k: Kernel, flags: number, tsk: Task): number {
   const old = tsk.nsproxy;
   if (!old) return 0;
   get_nsproxy(old, tsk.id);
-  if (!(flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET))) return 0;
+  const timeDiffers = old.time_ns_for_children !== old.time_ns && !(flags & CLONE_VM);
+  if (!(flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME)) && !timeDiffers) return 0;
   let err = 0;
-  if (!capable(k, 'CAP_SYS_ADMIN')) err = -EPERM;
+  if (flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME) && !capable(k, 'CAP_SYS_ADMIN')) err = -EPERM;
   else if (flags & CLONE_NEWIPC && flags & CLONE_SYSVSEM) err = -EINVAL;
   else {
     const n = create_new_namespaces(k, flags, tsk, tsk.fs);
     if (typeof n === 'number') err = n;
     else {
+      timens_on_fork(k, n);
       tsk.nsproxy = n;
       ktransferNsproxy(n, tsk.id);
     }
@@ -174,7 +213,8 @@ function ktransferNsproxy(n: Nsproxy, to: string): void {
  * and give a new nsproxy, which sys_unshare then switches to.
  */
 export function unshare_nsproxy_namespaces(k: Kernel, flags: number, new_fs: FsStruct | null): Nsproxy | null | number {
-  const nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | (k.profile.version === '3.0' ? 0 : CLONE_NEWPID);
+  const nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET
+    | (k.profile.version === '3.0' ? 0 : CLONE_NEWPID) | (k.profile.version === 'nsfs' ? CLONE_NEWCGROUP | CLONE_NEWTIME : 0);
   if (!(flags & nsflags)) return null;
   if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
   return create_new_namespaces(k, flags, k.current, new_fs ?? k.current.fs);

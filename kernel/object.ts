@@ -3,7 +3,7 @@
 import type { Kernel } from './kernel';
 
 export type Kind =
-  | 'task' | 'pid' | 'mm' | 'nsproxy' | 'net' | 'uts' | 'ipc' | 'mnt_ns' | 'pid_ns' | 'user_ns'
+  | 'task' | 'pid' | 'mm' | 'nsproxy' | 'net' | 'uts' | 'ipc' | 'mnt_ns' | 'pid_ns' | 'user_ns' | 'cgroup_ns' | 'time_ns'
   | 'files' | 'fs' | 'file' | 'dentry' | 'inode' | 'vfsmount' | 'sb';
 
 /** A refcounted object. `count` is the kernel's counter; `holders` says who took each reference. */

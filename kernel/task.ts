@@ -187,6 +187,7 @@ export function* copy_process(k: Kernel, clone_flags: number): KGen<Task | numbe
   const nsproxy = p.nsproxy as Nsproxy;
   p.pid = alloc_pid(k, nsproxy.pid_ns as PidNamespace, p.id);
   p.pid.task = p; // attach_pid(p, PIDTYPE_PID)
+  if (!p.pid.ns.child_reaper) p.pid.ns.child_reaper = p; // the first task of a pid namespace is its init
   // CLONE_PARENT / CLONE_THREAD re-use the old parent; otherwise the parent is current itself
   if (clone_flags & CLONE_THREAD) {
     p.group_leader = parent.group_leader;
@@ -293,6 +294,7 @@ export function release_task(k: Kernel, p: Task): void {
     if (j >= 0) g.splice(j, 1);
   }
   p.state = 'dead';
+  if (pid.ns.child_reaper === p) pid.ns.child_reaper = null;
   put_task_struct(p, 'tasklist'); // delayed_put_task_struct after the RCU grace period
 }
 

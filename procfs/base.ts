@@ -14,7 +14,7 @@ import { ptrace_may_access } from '../kernel/cred';
 import { fcheck_files } from '../kernel/file';
 import { path_get, path_put } from '../kernel/mount';
 import { generic_permission, d_path } from '../kernel/namei';
-import { EACCES, ENOENT, EPERM } from '../kernel/errno';
+import { EACCES, ENOENT, EPERM, ESRCH } from '../kernel/errno';
 import {
   DT_DIR, DT_UNKNOWN, S_IFDIR, S_IFLNK, S_IRUGO, S_IRUSR, S_ISGID, S_ISUID, S_IWUSR, S_IXUGO, S_IXUSR, S_IFMT,
 } from '../kernel/flags';
@@ -483,10 +483,23 @@ export function tid_base_stuff(): readonly PidEntry[] {
   return tid_table;
 }
 
+/**
+ * proc_pid_permission (fs/proc/base.c, 3.3+): a /proc/<pid> directory whose task is gone is
+ * ESRCH to search, which a dirfd opened before the reap still sees. Not in 3.0 or 3.8.
+ */
+function proc_pid_permission(inode: Inode, mask: number): number {
+  if (inode.k.profile.version !== 'nsfs') return generic_permission(inode.k, inode, mask);
+  const task = get_proc_task(inode, 'proc_pid_permission');
+  if (!task) return -ESRCH;
+  put_task_struct(task, 'proc_pid_permission');
+  return generic_permission(inode.k, inode, mask);
+}
+
 const proc_tgid_base_inode_operations: InodeOperations = Object.freeze({
   lookup: (dir: Inode, d: Dentry) => proc_pident_lookup(dir, d, tgid_base_stuff()),
   getattr: pid_getattr,
   setattr: proc_setattr,
+  permission: proc_pid_permission,
 });
 const proc_tgid_base_operations: FileOperations = Object.freeze({
   name: 'proc_tgid_base_operations',
@@ -497,6 +510,7 @@ const proc_tid_base_inode_operations: InodeOperations = Object.freeze({
   lookup: (dir: Inode, d: Dentry) => proc_pident_lookup(dir, d, tid_base_stuff()),
   getattr: pid_getattr,
   setattr: proc_setattr,
+  permission: proc_pid_permission,
 });
 const proc_tid_base_operations: FileOperations = Object.freeze({
   name: 'proc_tid_base_operations',

@@ -4,28 +4,39 @@ import type { Kernel } from '../kernel/kernel';
 import { Dentry, DentryOperations, File, FileOperations, Filldir, Inode, InodeOperations, KGen, Nameidata, SuperBlock } from '../kernel/fs';
 import { d_add, d_alloc_pseudo, d_drop, d_instantiate, dput } from '../kernel/dcache';
 import { iget_locked, iput, unlock_new_inode } from '../kernel/inode';
-import { I_NEW } from '../kernel/fs';
+import { FMODE_WRITE, I_NEW } from '../kernel/fs';
 import { PROC_I, ProcNsOperations } from '../kernel/proc_fs';
 import { put_task_struct, Task } from '../kernel/task';
 import { ptrace_may_access } from '../kernel/cred';
 import { fget, fput } from '../kernel/file';
 import { EACCES, EBADF, EINVAL, ENOENT, EPERM, ESPIPE } from '../kernel/errno';
-import { DT_DIR, S_IFLNK, S_IFREG, S_IRUGO, S_IRUSR, S_IRWXU } from '../kernel/flags';
+import { DT_DIR, S_IFLNK, S_IFREG, S_IRUGO, S_IRUSR, S_IRWXU, SEEK_CUR, SEEK_END } from '../kernel/flags';
 import { has } from '../kernel/profile';
 import { ktransfer } from '../kernel/object';
 import { generic_read_dir } from '../kernel/readdir';
 import { get_proc_task, pid_delete_dentry, pid_dentry_operations, pid_getattr, pid_revalidate, proc_fill_cache, proc_pid_make_inode, proc_setattr } from './base';
-import { ipcns_operations, mntns_operations, netns_operations, pidns_operations, userns_operations, utsns_operations } from './ns_ops';
+import {
+  cgroupns_operations, ipcns_operations, mntns_operations, netns_operations, pidns_for_children_operations, pidns_operations,
+  timens_for_children_operations, timens_operations, userns_operations, utsns_operations,
+} from './ns_ops';
 
 const S_IRWXUGO = S_IRWXU | 0o077;
 
-/** ns_entries (fs/proc/namespaces.c): 3.0 has net, uts, ipc; 3.8 adds pid, user, mnt. */
+/**
+ * ns_entries (fs/proc/namespaces.c): 3.0 has net, uts, ipc; 3.8 adds pid, user, mnt; today's
+ * kernel adds pid_for_children (4.12), cgroup (4.6), time and time_for_children (5.6).
+ */
 export function ns_entries(k: Kernel): readonly ProcNsOperations[] {
-  return k.profile.version === '3.0' ? NS_ENTRIES_30 : NS_ENTRIES_38;
+  if (k.profile.version === '3.0') return NS_ENTRIES_30;
+  return k.profile.version === '3.8' ? NS_ENTRIES_38 : NS_ENTRIES_NSFS;
 }
 const NS_ENTRIES_30: readonly ProcNsOperations[] = Object.freeze([netns_operations, utsns_operations, ipcns_operations]);
 const NS_ENTRIES_38: readonly ProcNsOperations[] = Object.freeze([
   netns_operations, utsns_operations, ipcns_operations, pidns_operations, userns_operations, mntns_operations,
+]);
+const NS_ENTRIES_NSFS: readonly ProcNsOperations[] = Object.freeze([
+  netns_operations, utsns_operations, ipcns_operations, pidns_operations, pidns_for_children_operations,
+  userns_operations, mntns_operations, cgroupns_operations, timens_operations, timens_for_children_operations,
 ]);
 
 /** no_llseek (fs/read_write.c). */
@@ -33,8 +44,16 @@ function no_llseek(): number {
   return -ESPIPE;
 }
 
-/** ns_file_operations (fs/proc/namespaces.c): only .llseek = no_llseek. proc_ns_fget knows a ns file by it. */
-export const ns_file_operations: FileOperations = Object.freeze({ name: 'ns_file_operations', llseek: no_llseek });
+/**
+ * ns_file_operations (fs/proc/namespaces.c; fs/nsfs.c today): only .llseek = no_llseek.
+ * proc_ns_fget knows a ns file by it. Today's nsfs refuses a write open with EPERM (observed
+ * on this machine's kernel, oracle/linux/FACTS.md).
+ */
+export const ns_file_operations: FileOperations = Object.freeze({
+  name: 'ns_file_operations',
+  llseek: no_llseek,
+  open: (inode: Inode, file: File) => (inode.k.profile.version === 'nsfs' && file.f_mode & FMODE_WRITE ? -EPERM : 0),
+});
 
 /**
  * The fix for `stale-ns-dentry` (not in any 3.0 kernel; 3.8 solved it with symlinks): a cached
@@ -152,7 +171,17 @@ export const proc_ns_dir_operations: FileOperations = Object.freeze({
   name: 'proc_ns_dir_operations',
   read: generic_read_dir,
   readdir: proc_ns_dir_readdir,
+  // 3.0 and 3.8 have no .llseek (vfs_llseek: no_llseek); today it is generic_file_llseek
+  llseek: (file: File, offset: number, whence: number) => (file.k.profile.version === 'nsfs' ? dir_llseek(file, offset, whence) : no_llseek()),
 });
+
+/** generic_file_llseek on a directory (fs/read_write.c): SEEK_SET and SEEK_CUR move f_pos. */
+function dir_llseek(file: File, offset: number, whence: number): number {
+  const pos = (whence === SEEK_CUR ? file.f_pos : 0) + offset;
+  if (pos < 0 || whence === SEEK_END) return -EINVAL;
+  file.f_pos = pos;
+  return pos;
+}
 
 /**
  * proc_ns_dir_lookup (fs/proc/namespaces.c): ENOENT once the task is gone, EPERM without

@@ -7,8 +7,8 @@ import type { Task } from '../kernel/task';
 import type { Nsproxy } from '../kernel/nsproxy';
 import { ProcNsOperations } from '../kernel/proc_fs';
 import {
-  get_ns, IpcNamespace, MntNamespace, Namespace, NetNamespace, NS_CLONE_FLAG, NsType, PidNamespace, put_ns,
-  UserNamespace, UtsNamespace,
+  CgroupNamespace, get_ns, IpcNamespace, MntNamespace, Namespace, NetNamespace, NS_CLONE_FLAG, NsType, PidNamespace,
+  put_ns, TimeNamespace, UserNamespace, UtsNamespace,
 } from '../kernel/namespaces';
 import { capable } from '../kernel/cred';
 import { EINVAL, EPERM } from '../kernel/errno';
@@ -146,10 +146,59 @@ function userns_install(k: Kernel, _nsproxy: Nsproxy, ns: Namespace): number {
   return 0;
 }
 
+/**
+ * pidns_for_children_get (kernel/pid_namespace.c, 4.12): the namespace the task's children will
+ * be in, but only once it has an init (child_reaper): until then NULL, so ENOENT.
+ */
+function pidns_for_children_get(k: Kernel, task: Task, holder: string): Namespace | null {
+  const ns = task.nsproxy?.pid_ns ?? null;
+  if (!ns || !ns.child_reaper) return null;
+  return get_ns(k, ns, holder, 'get_pid_ns');
+}
+
+/** cgroupns_get / cgroupns_install (kernel/cgroup/namespace.c). */
+function cgroupns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+  const nsproxy = task.nsproxy;
+  return nsproxy?.cgroup_ns ? get_ns(k, nsproxy.cgroup_ns, holder, 'get_cgroup_ns') : null;
+}
+function cgroupns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
+  if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
+  get_ns(k, ns, nsproxy.id, 'get_cgroup_ns');
+  put_ns(k, nsproxy.cgroup_ns, nsproxy.id, 'put_cgroup_ns');
+  nsproxy.cgroup_ns = ns as CgroupNamespace;
+  return 0;
+}
+
+/** timens_get, timens_for_children_get (kernel/time/namespace.c). */
+function timens_get(k: Kernel, task: Task, holder: string): Namespace | null {
+  const nsproxy = task.nsproxy;
+  return nsproxy?.time_ns ? get_ns(k, nsproxy.time_ns, holder, 'get_time_ns') : null;
+}
+function timens_for_children_get(k: Kernel, task: Task, holder: string): Namespace | null {
+  const nsproxy = task.nsproxy;
+  return nsproxy?.time_ns_for_children ? get_ns(k, nsproxy.time_ns_for_children, holder, 'get_time_ns') : null;
+}
+
+/** timens_install (kernel/time/namespace.c): both the task's and its children's time namespace. */
+function timens_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
+  if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
+  get_ns(k, ns, nsproxy.id, 'get_time_ns');
+  put_ns(k, nsproxy.time_ns, nsproxy.id, 'put_time_ns');
+  nsproxy.time_ns = ns as TimeNamespace;
+  get_ns(k, ns, nsproxy.id, 'get_time_ns');
+  put_ns(k, nsproxy.time_ns_for_children, nsproxy.id, 'put_time_ns');
+  nsproxy.time_ns_for_children = ns as TimeNamespace;
+  return 0;
+}
+
 export const netns_operations = ops('net', 'net', netns_get, netns_install);
 export const utsns_operations = ops('uts', 'uts', utsns_get, utsns_install);
 export const ipcns_operations = ops('ipc', 'ipc', ipcns_get, ipcns_install);
 export const pidns_operations = ops('pid', 'pid', pidns_get, pidns_install);
 export const userns_operations = ops('user', 'user', userns_get, userns_install);
 export const mntns_operations = ops('mnt', 'mnt', mntns_get, mntns_install);
+export const pidns_for_children_operations = ops('pid', 'pid_for_children', pidns_for_children_get, pidns_install);
+export const cgroupns_operations = ops('cgroup', 'cgroup', cgroupns_get, cgroupns_install);
+export const timens_operations = ops('time', 'time', timens_get, timens_install);
+export const timens_for_children_operations = ops('time', 'time_for_children', timens_for_children_get, timens_install);
 

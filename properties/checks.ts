@@ -2,7 +2,7 @@
 import { Kernel } from '../kernel/kernel';
 import { File } from '../kernel/fs';
 import { errname } from '../kernel/errno';
-import { Namespace, NsType } from '../kernel/namespaces';
+import { Namespace } from '../kernel/namespaces';
 import { PROC_I } from '../kernel/proc_fs';
 import { Task } from '../kernel/task';
 import { fcheck_files } from '../kernel/file';
@@ -30,12 +30,17 @@ export interface Violation {
   message: string;
 }
 
-export function taskNs(t: Task, type: NsType): Namespace | null {
-  if (type === 'user') return t.user_ns;
-  if (type === 'pid') return t.pid.task === t ? t.pid.ns : null;
+/** The namespace a task's /proc/<pid>/ns/<entry> names now (the model's view, no references). */
+export function taskNs(t: Task, entry: string): Namespace | null {
+  if (entry === 'user') return t.user_ns;
+  if (entry === 'pid') return t.pid.task === t ? t.pid.ns : null;
   const p = t.nsproxy;
   if (!p) return null;
-  return ({ net: p.net_ns, uts: p.uts_ns, ipc: p.ipc_ns, mnt: p.mnt_ns } as Record<string, Namespace | null>)[type] ?? null;
+  const byEntry: Record<string, Namespace | null> = {
+    net: p.net_ns, uts: p.uts_ns, ipc: p.ipc_ns, mnt: p.mnt_ns, pid_for_children: p.pid_ns,
+    cgroup: p.cgroup_ns, time: p.time_ns, time_for_children: p.time_ns_for_children,
+  };
+  return byEntry[entry] ?? null;
 }
 
 function fileOf(t: Task, fd: number): File | null {
@@ -73,14 +78,20 @@ export class Checker {
       const target = m[1] === 'self' ? (w.k.tasks.get(c.task.tgid) ?? null) : c.target;
       const f = fileOf(c.task, ret);
       const ns = f?.f_path.dentry.d_inode ? PROC_I(f.f_path.dentry.d_inode).ns : null;
-      const now = target ? taskNs(target, m[2] as NsType) : null;
+      const now = target ? taskNs(target, m[2]) : null;
       if (target && now && ns && ns !== now) {
         this.fail('P3', c.step, `open ${path} named ${ns.id}, but task ${target.pid.nr} is in ${now.id}`);
       }
     }
 
-    // P4: listings of ns directories
+    // P4: listings of ns directories (a seek, where allowed, restarts the listing at that position)
     if (op === 'getdents64') this.checkReaddir(k, c);
+    if (op === 'lseek' && ret >= 0) {
+      const f = fileOf(c.task, args.fd as number);
+      if (f && f.f_op?.name === 'proc_ns_dir_operations') {
+        this.listed.set(f, ['.', '..', ...ns_entries(k).map((e) => e.name)].slice(0, ret));
+      }
+    }
 
     // P5: lookups under a pid with no task
     if (m && m[1] !== 'self' && c.targetPid !== null && c.target === null && ['open', 'stat', 'lstat', 'readlink'].includes(op)) {
@@ -93,8 +104,10 @@ export class Checker {
     if (op === 'setns' && ret === 0 && c.alone) {
       const f = fileOf(c.task, args.fd as number);
       const ns = f?.f_path.dentry.d_inode ? PROC_I(f.f_path.dentry.d_inode).ns : null;
-      if (ns && taskNs(c.task, ns.type) !== ns) {
-        this.fail('P6', c.step, `setns(${String(args.fd)}) left task ${c.task.pid.nr} in ${taskNs(c.task, ns.type)?.id ?? 'none'}, not ${ns.id}`);
+      // a pid namespace is entered by the children to come (pidns_install)
+      const entry = ns?.type === 'pid' ? 'pid_for_children' : ns?.type ?? '';
+      if (ns && taskNs(c.task, entry) !== ns) {
+        this.fail('P6', c.step, `setns(${String(args.fd)}) left task ${c.task.pid.nr} in ${taskNs(c.task, entry)?.id ?? 'none'}, not ${ns.id}`);
       }
     }
 

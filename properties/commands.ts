@@ -3,7 +3,8 @@
 // Swarm testing: each run's seed also picks its mix of operations.
 import fc from 'fast-check';
 import {
-  CLONE_FILES, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM,
+  CLONE_FILES, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUTS,
+  CLONE_SIGHAND, CLONE_THREAD, CLONE_VM,
   MNT_DETACH, O_DIRECTORY,
 } from '../kernel/flags';
 import { Profile } from '../kernel/profile';
@@ -48,6 +49,7 @@ export function describeCommand(c: Command): string {
 
 const NS_NAMES_30 = ['net', 'uts', 'ipc'];
 const NS_NAMES_38 = ['net', 'uts', 'ipc', 'pid', 'user', 'mnt'];
+const NS_NAMES_NSFS = [...NS_NAMES_38, 'pid_for_children', 'cgroup', 'time', 'time_for_children'];
 
 export const OPS = [
   'clone', 'unshare', 'setns', 'open', 'close', 'dup', 'getdents64', 'stat', 'lstat', 'readlink',
@@ -65,7 +67,7 @@ export function mixArbitrary(): fc.Arbitrary<Mix> {
 }
 
 function pathArb(profile: Profile, tasks: number): fc.Arbitrary<PathSpec> {
-  const names = profile.version === '3.0' ? NS_NAMES_30 : NS_NAMES_38;
+  const names = profile.version === '3.0' ? NS_NAMES_30 : profile.version === '3.8' ? NS_NAMES_38 : NS_NAMES_NSFS;
   return fc.oneof(
     { weight: 6, arbitrary: fc.record({ kind: fc.constant('ns' as const), target: fc.nat(tasks), ns: fc.constantFrom(...names), self: fc.boolean() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('nsdir' as const), target: fc.nat(tasks) }) },
@@ -81,7 +83,7 @@ function callArb(op: Op, profile: Profile, tasks: number): fc.Arbitrary<CallSpec
     case 'clone':
       return fc.record({ op: fc.constant(op), flags: fc.constantFrom(0, 0, CLONE_FILES, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE_NEWNET, CLONE_NEWUTS | CLONE_NEWIPC, CLONE_NEWNS) });
     case 'unshare':
-      return fc.record({ op: fc.constant(op), flags: fc.constantFrom(CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET | CLONE_NEWUTS, CLONE_NEWNS, CLONE_FILES) });
+      return fc.record({ op: fc.constant(op), flags: fc.constantFrom(CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET | CLONE_NEWUTS, CLONE_NEWNS, CLONE_FILES, CLONE_NEWPID, CLONE_NEWCGROUP | CLONE_NEWTIME) });
     case 'setns':
       return fc.record({ op: fc.constant(op), fd, nstype: fc.constantFrom(0, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC) });
     case 'open':

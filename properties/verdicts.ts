@@ -13,6 +13,7 @@ export const EXPECTED_FAILURES: Record<string, { property: PropertyName; flag: s
   ],
   'v3.0': [{ property: 'P3', flag: 'stale-ns-dentry' }],
   'v3.8': [],
+  nsfs: [],
 };
 
 export const VERDICT_PROFILES = Object.keys(EXPECTED_FAILURES);

@@ -9,7 +9,8 @@ import { SysResult } from '../kernel/syscalls';
 import { Task } from '../kernel/task';
 import { errname } from '../kernel/errno';
 import { DT_NAMES } from '../kernel/flags';
-import { Namespace, NsType } from '../kernel/namespaces';
+import { Namespace } from '../kernel/namespaces';
+import { taskNs } from '../properties/checks';
 import { PROC_I } from '../kernel/proc_fs';
 import { fcheck_files } from '../kernel/file';
 import { newKernel } from '../procfs';
@@ -55,15 +56,6 @@ export interface RunReport {
   trace: TraceStep[];
   oopses: string[];
   ok: boolean;
-}
-
-/** The namespace of a type that a task is in now. */
-function taskNs(t: Task, type: NsType): Namespace | null {
-  if (type === 'user') return t.user_ns;
-  if (type === 'pid') return t.pid.task === t ? t.pid.ns : null;
-  const p = t.nsproxy;
-  if (!p) return null;
-  return { net: p.net_ns, uts: p.uts_ns, ipc: p.ipc_ns, mnt: p.mnt_ns }[type] ?? null;
 }
 
 /** Check an observation against an expectation: the list of differences. */
@@ -183,7 +175,7 @@ function runCheck(k: Kernel, t: Task, step: Step, saved: Map<string, number>, ns
   const a = step.args ?? {};
   switch (step.op) {
     case '@ns': {
-      const ns = taskNs(t, a.type as NsType);
+      const ns = taskNs(t, String(a.type));
       if (!ns) return { errno: 'ENOENT' };
       if (step.save) nsNames.set(step.save, ns);
       return { ret: 0 };
@@ -205,7 +197,7 @@ function runCheck(k: Kernel, t: Task, step: Step, saved: Map<string, number>, ns
     case '@same': {
       const ns = nsNames.get(String(a.ns));
       if (!ns) return { error: `no namespace named '${String(a.ns)}'` };
-      return { ret: 0, same: taskNs(t, a.type as NsType) === ns };
+      return { ret: 0, same: taskNs(t, String(a.type)) === ns };
     }
     default:
       return { error: `unknown check '${step.op}'` };
