@@ -5,12 +5,14 @@ import { formatReport, listScenarios, loadScenario, runScenario } from '../scena
 import { toJsonl } from '../oracle/trace';
 import { recordLinux, ScenarioError } from '../oracle/recordLinux';
 import { cmdFuzz, cmdReplay, cmdVerdicts } from './fuzz';
+import { checkTrace, formatCheck } from '../oracle/check';
 import { PROPERTIES, PropertyName } from '../properties/checks';
 
 const USAGE = `usage: procns <command> [options]
   fuzz [--profile P] [--seed N] [--runs N] [--steps N] [--fix FLAG]   random lifecycles, every property
   replay <file>                                           re-run a saved failure
   run <scenario|file> [--profile P] [--trace out.jsonl]   run a scenario and check its expectations
+  check <trace.jsonl> [--profile P]                       is the trace a behaviour the profile allows? (0 yes, 1 no, 2 malformed)
   record-linux <scenario|file> [-o|--out out.jsonl]       record a scenario's trace on this machine's kernel (root)
   list [--scenarios --profile P]                          scenarios, profiles, properties, bug flags
   verdicts [--seed N] [--runs N] [--steps N]              the main job: every profile × every property`;
@@ -113,6 +115,20 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     case 'run': return cmdRun(pos, opts, out);
     case 'list': return cmdList(opts, out);
     case 'record-linux': return cmdRecordLinux(pos, opts, out);
+    case 'check': {
+      if (!pos[0]) { out(USAGE); return 2; }
+      let text: string;
+      try {
+        text = fs.readFileSync(pos[0], 'utf8');
+      } catch (e) {
+        out(`procns check: ${(e as Error).message}`);
+        return 2;
+      }
+      const profile = opts.get('profile')?.slice(-1)[0];
+      const r = checkTrace(text, profile);
+      out(formatCheck(r, profile ?? 'the header\'s profile'));
+      return r.verdict === 'agrees' ? 0 : r.verdict === 'diverges' ? 1 : 2;
+    }
     case 'replay':
       if (!pos[0]) { out(USAGE); return 2; }
       return cmdReplay(pos[0], out);
@@ -141,6 +157,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       return cmd === undefined || cmd === 'help' || cmd === '--help' ? 0 : 2;
   }
 }
+
+// a closed pipe (procns list | head) ends the output quietly
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

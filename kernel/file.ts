@@ -9,9 +9,14 @@ import { EBADF, EMFILE } from './errno';
 /** RLIMIT_NOFILE's usual soft limit: fds at or above it give EMFILE/EBADF. */
 export const NR_OPEN_DEFAULT = 1024;
 
+/** NR_OPEN_DEFAULT (include/linux/fdtable.h): BITS_PER_LONG slots in the initial table. */
+const NR_OPEN_INITIAL = 64;
+
 export class FilesStruct extends KObject {
   readonly kind = 'files' as const;
   readonly fdt: (File | null)[] = [];
+  /** fdt->max_fds: the table's size, grown by expand_files. */
+  max_fds = NR_OPEN_INITIAL;
   constructor(k: Kernel, holder: string) {
     super(k, holder);
     this.register();
@@ -68,8 +73,20 @@ export function alloc_fd(files: FilesStruct, start: number): number {
   return fd;
 }
 
+/**
+ * expand_fdtable (fs/file.c, 3.0): grow to hold `nr`, rounded to a power of two multiple of a
+ * 1024-byte allocation of pointers (128 slots), never above NR_OPEN.
+ */
+function expand_fdtable(files: FilesStruct, nr: number): void {
+  const perKb = 1024 / 8;
+  let n = Math.floor(nr / perKb);
+  n = 2 ** Math.ceil(Math.log2(n + 1));
+  files.max_fds = Math.min(n * perKb, NR_OPEN_DEFAULT);
+}
+
 /** fd_install (fs/open.c): the table takes over the caller's file reference. */
 export function fd_install(files: FilesStruct, fd: number, f: File, holder: string): void {
+  if (fd >= files.max_fds) expand_fdtable(files, fd);
   while (files.fdt.length <= fd) files.fdt.push(null);
   files.fdt[fd] = f;
   ktransfer(f, holder, files.id);
@@ -118,6 +135,7 @@ export function sys_dup2(k: Kernel, oldfd: number, newfd: number): number {
 /** dup_fd (fs/file.c): a copy of the table for fork without CLONE_FILES; each file gains a reference. */
 export function dup_fd(old: FilesStruct, holder: string): FilesStruct {
   const files = new FilesStruct(old.k, holder);
+  files.max_fds = old.max_fds;
   for (const f of old.fdt) {
     if (f) get_file(f, files.id);
     files.fdt.push(f);

@@ -169,7 +169,7 @@ const HELPER_FLAG_NAMES = new Set([
 const SUPPORTED_OPS = new Set([
   'fork', 'clone', 'exit', 'wait', 'unshare', 'setns', 'setuid', 'capset', 'sethostname', 'gethostname', 'getpid',
   'open', 'close', 'dup', 'dup2', 'getdents64', 'lseek', 'read', 'stat', 'lstat', 'fstat', 'readlink', 'mount',
-  'umount2', 'mknod', 'mkdir', 'unlink', 'rmdir', '@ns', '@fdns', '@alive', '@same',
+  'umount2', 'mknod', 'mkdir', 'unlink', 'rmdir', '@ns', '@fdns', '@fdis', '@alive', '@same',
 ]);
 
 /** Every reason the recorder cannot run a scenario, found before any process starts. */
@@ -610,12 +610,17 @@ class Recorder {
         if ('errno' in h) return h.errno === 'ENOENT' || h.errno === 'ESRCH' ? { ret: 0, same: false } : h;
         return { ret: 0, same: h.id === ns.id };
       }
-      case '@fdns': {
+      case '@fdns': case '@fdis': {
         if (t.exited) return { error: `task '${t.name}' has exited` };
         const fd = typeof a.fd === 'string' ? this.saved.get(a.fd.replace(/^\$\{?|\}$/g, '')) : (a.fd as number);
         if (fd === undefined) return { errno: 'EINVAL' };
         const h = parseHandle(await this.command(t, `handle fd:${fd}`));
         if ('errno' in h) return h;
+        if (step.op === '@fdis') {
+          const ns = this.nsNames.get(String(a.ns));
+          if (!ns) return { error: `no namespace named '${String(a.ns)}'` };
+          return { ret: 0, same: h.id === ns.id };
+        }
         if (step.save) this.nsNames.set(step.save, h);
         return { ret: 0 };
       }

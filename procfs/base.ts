@@ -347,30 +347,33 @@ function* proc_lookupfd(dir: Inode, dentry: Dentry): KGen<Dentry | null | number
   }
 }
 
-/** proc_readfd (fs/proc/base.c): ".", "..", then each open fd; f_pos = fd + 2. */
+/**
+ * proc_readfd_common (fs/proc/base.c): ".", "..", then a slot-by-slot walk of the fd table up to
+ * max_fds; f_pos = fd + 2, so the last record's d_off is max_fds + 2.
+ */
 function* proc_readfd(filp: File, filldir: Filldir): KGen<number> {
   const dentry = filp.f_path.dentry;
   const inode = dentry.d_inode as Inode;
   const task = get_proc_task(inode, 'proc_readfd');
   if (!task) return -ENOENT;
   try {
-    for (;;) {
-      const pos = filp.f_pos;
-      if (pos === 0) {
-        if (filldir('.', 0, inode.i_ino, DT_DIR) < 0) return 0;
-      } else if (pos === 1) {
-        if (filldir('..', 1, parent_ino(dentry), DT_DIR) < 0) return 0;
-      } else {
-        const files = task.files;
-        if (!files) return 0;
-        let fd = pos - 2;
-        while (fd < files.fdt.length && !files.fdt[fd]) fd++;
-        if (fd >= files.fdt.length) return 0;
-        filp.f_pos = fd + 2;
-        if ((yield* proc_fill_cache(filp, filldir, String(fd), proc_fd_instantiate, task, fd)) < 0) return 0;
-      }
+    let fd = filp.f_pos;
+    if (fd === 0) {
+      if (filldir('.', 0, inode.i_ino, DT_DIR) < 0) return 0;
+      filp.f_pos++;
+      fd++;
+    }
+    if (fd === 1) {
+      if (filldir('..', 1, parent_ino(dentry), DT_DIR) < 0) return 0;
       filp.f_pos++;
     }
+    const files = task.files;
+    if (!files) return 0;
+    for (fd = filp.f_pos - 2; fd < files.max_fds; fd++, filp.f_pos++) {
+      if (!fcheck_files(files, fd)) continue;
+      if ((yield* proc_fill_cache(filp, filldir, String(fd), proc_fd_instantiate, task, fd)) < 0) return 0;
+    }
+    return 0;
   } finally {
     put_task_struct(task, 'proc_readfd');
   }

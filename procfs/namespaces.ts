@@ -272,7 +272,7 @@ function proc_ns_follow_link(dentry: Dentry, nd: Nameidata): number {
   }
 }
 
-/** proc_ns_readlink (fs/proc/namespaces.c, 3.8): "net:[4026531956]"; EACCES, or ENOENT without a namespace. */
+/** proc_ns_readlink (fs/proc/namespaces.c, 3.8; ns_get_name today): "net:[4026531956]"; EACCES, or ENOENT without a namespace. */
 function proc_ns_readlink(dentry: Dentry): string | number {
   const k = dentry.k;
   const inode = dentry.d_inode as Inode;
@@ -283,7 +283,8 @@ function proc_ns_readlink(dentry: Dentry): string | number {
     if (!ptrace_may_access(k, task)) return -EACCES;
     const ns = ns_ops.get(k, task, 'proc_ns_readlink');
     if (!ns) return -ENOENT;
-    const text = `${ns_ops.name}:[${ns_ops.inum(ns)}]`;
+    // ns_get_name: the namespace's own type, so pid_for_children reads "pid:[...]"
+    const text = `${ns.type}:[${ns_ops.inum(ns)}]`;
     ns_ops.put(k, ns, 'proc_ns_readlink');
     return text;
   } finally {

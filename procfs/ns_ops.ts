@@ -11,7 +11,7 @@ import {
   put_ns, TimeNamespace, UserNamespace, UtsNamespace,
 } from '../kernel/namespaces';
 import { capable } from '../kernel/cred';
-import { EINVAL, EPERM } from '../kernel/errno';
+import { EINVAL, EPERM, EUSERS } from '../kernel/errno';
 import { mntget, mntput } from '../kernel/mount';
 import { dget, dput } from '../kernel/dcache';
 import { Path } from '../kernel/fs';
@@ -181,6 +181,9 @@ function timens_for_children_get(k: Kernel, task: Task, holder: string): Namespa
 
 /** timens_install (kernel/time/namespace.c): both the task's and its children's time namespace. */
 function timens_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
+  // current_is_single_threaded: another thread, or another user of the mm, is EUSERS
+  const t = k.current;
+  if (t.group_leader.thread_group.length > 0 || (t.mm && t.mm.count > 1)) return -EUSERS;
   if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
   get_ns(k, ns, nsproxy.id, 'get_time_ns');
   put_ns(k, nsproxy.time_ns, nsproxy.id, 'put_time_ns');

@@ -7,7 +7,7 @@ import { new_inode } from '../kernel/inode';
 import { PROC_I } from '../kernel/proc_fs';
 import { get_pid, get_task_struct, put_task_struct, Task } from '../kernel/task';
 import { ENOENT } from '../kernel/errno';
-import { DT_DIR, DT_LNK, S_IFDIR, S_IFLNK, S_IRUGO, S_IXUGO } from '../kernel/flags';
+import { DT_DIR, S_IFDIR, S_IFLNK, S_IRUGO, S_IXUGO } from '../kernel/flags';
 import { get_next_ino, proc_sops } from './inode';
 import { generic_read_dir } from '../kernel/readdir';
 import { get_proc_task, pid_getattr, proc_fill_cache, proc_pid_instantiate, proc_pid_lookup } from './base';
@@ -60,35 +60,58 @@ function* proc_root_lookup(dir: Inode, dentry: Dentry): KGen<Dentry | null | num
   return yield* proc_pid_lookup(dir, dentry);
 }
 
-/** TGID_OFFSET (fs/proc/base.c): readdir positions before the first pid ('.', '..', 'self'). */
-const TGID_OFFSET = 3;
+/** FIRST_PROCESS_ENTRY (fs/proc/root.c): where the per-process part of /proc's listing starts. */
+const FIRST_PROCESS_ENTRY = 256;
+/** TGID_OFFSET (fs/proc/base.c): FIRST_PROCESS_ENTRY + ARRAY_SIZE(proc_base_stuff) ("self"). */
+const TGID_OFFSET = FIRST_PROCESS_ENTRY + 1;
 
-/** proc_root_readdir / proc_pid_readdir (fs/proc/root.c, base.c): ".", "..", "self", then each thread-group leader. */
+/** proc_base_instantiate as an instantiate_t, for proc_fill_cache. */
+function* proc_base_fill(dir: Inode, dentry: Dentry, task: Task): KGen<Dentry | null | number> {
+  return proc_base_instantiate(dir, dentry, task);
+}
+
+/**
+ * proc_root_readdir (fs/proc/root.c) → proc_readdir for the static entries ('.', '..'; procns
+ * models no others), then proc_pid_readdir (fs/proc/base.c): "self" at FIRST_PROCESS_ENTRY,
+ * then each thread-group leader at TGID_OFFSET + tgid.
+ */
 function* proc_root_readdir(filp: File, filldir: Filldir): KGen<number> {
   const k = filp.k;
   const inode = filp.f_path.dentry.d_inode as Inode;
-  for (;;) {
-    const pos = filp.f_pos;
-    if (pos === 0) {
-      if (filldir('.', 0, inode.i_ino, DT_DIR) < 0) return 0;
-    } else if (pos === 1) {
-      if (filldir('..', 1, inode.i_ino, DT_DIR) < 0) return 0;
-    } else if (pos === 2) {
-      if (filldir('self', 2, 2, DT_LNK) < 0) return 0;
-    } else {
+  if (filp.f_pos === 0) {
+    if (filldir('.', 0, inode.i_ino, DT_DIR) < 0) return 0;
+    filp.f_pos++;
+  }
+  if (filp.f_pos === 1) {
+    if (filldir('..', 1, inode.i_ino, DT_DIR) < 0) return 0;
+    filp.f_pos++;
+  }
+  if (filp.f_pos < FIRST_PROCESS_ENTRY) filp.f_pos = FIRST_PROCESS_ENTRY;
+  const reaper = get_proc_task(inode, 'proc_pid_readdir');
+  if (!reaper) return 0;
+  try {
+    if (filp.f_pos === FIRST_PROCESS_ENTRY) {
+      if ((yield* proc_fill_cache(filp, filldir, 'self', (d, de, t) => proc_base_fill(d, de, t), reaper, null)) < 0) return 0;
+      filp.f_pos++;
+    }
+    for (;;) {
       // next_tgid: the first leader at or after the position
       let task: Task | null = null;
       for (const t of k.tasks.values()) {
-        if (t.group_leader === t && t.pid.nr >= pos - TGID_OFFSET) { task = t; break; }
+        if (t.group_leader === t && t.pid.nr >= filp.f_pos - TGID_OFFSET) { task = t; break; }
       }
-      if (!task) return 0;
+      if (!task) break;
       filp.f_pos = task.pid.nr + TGID_OFFSET;
       get_task_struct(task, 'proc_pid_readdir');
       const r = yield* proc_fill_cache(filp, filldir, String(task.pid.nr), proc_pid_instantiate, task, null);
       put_task_struct(task, 'proc_pid_readdir');
       if (r < 0) return 0;
+      filp.f_pos++;
     }
-    filp.f_pos++;
+    filp.f_pos = 0x7fffffff + TGID_OFFSET; // PID_MAX_LIMIT + TGID_OFFSET: the end
+    return 0;
+  } finally {
+    put_task_struct(reaper, 'proc_pid_readdir');
   }
 }
 

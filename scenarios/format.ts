@@ -32,7 +32,8 @@ export interface Step {
   /** The acting task ("A", "B"); checks that name no task use "A". */
   task?: string;
   /** A syscall name, or a check: @ns (name a task's namespace), @fdns (name the namespace an fd
-   *  refers to), @alive (is a named namespace alive), @same (is a task in a named namespace). */
+   *  refers to), @fdis (does an fd refer to a named namespace), @alive (is a named namespace
+   *  alive), @same (is a task in a named namespace). */
   op: string;
   args?: Record<string, unknown>;
   /** fork/clone: the name of the new task. */

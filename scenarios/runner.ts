@@ -11,6 +11,7 @@ import { errname } from '../kernel/errno';
 import { DT_NAMES } from '../kernel/flags';
 import { Namespace } from '../kernel/namespaces';
 import { taskNs } from '../properties/checks';
+import { reachable } from '../properties/liveness';
 import { PROC_I } from '../kernel/proc_fs';
 import { fcheck_files } from '../kernel/file';
 import { newKernel } from '../procfs';
@@ -180,19 +181,26 @@ function runCheck(k: Kernel, t: Task, step: Step, saved: Map<string, number>, ns
       if (step.save) nsNames.set(step.save, ns);
       return { ret: 0 };
     }
-    case '@fdns': {
+    case '@fdns': case '@fdis': {
       const fd = typeof a.fd === 'string' ? saved.get(a.fd.replace(/^\$/, '')) : (a.fd as number);
       const f = t.files && fd !== undefined ? fcheck_files(t.files, fd) : null;
       const inode = f?.f_path.dentry.d_inode;
       const ns = inode ? PROC_I(inode).ns : null;
       if (!ns) return { errno: 'EINVAL' };
+      if (step.op === '@fdis') {
+        const want = nsNames.get(String(a.ns));
+        if (!want) return { error: `no namespace named '${String(a.ns)}'` };
+        return { ret: 0, same: ns === want };
+      }
       if (step.save) nsNames.set(step.save, ns);
       return { ret: 0 };
     }
     case '@alive': {
       const ns = nsNames.get(String(a.ns));
       if (!ns) return { error: `no namespace named '${String(a.ns)}'` };
-      return { ret: 0, alive: !ns.freed };
+      // held only by cached dentries: the kernel may have pruned them, so dead is allowed too
+      const cachedOnly = !ns.freed && !reachable(k, false).has(ns);
+      return cachedOnly ? { ret: 0, alive: true, aliveFree: true } : { ret: 0, alive: !ns.freed };
     }
     case '@same': {
       const ns = nsNames.get(String(a.ns));

@@ -1,0 +1,210 @@
+// procns check: is a recorded trace a behaviour the profile allows? The trace names its
+// scenario; the emulator runs that scenario under the profile, and each observed step must lie
+// in what the profile allows: the same errno or result, the same observations up to a
+// consistent renaming of fds and inode numbers, and either answer where the kernel is free
+// (a namespace held only by cached dentries may already be dead).
+import { makeProfile, Profile } from '../kernel/profile';
+import { loadScenario, runScenario, RunReport } from '../scenarios/runner';
+import { Scenario } from '../scenarios/format';
+import { TraceHeader, TraceStep } from './trace';
+
+export type CheckResult =
+  | { verdict: 'agrees'; steps: number }
+  | { verdict: 'diverges'; step: number; what: string; allowed: string; observed: string }
+  | { verdict: 'malformed'; line: number; reason: string };
+
+const OBS_KEYS = new Set(['mode', 'ino', 'text', 'dirents', 'alive', 'same']);
+const STEP_KEYS = new Set(['step', 'task', 'op', 'args', 'ret', 'errno', 'obs']);
+
+function malformed(line: number, reason: string): CheckResult {
+  return { verdict: 'malformed', line, reason };
+}
+
+/** Parse and validate the JSON Lines text (trace.schema.json says the same in JSON Schema). */
+export function parseTrace(text: string): { header: TraceHeader; steps: TraceStep[] } | CheckResult {
+  const lines = text.split('\n');
+  while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
+  if (!lines.length) return malformed(1, 'empty trace');
+  const objs: Record<string, unknown>[] = [];
+  for (const [i, l] of lines.entries()) {
+    let o: unknown;
+    try {
+      o = JSON.parse(l);
+    } catch (e) {
+      return malformed(i + 1, `not JSON: ${(e as Error).message}`);
+    }
+    if (!o || typeof o !== 'object' || Array.isArray(o)) return malformed(i + 1, 'each line must be a JSON object');
+    objs.push(o as Record<string, unknown>);
+  }
+  const h = objs[0];
+  if (h.procns !== 1) return malformed(1, 'the header must have "procns": 1');
+  if (typeof h.scenario !== 'string' || !h.scenario) return malformed(1, 'the header must name its "scenario"');
+  if (h.profile !== undefined && typeof h.profile !== 'string') return malformed(1, '"profile" must be a string');
+  const steps: TraceStep[] = [];
+  for (let i = 1; i < objs.length; i++) {
+    const o = objs[i];
+    const line = i + 1;
+    for (const key of Object.keys(o)) if (!STEP_KEYS.has(key)) return malformed(line, `unknown field "${key}"`);
+    if (o.step !== i) return malformed(line, `"step" must be ${i}, got ${JSON.stringify(o.step)}`);
+    if (typeof o.task !== 'string' || !o.task) return malformed(line, '"task" must be a task name');
+    if (typeof o.op !== 'string' || !o.op) return malformed(line, '"op" must be a syscall or check name');
+    if (!o.args || typeof o.args !== 'object' || Array.isArray(o.args)) return malformed(line, '"args" must be an object');
+    const hasRet = o.ret !== undefined;
+    const hasErr = o.errno !== undefined;
+    if (hasRet === hasErr) return malformed(line, 'exactly one of "ret" and "errno" is required');
+    if (hasRet && !(Number.isInteger(o.ret) || (typeof o.ret === 'string' && o.ret !== ''))) return malformed(line, '"ret" must be an integer or a symbol');
+    if (hasErr && (typeof o.errno !== 'string' || !/^E[A-Z0-9]+$/.test(o.errno))) return malformed(line, '"errno" must be a name like "ENOENT"');
+    if (o.obs !== undefined) {
+      const err = validateObs(o.obs);
+      if (err) return malformed(line, err);
+    }
+    steps.push(o as unknown as TraceStep);
+  }
+  return { header: h as unknown as TraceHeader, steps };
+}
+
+function validateObs(obs: unknown): string | null {
+  if (!obs || typeof obs !== 'object' || Array.isArray(obs)) return '"obs" must be an object';
+  const o = obs as Record<string, unknown>;
+  for (const key of Object.keys(o)) if (!OBS_KEYS.has(key)) return `unknown observation "${key}"`;
+  if (o.mode !== undefined && (typeof o.mode !== 'string' || !/^0[0-7]+$/.test(o.mode))) return '"obs.mode" must be an octal string';
+  if (o.ino !== undefined && (typeof o.ino !== 'string' || !/^ino#\d+$/.test(o.ino))) return '"obs.ino" must be a symbol like "ino#3"';
+  if (o.text !== undefined && typeof o.text !== 'string') return '"obs.text" must be a string';
+  for (const b of ['alive', 'same'] as const) if (o[b] !== undefined && typeof o[b] !== 'boolean') return `"obs.${b}" must be a boolean`;
+  if (o.dirents !== undefined) {
+    if (!Array.isArray(o.dirents)) return '"obs.dirents" must be an array';
+    for (const d of o.dirents as unknown[]) {
+      const r = d as Record<string, unknown>;
+      if (!r || typeof r !== 'object' || typeof r.name !== 'string' || typeof r.type !== 'string'
+        || !Number.isInteger(r.off) || !Number.isInteger(r.reclen) || typeof r.ino !== 'string') {
+        return 'each dirent needs name, type, off, reclen and ino';
+      }
+    }
+  }
+  return null;
+}
+
+/** A consistent renaming between the trace's symbols and the emulator's. */
+class Renaming {
+  private readonly there = new Map<string, string>();
+  private readonly back = new Map<string, string>();
+  /** null when consistent; else why not. */
+  bind(observed: string, allowed: string): string | null {
+    const a = this.there.get(observed);
+    const b = this.back.get(allowed);
+    if (a === undefined && b === undefined) {
+      this.there.set(observed, allowed);
+      this.back.set(allowed, observed);
+      return null;
+    }
+    if (a === allowed) return null;
+    return a !== undefined
+      ? `${observed} stood for the object the profile calls ${a}, here it must be ${allowed}`
+      : `${allowed} was observed as ${b} before, here as ${observed}`;
+  }
+}
+
+const SYMBOL = /^(fd|ino)#\d+$/;
+
+function show(rec: Partial<TraceStep>): string {
+  const r: Record<string, unknown> = {};
+  if (rec.errno !== undefined) r.errno = rec.errno; else r.ret = rec.ret;
+  if (rec.obs) r.obs = rec.obs;
+  return JSON.stringify(r);
+}
+
+/** Compare one observed step with what the profile allows. */
+function compareStep(obs: TraceStep, allowed: TraceStep, aliveFree: boolean, names: Renaming): string | null {
+  if ((obs.errno ?? null) !== (allowed.errno ?? null)) return 'a different result';
+  if (obs.errno === undefined) {
+    if (typeof obs.ret === 'string' && SYMBOL.test(obs.ret) && typeof allowed.ret === 'string') {
+      const e = names.bind(obs.ret, allowed.ret);
+      if (e) return e;
+    } else if (obs.ret !== allowed.ret) return 'a different return value';
+  }
+  const o = obs.obs ?? {};
+  const a = allowed.obs ?? {};
+  for (const key of Object.keys(o)) if (!(key in a)) return `an observation ("${key}") the profile does not make`;
+  for (const key of Object.keys(a)) if (!(key in o)) return `no "${key}" observation`;
+  if (o.mode !== a.mode) return 'a different mode';
+  if (o.ino !== undefined && a.ino !== undefined) {
+    const e = names.bind(o.ino, a.ino);
+    if (e) return e;
+  }
+  if (o.text !== undefined) {
+    const re = /ino#\d+/g;
+    const oi = o.text.match(re) ?? [];
+    const ai = (a.text ?? '').match(re) ?? [];
+    if (o.text.replace(re, '*') !== (a.text ?? '').replace(re, '*') || oi.length !== ai.length) return 'a different text';
+    for (let i = 0; i < oi.length; i++) {
+      const e = names.bind(oi[i], ai[i]);
+      if (e) return e;
+    }
+  }
+  if (o.dirents !== undefined) {
+    const ad = a.dirents ?? [];
+    if (o.dirents.length !== ad.length) return 'a different number of directory entries';
+    for (let i = 0; i < ad.length; i++) {
+      const x = o.dirents[i];
+      const y = ad[i];
+      if (x.name !== y.name || x.type !== y.type || x.off !== y.off || x.reclen !== y.reclen) return `a different directory entry ${i + 1}`;
+      const e = names.bind(x.ino, y.ino);
+      if (e) return e;
+    }
+  }
+  if (o.alive !== a.alive && !aliveFree) return 'a different liveness';
+  if (o.same !== a.same) return 'a different namespace';
+  return null;
+}
+
+/** Judge a trace under a profile (the header's when none is given). */
+export function checkTrace(text: string, profileName?: string): CheckResult {
+  const parsed = parseTrace(text);
+  if ('verdict' in parsed) return parsed;
+  const { header, steps } = parsed;
+  const sc = loadScenario(header.scenario);
+  if (typeof sc === 'string') return malformed(1, `unknown scenario '${header.scenario}'`);
+  const name = profileName ?? header.profile ?? '';
+  const profile = makeProfile(name);
+  if (typeof profile === 'string') return malformed(1, profile);
+  const shape = sameShape(sc, steps);
+  if (shape) return shape;
+  const report: RunReport = runScenario(sc, profile as Profile);
+  const names = new Renaming();
+  for (let i = 0; i < steps.length; i++) {
+    const allowed = report.trace[i];
+    const why = compareStep(steps[i], allowed, report.steps[i].observed.aliveFree === true, names);
+    if (why) {
+      return {
+        verdict: 'diverges',
+        step: i + 1,
+        what: `${steps[i].task} ${steps[i].op} ${JSON.stringify(steps[i].args)}: ${why}`,
+        allowed: show(allowed) + (report.steps[i].observed.aliveFree ? ' (or alive:false)' : ''),
+        observed: show(steps[i]),
+      };
+    }
+  }
+  return { verdict: 'agrees', steps: steps.length };
+}
+
+/** The trace must be a run of its scenario: the same tasks, calls and arguments, in order. */
+function sameShape(sc: Scenario, steps: TraceStep[]): CheckResult | null {
+  if (steps.length !== sc.steps.length) return malformed(steps.length + 2, `the trace has ${steps.length} steps, scenario '${sc.name}' has ${sc.steps.length}`);
+  for (let i = 0; i < steps.length; i++) {
+    const want = sc.steps[i];
+    const got = steps[i];
+    if (got.task !== (want.task ?? 'A') || got.op !== want.op || JSON.stringify(got.args) !== JSON.stringify(want.args ?? {})) {
+      return malformed(i + 2, `step ${i + 1} is not scenario '${sc.name}' step ${i + 1} (${want.task ?? 'A'} ${want.op} ${JSON.stringify(want.args ?? {})})`);
+    }
+  }
+  return null;
+}
+
+/** The text procns check prints for a result. */
+export function formatCheck(r: CheckResult, profile: string): string {
+  switch (r.verdict) {
+    case 'agrees': return `agrees: all ${r.steps} steps are behaviours ${profile} allows`;
+    case 'diverges': return `diverges at step ${r.step}: ${r.what}\n  ${profile} allows: ${r.allowed}\n  observed:    ${r.observed}`;
+    case 'malformed': return `malformed trace, line ${r.line}: ${r.reason}`;
+  }
+}

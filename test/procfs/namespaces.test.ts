@@ -1,0 +1,396 @@
+// fs/proc/namespaces.c and fs/proc/inode.c: the 3.0 ns files (and the seed's evict-null-put,
+// the stale-ns-dentry fix), the 3.8 magic links (proc_ns_follow_link, proc_ns_readlink,
+// proc_ns_get_dentry), and the 3.8 proc_ns_operations install for user namespaces.
+// Expectations from docs/kernel-reading.md §fs/proc/namespaces.c, §3.8 design, §fs/proc/inode.c.
+import { expect } from 'chai';
+import { EACCES, EINVAL, ENOENT, EPERM } from '../../kernel/errno';
+import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, O_DIRECTORY, SEEK_SET, DT_DIR, DT_LNK, DT_UNKNOWN } from '../../kernel/flags';
+import { NetNamespace, PROC_DYNAMIC_FIRST } from '../../kernel/namespaces';
+import {
+  asUser, boot, exitTask, fork, inodeAt, nsOfFd, openFd, reap, sys,
+} from '../kernel/util';
+import { THREAD, capsWithout, linkText, listDir, statOf } from './util';
+
+const names = (ds: { name: string }[]): string[] => ds.map((d) => d.name);
+
+describe('3.0 ns files: proc_ns_instantiate and proc_evict_inode', () => {
+  it('proc_ns_instantiate (seed: ei->ns_ops set before get()): a zombie\'s ns/net → ENOENT, and evict calls put(NULL) — a NULL-pointer oops', () => {
+    const k = boot('seed');
+    const z = fork(k, k.init);
+    exitTask(k, z);
+    expect(sys(k, k.init, 'stat', { path: `/proc/${z.pid.nr}/ns/net` }).ret).to.equal(-ENOENT);
+    expect(k.oopses.length).to.equal(1);
+    expect(k.oopses[0].message).to.match(/NULL pointer dereference/);
+  });
+
+  it('proc_ns_instantiate (3.0 as released: get() before ns_ops): the same lookup → ENOENT with no oops', () => {
+    const k = boot('v3.0');
+    const z = fork(k, k.init);
+    exitTask(k, z);
+    expect(sys(k, k.init, 'stat', { path: `/proc/${z.pid.nr}/ns/net` }).ret).to.equal(-ENOENT);
+    expect(k.oopses).to.deep.equal([]);
+  });
+
+  it('proc_fill_cache on the seed: listing a zombie\'s ns dir reports net, uts, ipc as ino 1 / DT_UNKNOWN and oopses once per entry (put(NULL) on each evict)', () => {
+    const k = boot('seed');
+    const z = fork(k, k.init);
+    exitTask(k, z);
+    const ds = listDir(k, k.init, `/proc/${z.pid.nr}/ns`);
+    expect(names(ds)).to.deep.equal(['.', '..', 'net', 'uts', 'ipc']);
+    expect(ds.slice(2).map((d) => [d.ino, d.type])).to.deep.equal([[1, DT_UNKNOWN], [1, DT_UNKNOWN], [1, DT_UNKNOWN]]);
+    expect(k.oopses.map((o) => o.message)).to.have.length(3);
+    expect(k.oopses.every((o) => /NULL pointer dereference/.test(o.message))).to.equal(true);
+  });
+
+  it('proc_ns_instantiate (3.0): the entry is S_IFREG|0400 with a fresh get_next_ino number on each instantiation', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    const st1 = statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    expect(st1.mode).to.equal(0o100400);
+    expect(sys(k, k.init, 'drop_caches', { mode: 2 }).ret).to.equal(0);
+    const st2 = statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    expect(st2.ino).to.not.equal(st1.ino);
+  });
+});
+
+describe('stale-ns-dentry: pid_revalidate never re-reads the namespace (3.0), and its fix', () => {
+  it('v3.0 (pid_revalidate only checks the task): a ns/net cached before the task\'s unshare still opens the old net', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    const old = a.nsproxy?.net_ns;
+    statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
+    expect(a.nsproxy?.net_ns).to.not.equal(old);
+    const fd = openFd(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    expect(nsOfFd(k.init, fd)).to.equal(old);
+  });
+
+  it('v3.0 with the stale-ns-dentry fix: the cached ns/net is revalidated against the task, and the reopen names its new net', () => {
+    const k = boot('v3.0', ['stale-ns-dentry']);
+    const a = fork(k, k.init);
+    statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
+    const fd = openFd(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    expect(nsOfFd(k.init, fd)).to.equal(a.nsproxy?.net_ns);
+  });
+
+  it('with the fix, the dropped stale dentry releases the namespace it held at once (it was the last holder)', () => {
+    const k = boot('v3.0', ['stale-ns-dentry']);
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
+    const n1 = a.nsproxy?.net_ns as NetNamespace;
+    statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
+    expect(n1.freed).to.equal(false); // only the cached dentry's inode holds it
+    statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    expect(n1.freed).to.equal(true);
+    expect(k.oopses).to.deep.equal([]);
+  });
+
+  it('v3.0: a cached ns/net of a task that became a zombie is still served (pid_revalidate: the task is attached), though an uncached lookup → ENOENT', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    const b = fork(k, k.init);
+    statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    exitTask(k, a);
+    exitTask(k, b);
+    expect(statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`).mode).to.equal(0o100400);
+    expect(sys(k, k.init, 'stat', { path: `/proc/${b.pid.nr}/ns/net` }).ret).to.equal(-ENOENT);
+  });
+
+  it('with the fix, that cached zombie ns/net is dropped (get() is NULL, not the held ns) and the fresh lookup → ENOENT', () => {
+    const k = boot('v3.0', ['stale-ns-dentry']);
+    const a = fork(k, k.init);
+    statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    exitTask(k, a);
+    expect(sys(k, k.init, 'stat', { path: `/proc/${a.pid.nr}/ns/net` }).ret).to.equal(-ENOENT);
+    expect(k.oopses).to.deep.equal([]);
+  });
+
+  it('with the fix, the dentry still dies after the reap: a held /proc/<pid>/ns dirfd then gets ENOENT', () => {
+    const k = boot('v3.0', ['stale-ns-dentry']);
+    const a = fork(k, k.init);
+    statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    const dfd = sys(k, k.init, 'open', { path: `/proc/${a.pid.nr}/ns`, flags: O_DIRECTORY }).ret;
+    expect(dfd).to.be.at.least(0);
+    exitTask(k, a);
+    reap(k, k.init, a);
+    expect(sys(k, k.init, 'stat', { path: 'net', dirfd: dfd }).ret).to.equal(-ENOENT);
+  });
+});
+
+describe('3.8: proc_ns_readlink, proc_ns_follow_link, proc_ns_get_dentry', () => {
+  it('proc_ns_readlink: "<name>:[inum]"; the initial uts, ipc, user, pid use PROC_*_INIT_INO', () => {
+    const k = boot('v3.8');
+    expect(linkText(k, k.init, '/proc/1/ns/uts')).to.equal('uts:[4026531838]');
+    expect(linkText(k, k.init, '/proc/1/ns/ipc')).to.equal('ipc:[4026531839]');
+    expect(linkText(k, k.init, '/proc/1/ns/user')).to.equal('user:[4026531837]');
+    expect(linkText(k, k.init, '/proc/1/ns/pid')).to.equal('pid:[4026531836]');
+    const net = linkText(k, k.init, '/proc/1/ns/net');
+    expect(net).to.match(/^net:\[(\d+)\]$/);
+    expect(Number(/\d+/.exec(net)?.[0])).to.be.at.least(PROC_DYNAMIC_FIRST);
+  });
+
+  it('proc_ns_instantiate (3.8) makes S_IFLNK|0777 links; proc_ns_get_dentry\'s target is S_IFREG|0444 with st_ino = the inum', () => {
+    const k = boot('v3.8');
+    const a = fork(k, k.init);
+    expect(statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`, 'lstat').mode).to.equal(0o120777);
+    const st = statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    expect(st.mode).to.equal(0o100444);
+    expect(st.ino).to.equal(a.nsproxy?.net_ns?.inum);
+    expect(linkText(k, k.init, `/proc/${a.pid.nr}/ns/net`)).to.equal(`net:[${st.ino}]`);
+  });
+
+  it('proc_ns_get_dentry: iget_locked on the inum — two tasks of one namespace reach one inode; an unshared net gets a new dynamic inum', () => {
+    const k = boot('v3.8');
+    const a = fork(k, k.init);
+    const f1 = openFd(k, k.init, '/proc/1/ns/net');
+    const f2 = openFd(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    expect(inodeAt(k.init, f1)).to.equal(inodeAt(k.init, f2));
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
+    const st = statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    expect(st.ino).to.not.equal(inodeAt(k.init, f1).i_ino);
+    expect(st.ino).to.be.at.least(PROC_DYNAMIC_FIRST);
+    expect(linkText(k, k.init, `/proc/${a.pid.nr}/ns/net`)).to.equal(`net:[${st.ino}]`);
+  });
+
+  it('proc_ns_dir_readdir (3.8): net uts ipc pid user mnt, each DT_LNK, and no ptrace check (root without CAP_SYS_PTRACE lists another uid\'s dir)', () => {
+    const k = boot('v3.8');
+    const u = asUser(k, k.init, 1000);
+    const r = fork(k, k.init);
+    expect(sys(k, r, 'capset', { caps: capsWithout('CAP_SYS_PTRACE') }).ret).to.equal(0);
+    const ds = listDir(k, r, `/proc/${u.pid.nr}/ns`);
+    expect(names(ds)).to.deep.equal(['.', '..', 'net', 'uts', 'ipc', 'pid', 'user', 'mnt']);
+    expect(ds.map((d) => d.type)).to.deep.equal([DT_DIR, DT_DIR, DT_LNK, DT_LNK, DT_LNK, DT_LNK, DT_LNK, DT_LNK]);
+  });
+
+  it('proc_ns_follow_link: another uid without CAP_SYS_PTRACE → EACCES for stat and open; lstat of the link still succeeds', () => {
+    const k = boot('v3.8');
+    const u = asUser(k, k.init, 1000);
+    const r = fork(k, k.init);
+    expect(sys(k, r, 'capset', { caps: capsWithout('CAP_SYS_PTRACE') }).ret).to.equal(0);
+    expect(sys(k, r, 'stat', { path: `/proc/${u.pid.nr}/ns/uts` }).ret).to.equal(-EACCES);
+    expect(sys(k, r, 'open', { path: `/proc/${u.pid.nr}/ns/uts` }).ret).to.equal(-EACCES);
+    expect(sys(k, r, 'readlink', { path: `/proc/${u.pid.nr}/ns/uts` }).ret).to.equal(-EACCES);
+    expect(statOf(k, r, `/proc/${u.pid.nr}/ns/uts`, 'lstat').mode).to.equal(0o120777);
+  });
+
+  it('proc_ns_follow_link: a zombie (root passes ptrace) has no namespace → stat and open ENOENT, lstat succeeds', () => {
+    const k = boot('v3.8');
+    const z = fork(k, k.init);
+    exitTask(k, z);
+    expect(sys(k, k.init, 'stat', { path: `/proc/${z.pid.nr}/ns/net` }).ret).to.equal(-ENOENT);
+    expect(sys(k, k.init, 'open', { path: `/proc/${z.pid.nr}/ns/net` }).ret).to.equal(-ENOENT);
+    expect(statOf(k, k.init, `/proc/${z.pid.nr}/ns/net`, 'lstat').mode).to.equal(0o120777);
+  });
+
+  it('3.8: a cached ns link holds no namespace — an unshared net dies when its task exits (before the reap), and evict puts nothing (ei->ns NULL)', () => {
+    const k = boot('v3.8');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
+    const net = a.nsproxy?.net_ns as NetNamespace;
+    statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`, 'lstat');
+    expect(statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`).ino).to.equal(net.inum);
+    exitTask(k, a);
+    expect(net.freed).to.equal(true);
+    reap(k, k.init, a);
+    expect(k.oopses).to.deep.equal([]);
+  });
+
+  it('ns_delete_dentry (3.8): the namespace inode is not cached — it lives exactly while an fd on it is open', () => {
+    const k = boot('v3.8');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
+    const net = a.nsproxy?.net_ns as NetNamespace;
+    const fd = openFd(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    const inode = inodeAt(k.init, fd);
+    exitTask(k, a);
+    reap(k, k.init, a);
+    expect(net.freed).to.equal(false); // the fd holds the inode, the inode holds the net
+    expect(sys(k, k.init, 'close', { fd }).ret).to.equal(0);
+    expect(inode.freed).to.equal(true);
+    expect(net.freed).to.equal(true);
+  });
+});
+
+describe('userns_install (kernel/user_namespace.c, 3.8) through setns', () => {
+  function withChildUserNs(k: ReturnType<typeof boot>) {
+    const c = fork(k, k.init, CLONE_NEWUSER);
+    expect(c.user_ns).to.not.equal(k.init.user_ns);
+    return c;
+  }
+
+  it('setns into another user namespace: the caller\'s creds move to it; /proc/self/ns/user then names it', () => {
+    const k = boot('v3.8');
+    const c = withChildUserNs(k);
+    const a = fork(k, k.init);
+    const fd = openFd(k, a, `/proc/${c.pid.nr}/ns/user`);
+    expect(sys(k, a, 'setns', { fd, nstype: CLONE_NEWUSER }).ret).to.equal(0);
+    expect(a.user_ns).to.equal(c.user_ns);
+    expect(linkText(k, a, '/proc/self/ns/user')).to.equal(linkText(k, k.init, `/proc/${c.pid.nr}/ns/user`));
+    expect(k.oopses).to.deep.equal([]);
+  });
+
+  it('userns_install: the caller\'s own user namespace → EINVAL (no regaining capabilities by re-entering)', () => {
+    const k = boot('v3.8');
+    const a = fork(k, k.init);
+    const fd = openFd(k, a, '/proc/self/ns/user');
+    expect(sys(k, a, 'setns', { fd, nstype: CLONE_NEWUSER }).ret).to.equal(-EINVAL);
+  });
+
+  it('userns_install: a threaded caller (mm_users > 1) → EINVAL, checked before the capability', () => {
+    const k = boot('v3.8');
+    const c = withChildUserNs(k);
+    const a = fork(k, k.init);
+    fork(k, a, THREAD);
+    const fd = openFd(k, a, `/proc/${c.pid.nr}/ns/user`);
+    expect(sys(k, a, 'capset', { caps: capsWithout('CAP_SYS_ADMIN') }).ret).to.equal(0);
+    expect(sys(k, a, 'setns', { fd, nstype: CLONE_NEWUSER }).ret).to.equal(-EINVAL);
+    expect(a.user_ns).to.equal(k.init.user_ns);
+  });
+
+  it('userns_install: a shared fs_struct (CLONE_FS, fs->users != 1) → EINVAL', () => {
+    const k = boot('v3.8');
+    const c = withChildUserNs(k);
+    const b = fork(k, k.init, CLONE_FS);
+    const fd = openFd(k, b, `/proc/${c.pid.nr}/ns/user`);
+    expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWUSER }).ret).to.equal(-EINVAL);
+    expect(b.user_ns).to.equal(k.init.user_ns);
+  });
+
+  it('userns_install: without CAP_SYS_ADMIN → EPERM, and the creds are unchanged', () => {
+    const k = boot('v3.8');
+    const c = withChildUserNs(k);
+    const a = fork(k, k.init);
+    const fd = openFd(k, a, `/proc/${c.pid.nr}/ns/user`);
+    expect(sys(k, a, 'capset', { caps: capsWithout('CAP_SYS_ADMIN') }).ret).to.equal(0);
+    expect(sys(k, a, 'setns', { fd, nstype: CLONE_NEWUSER }).ret).to.equal(-EPERM);
+    expect(a.user_ns).to.equal(k.init.user_ns);
+  });
+});
+
+describe('nsfs (today\'s kernel, DESIGN.md "as observed on this machine")', () => {
+  it('the ns dir lists . .. net uts ipc pid pid_for_children user mnt cgroup time time_for_children: DT_LNK entries, d_off 1..12, reclen 24 (32 cgroup, 40 *_for_children)', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    const ds = listDir(k, k.init, `/proc/${a.pid.nr}/ns`);
+    expect(names(ds)).to.deep.equal([
+      '.', '..', 'net', 'uts', 'ipc', 'pid', 'pid_for_children', 'user', 'mnt', 'cgroup', 'time', 'time_for_children',
+    ]);
+    expect(ds.map((d) => d.off)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(ds.map((d) => d.reclen)).to.deep.equal([24, 24, 24, 24, 24, 24, 40, 24, 24, 32, 24, 40]);
+    expect(ds.slice(2).every((d) => d.type === DT_LNK)).to.equal(true);
+  });
+
+  it('generic_file_llseek on the ns dir: seeking to a returned d_off resumes right after that entry', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    const fd = sys(k, k.init, 'open', { path: `/proc/${a.pid.nr}/ns`, flags: O_DIRECTORY }).ret;
+    expect(fd).to.be.at.least(0);
+    const all = sys(k, k.init, 'getdents64', { fd, count: 4096 }).obs?.dirents ?? [];
+    const net = all.find((d) => d.name === 'net');
+    expect(sys(k, k.init, 'lseek', { fd, offset: net?.off, whence: SEEK_SET }).ret).to.equal(net?.off);
+    const rest = sys(k, k.init, 'getdents64', { fd, count: 4096 }).obs?.dirents ?? [];
+    expect(rest[0]?.name).to.equal('uts');
+  });
+
+  it('ns targets are S_IFREG|0444 with st_ino = the inum; the initial cgroup and time use PROC_CGROUP_INIT_INO / PROC_TIME_INIT_INO', () => {
+    const k = boot('nsfs');
+    expect(statOf(k, k.init, '/proc/1/ns/uts').mode).to.equal(0o100444);
+    expect(statOf(k, k.init, '/proc/1/ns/uts').ino).to.equal(0xeffffffe);
+    expect(linkText(k, k.init, '/proc/1/ns/cgroup')).to.equal('cgroup:[4026531835]');
+    expect(linkText(k, k.init, '/proc/1/ns/time')).to.equal('time:[4026531834]');
+    expect(statOf(k, k.init, '/proc/1/ns/net', 'lstat').mode).to.equal(0o120777);
+  });
+
+  it('pidns_for_children_get: after unshare(CLONE_NEWPID), pid_for_children → ENOENT until the first child is forked into the new namespace', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWPID }).ret).to.equal(0);
+    const pidBefore = linkText(k, a, '/proc/self/ns/pid');
+    expect(sys(k, a, 'readlink', { path: '/proc/self/ns/pid_for_children' }).ret).to.equal(-ENOENT);
+    const c = fork(k, a);
+    expect(linkText(k, a, '/proc/self/ns/pid_for_children')).to.equal(linkText(k, c, '/proc/self/ns/pid'));
+    expect(linkText(k, a, '/proc/self/ns/pid')).to.equal(pidBefore); // the caller's own pid ns is unchanged
+  });
+});
+
+describe('nsfs: cgroupns and timens get/install (kernel/cgroup/namespace.c, kernel/time/namespace.c)', () => {
+  it('ns_get_name prints real_ns_name: time_for_children and pid_for_children read as "time:[...]" and "pid:[...]"', () => {
+    const k = boot('nsfs');
+    expect(linkText(k, k.init, '/proc/self/ns/time_for_children')).to.equal(linkText(k, k.init, '/proc/self/ns/time'));
+    expect(linkText(k, k.init, '/proc/self/ns/pid_for_children')).to.equal(linkText(k, k.init, '/proc/self/ns/pid'));
+  });
+
+  it('timens_for_children_get: unshare(CLONE_NEWTIME) changes time_for_children only; a child forked then has it as its time', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    const before = linkText(k, a, '/proc/self/ns/time');
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWTIME }).ret).to.equal(0);
+    expect(linkText(k, a, '/proc/self/ns/time')).to.equal(before);
+    const forChildren = linkText(k, a, '/proc/self/ns/time_for_children');
+    expect(forChildren).to.match(/^time:\[\d+\]$/);
+    expect(forChildren).to.not.equal(before);
+    const c = fork(k, a);
+    expect(linkText(k, c, '/proc/self/ns/time')).to.equal(forChildren);
+  });
+
+  it('timens_install: setns moves both time and time_for_children to the target namespace', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWTIME }).ret).to.equal(0);
+    const c = fork(k, a);
+    const target = linkText(k, c, '/proc/self/ns/time');
+    const b = fork(k, k.init);
+    const fd = openFd(k, b, `/proc/${c.pid.nr}/ns/time`);
+    expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWTIME }).ret).to.equal(0);
+    expect(linkText(k, b, '/proc/self/ns/time')).to.equal(target);
+    expect(linkText(k, b, '/proc/self/ns/time_for_children')).to.equal(target); // real_ns_name "time"
+  });
+
+  it('timens_install: a multi-threaded caller (!current_is_single_threaded) → EUSERS', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWTIME }).ret).to.equal(0);
+    const c = fork(k, a);
+    const b = fork(k, k.init);
+    fork(k, b, THREAD);
+    const fd = openFd(k, b, `/proc/${c.pid.nr}/ns/time`);
+    const EUSERS = 87;
+    expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWTIME }).ret).to.equal(-EUSERS);
+  });
+
+  it('timens_install and cgroupns_install: without CAP_SYS_ADMIN → EPERM', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWTIME | CLONE_NEWCGROUP }).ret).to.equal(0);
+    const c = fork(k, a);
+    const b = fork(k, k.init);
+    const tfd = openFd(k, b, `/proc/${c.pid.nr}/ns/time`);
+    const cfd = openFd(k, b, `/proc/${c.pid.nr}/ns/cgroup`);
+    expect(sys(k, b, 'capset', { caps: capsWithout('CAP_SYS_ADMIN') }).ret).to.equal(0);
+    expect(sys(k, b, 'setns', { fd: tfd, nstype: CLONE_NEWTIME }).ret).to.equal(-EPERM);
+    expect(sys(k, b, 'setns', { fd: cfd, nstype: CLONE_NEWCGROUP }).ret).to.equal(-EPERM);
+  });
+
+  it('cgroupns_install: setns into another task\'s cgroup namespace; /proc/self/ns/cgroup then names it', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWCGROUP }).ret).to.equal(0);
+    const target = linkText(k, a, '/proc/self/ns/cgroup');
+    expect(target).to.not.equal(linkText(k, k.init, '/proc/self/ns/cgroup'));
+    const b = fork(k, k.init);
+    const fd = openFd(k, b, `/proc/${a.pid.nr}/ns/cgroup`);
+    expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWCGROUP }).ret).to.equal(0);
+    expect(linkText(k, b, '/proc/self/ns/cgroup')).to.equal(target);
+  });
+
+  it('cgroupns_get / timens_get return NULL once the nsproxy is gone: a zombie\'s cgroup and time links → ENOENT', () => {
+    const k = boot('nsfs');
+    const z = fork(k, k.init);
+    exitTask(k, z);
+    for (const n of ['cgroup', 'time', 'time_for_children', 'pid_for_children']) {
+      expect(sys(k, k.init, 'readlink', { path: `/proc/${z.pid.nr}/ns/${n}` }).ret, n).to.equal(-ENOENT);
+    }
+  });
+});

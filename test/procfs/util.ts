@@ -1,0 +1,51 @@
+// Shared helpers for the procfs tests (not a test file itself).
+import { expect } from 'chai';
+import { Kernel } from '../../kernel/kernel';
+import { Task } from '../../kernel/task';
+import { Dirent64 } from '../../kernel/readdir';
+import { Kstat } from '../../kernel/fs';
+import { ALL_CAPS, Cap, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM, O_DIRECTORY } from '../../kernel/flags';
+import { sys } from '../helpers';
+
+/** clone flags of a thread (pthread_create minus the irrelevant bits). */
+export const THREAD = CLONE_THREAD | CLONE_SIGHAND | CLONE_VM;
+
+/** Every capability root has, except one. */
+export function capsWithout(cap: Cap): Cap[] {
+  return ALL_CAPS.filter((c) => c !== cap);
+}
+
+/** One getdents64 call. */
+export function getdents(k: Kernel, t: Task, fd: number, count = 4096): { ret: number; dirents: Dirent64[] } {
+  const r = sys(k, t, 'getdents64', { fd, count });
+  return { ret: r.ret, dirents: r.obs?.dirents ?? [] };
+}
+
+/** Open a directory and read it to EOF with `count`-byte getdents64 calls; closes it. */
+export function listDir(k: Kernel, t: Task, path: string, count = 4096): Dirent64[] {
+  const fd = sys(k, t, 'open', { path, flags: O_DIRECTORY }).ret;
+  expect(fd, `open ${path}`).to.be.at.least(0);
+  const out: Dirent64[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const r = getdents(k, t, fd, count);
+    expect(r.ret, `getdents64 ${path}`).to.be.at.least(0);
+    if (r.ret === 0) break;
+    out.push(...r.dirents);
+  }
+  expect(sys(k, t, 'close', { fd }).ret).to.equal(0);
+  return out;
+}
+
+/** stat / lstat that must succeed. */
+export function statOf(k: Kernel, t: Task, path: string, op: 'stat' | 'lstat' = 'stat'): Kstat {
+  const r = sys(k, t, op, { path });
+  expect(r.ret, `${op} ${path}`).to.equal(0);
+  return r.obs?.stat as Kstat;
+}
+
+/** readlink that must succeed: the text. */
+export function linkText(k: Kernel, t: Task, path: string): string {
+  const r = sys(k, t, 'readlink', { path });
+  expect(r.ret, `readlink ${path}`).to.be.at.least(0);
+  return r.obs?.text as string;
+}
