@@ -1,0 +1,171 @@
+// procns check: the emulator's own traces are accepted under their profile; real-kernel traces
+// are accepted by nsfs and rejected by 3.0 where 3.0 differs; mutations are caught; malformed
+// input is exit 2, never a crash.
+import { expect } from 'chai';
+import seedrandom from 'seedrandom';
+import { checkTrace, CheckResult } from '../../oracle/check';
+import { recordLinux } from '../../oracle/recordLinux';
+import { listScenarios, runScenario, expectationFor } from '../../scenarios/runner';
+import { makeProfile, Profile } from '../../kernel/profile';
+import { toJsonl, TraceStep } from '../../oracle/trace';
+import { Scenario } from '../../scenarios/format';
+
+function emulatorTrace(sc: Scenario, profile: string): string {
+  const r = runScenario(sc, makeProfile(profile) as Profile);
+  return toJsonl({ procns: 1, profile, scenario: sc.name, source: 'procns' }, r.trace);
+}
+
+function lines(text: string): Record<string, unknown>[] {
+  return text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+function unlines(objs: Record<string, unknown>[]): string {
+  return objs.map((o) => JSON.stringify(o)).join('\n') + '\n';
+}
+
+describe('procns check: emulator traces', () => {
+  for (const sc of listScenarios()) {
+    for (const p of sc.applies) {
+      it(`${sc.name}: the ${p} trace agrees with ${p}`, () => {
+        expect(checkTrace(emulatorTrace(sc, p), p)).to.deep.equal({ verdict: 'agrees', steps: sc.steps.length });
+      });
+    }
+  }
+
+  it('a v3.0 trace of the stale-ns-dentry counterexample is rejected by v3.8 at the step that names the old namespace', () => {
+    const sc = listScenarios().find((s) => s.name === 'stale-ns-dentry') as Scenario;
+    const r = checkTrace(emulatorTrace(sc, 'v3.0'), 'v3.8');
+    expect(r.verdict).to.equal('diverges');
+    const d = r as Extract<CheckResult, { verdict: 'diverges' }>;
+    expect(d.step).to.equal(7); // @fdis: the fd opened after the unshare is the old namespace
+    expect(d.what).to.contain('a different namespace');
+    expect(d.observed).to.contain('"same":false');
+  });
+});
+
+describe('procns check: real-kernel traces (recorded as root on this machine)', function () {
+  this.timeout(120000);
+  const traces = new Map<string, string>();
+
+  before(async function () {
+    for (const sc of listScenarios().filter((s) => s.applies.includes('nsfs'))) {
+      const rec = await recordLinux(sc);
+      if ('skipped' in rec) {
+        console.log(`      (record-linux skipped: ${rec.skipped})`);
+        this.skip();
+      }
+      traces.set(sc.name, toJsonl(rec.header, rec.steps));
+    }
+  });
+
+  for (const sc of listScenarios().filter((s) => s.applies.includes('nsfs'))) {
+    it(`${sc.name}: nsfs accepts the real trace, alive/dead observations included`, () => {
+      const r = checkTrace(traces.get(sc.name) as string, 'nsfs');
+      expect(r, JSON.stringify(r)).to.deep.equal({ verdict: 'agrees', steps: sc.steps.length });
+    });
+
+    if (sc.applies.includes('v3.0')) {
+      // where the scenario's own expectations (from the kernel sources) part, 3.0 must be caught
+      const firstDiff = sc.steps.findIndex((st) => JSON.stringify(expectationFor(st, 'v3.0')) !== JSON.stringify(expectationFor(st, 'nsfs')));
+      it(`${sc.name}: v3.0 ${firstDiff < 0 ? 'also allows the real trace' : `rejects the real trace at step ${firstDiff + 1}`}`, () => {
+        const r = checkTrace(traces.get(sc.name) as string, 'v3.0');
+        if (firstDiff < 0) expect(r.verdict, JSON.stringify(r)).to.equal('agrees');
+        else expect(r, JSON.stringify(r)).to.include({ verdict: 'diverges', step: firstDiff + 1 });
+      });
+    }
+  }
+
+  it('a real trace with one errno changed is rejected at that step', () => {
+    const objs = lines(traces.get('zombie-lookup') as string);
+    const i = objs.findIndex((o) => o.errno === 'ENOENT');
+    objs[i].errno = 'ESRCH';
+    expect(checkTrace(unlines(objs), 'nsfs')).to.include({ verdict: 'diverges', step: objs[i].step as number });
+  });
+
+  it('a real trace that reports a namespace alive after its last holder went is rejected at that step', () => {
+    const objs = lines(traces.get('bind-mount-ns') as string);
+    const i = objs.findIndex((o) => o.op === '@alive' && (o.obs as { alive: boolean }).alive === false);
+    (objs[i].obs as { alive: boolean }).alive = true;
+    const r = checkTrace(unlines(objs), 'nsfs');
+    expect(r).to.include({ verdict: 'diverges', step: objs[i].step as number });
+    expect((r as { what: string }).what).to.contain('a different liveness');
+  });
+});
+
+describe('procns check: malformed input', () => {
+  const sc = listScenarios().find((s) => s.name === 'readdir-ns') as Scenario;
+  const good = emulatorTrace(sc, 'v3.8');
+  const cases: [string, string, number, RegExp][] = [
+    ['not JSON', good.replace(/\n/, '\n{oops\n'), 2, /not JSON/],
+    ['no header', good.split('\n').slice(1).join('\n'), 1, /"procns": 1/],
+    ['a step out of order', good.replace('"step":2,', '"step":5,'), 3, /"step" must be 2/],
+    ['both ret and errno', good.replace('"ret":"B"', '"ret":"B","errno":"EPERM"'), 2, /exactly one/],
+    ['an unknown scenario', good.replace('"scenario":"readdir-ns"', '"scenario":"nope"'), 1, /unknown scenario/],
+    ['an unknown profile', good.replace('"profile":"v3.8"', '"profile":"v9"'), 1, /unknown profile/],
+    ['a truncated trace', good.split('\n').slice(0, 4).join('\n'), 5, /has 3 steps/],
+    ['a step of another scenario', good.replace('"op":"fork"', '"op":"exit"'), 2, /is not scenario/],
+    ['an unknown observation', good.replace('"obs":{"dirents"', '"obs":{"color":1,"dirents"'), 4, /unknown observation/],
+  ];
+  for (const [what, text, line, msg] of cases) {
+    it(`${what}: exit 2 at line ${line}`, () => {
+      const r = checkTrace(text);
+      expect(r.verdict).to.equal('malformed');
+      expect(r).to.include({ line });
+      expect((r as { reason: string }).reason).to.match(msg);
+    });
+  }
+});
+
+describe('procns check: 10,000 mutated traces (seed "procns-check-fuzz")', function () {
+  this.timeout(120000);
+  it('every mutant is rejected (exit 1 or 2) with a message, none crashes the checker', () => {
+    const rng = seedrandom('procns-check-fuzz');
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
+    const bases = listScenarios().flatMap((sc) => sc.applies.map((p) => ({ sc, p, text: emulatorTrace(sc, p) })));
+    const errnos = ['EPERM', 'ENOENT', 'ESRCH', 'EBADF', 'EACCES', 'EINVAL', 'EBUSY', 'ESPIPE'];
+    const mutate = (text: string): string => {
+      const ls = text.trim().split('\n');
+      const i = 1 + Math.floor(rng() * (ls.length - 1));
+      const o = JSON.parse(ls[i]) as TraceStep & Record<string, unknown>;
+      switch (Math.floor(rng() * 9)) {
+        case 0: // another errno, or an errno where there was a result
+          if (o.errno) o.errno = pick(errnos.filter((e) => e !== o.errno)); else { delete o.ret; o.errno = pick(errnos); }
+          break;
+        case 1: // a result where there was an errno, or a different result
+          if (o.errno) { delete o.errno; o.ret = 0; } else o.ret = typeof o.ret === 'number' ? o.ret + 1 + Math.floor(rng() * 5) : `${String(o.ret)}x`;
+          break;
+        case 2: // flip a liveness or identity observation, else drop the step
+          if (o.obs?.alive !== undefined) o.obs.alive = !o.obs.alive;
+          else if (o.obs?.same !== undefined) o.obs.same = !o.obs.same;
+          else return [...ls.slice(0, i), ...ls.slice(i + 1)].join('\n');
+          break;
+        case 3: return ls.slice(0, i).join('\n') + '\n' + ls[i].slice(0, Math.floor(rng() * ls[i].length));
+        case 4: return [...ls.slice(0, i), ls[i], ...ls.slice(i)].join('\n'); // a duplicated line
+        case 5: o.step = (o.step as number) + 1 + Math.floor(rng() * 3); break;
+        case 6: o.task = pick(['Z', '', 'A', 'B', 'C'].filter((t) => t !== o.task)); break;
+        case 7: o.args = { ...o.args, extra: rng() }; break;
+        default: { // a wrong type in a random field
+          const key = pick(Object.keys(o));
+          (o as Record<string, unknown>)[key] = pick([null, [], {}, 'x', -1, true]);
+        }
+      }
+      ls[i] = JSON.stringify(o);
+      return ls.join('\n');
+    };
+    let ones = 0;
+    let twos = 0;
+    for (let n = 0; n < 10000; n++) {
+      const b = pick(bases);
+      let text = mutate(b.text);
+      while (text.trim() === b.text.trim()) text = mutate(b.text); // a mutation that changed nothing is no mutant
+      const r = checkTrace(text, b.p);
+      if (r.verdict === 'agrees') expect.fail(`mutant ${n} of ${b.sc.name}/${b.p} was accepted:\n${text}`);
+      const msg = r.verdict === 'diverges' ? r.what : r.reason;
+      expect(msg, `mutant ${n}`).to.be.a('string').and.not.equal('');
+      if (r.verdict === 'diverges') ones++; else twos++;
+    }
+    expect(ones + twos).to.equal(10000);
+    expect(ones).to.be.greaterThan(1000);
+    expect(twos).to.be.greaterThan(1000);
+  });
+});
