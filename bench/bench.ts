@@ -34,6 +34,7 @@ function median(xs: number[]): number {
 function main(): void {
   console.log(`procns bench: ${STEPS} random commands per world, profile v3.8, properties ${ALL_PROPERTIES.join(' ')} checked after every step`);
   const perStep = new Map<number, number>();
+  throughput(8, 7); // warm-up: the first run pays for the JIT
   for (const tasks of [8, 64, 512]) {
     const r = throughput(tasks, 42);
     perStep.set(tasks, r.seconds / r.steps);

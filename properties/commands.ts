@@ -63,7 +63,7 @@ export type Mix = Record<Op, number>;
 export function mixArbitrary(): fc.Arbitrary<Mix> {
   const w = fc.constantFrom(0, 0, 1, 4); // each operation is off in half the runs
   return fc.record(Object.fromEntries(OPS.map((op) => [op, w])) as Record<Op, fc.Arbitrary<number>>)
-    .map((m) => ({ ...m, clone: Math.max(m.clone, 1), exit: m.exit, open: Math.max(m.open, 1) }));
+    .map((m) => ({ ...m, clone: Math.max(m.clone, 1), open: Math.max(m.open, 1) }));
 }
 
 function pathArb(profile: Profile, tasks: number): fc.Arbitrary<PathSpec> {

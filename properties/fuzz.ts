@@ -6,7 +6,7 @@ import { makeProfile, Profile } from '../kernel/profile';
 import { errname } from '../kernel/errno';
 import { Command, World } from './world';
 import { Checker, PropertyName, PROPERTIES, Violation } from './checks';
-import { commandArbs, LifecycleCommand, mixArbitrary, PropertyFailure, Real } from './commands';
+import { commandArbs, LifecycleCommand, Mix, mixArbitrary, Op, OPS, PropertyFailure, Real } from './commands';
 import { aliveNamespaces } from './liveness';
 
 export const ALL_PROPERTIES = Object.keys(PROPERTIES) as PropertyName[];
@@ -19,6 +19,8 @@ export interface FuzzOptions {
   runs: number;
   steps: number;
   properties?: PropertyName[];
+  /** Restrict every run's swarm mix to these operations (the others are off). */
+  ops?: Op[];
   /** Called after each run (progress display). */
   onRun?: (run: number) => void;
 }
@@ -55,6 +57,13 @@ export function newReal(profile: Profile, props: ReadonlySet<PropertyName>, popu
   return { world, checker };
 }
 
+/** A mix with only `ops` switched on (each at least weight 1). */
+function restrictMix(m: Mix, ops: Op[]): Mix {
+  const out = { ...m };
+  for (const op of OPS) out[op] = ops.includes(op) ? Math.max(m[op], 1) : 0;
+  return out;
+}
+
 /** fast-check hands back its own wrappers around our commands. */
 function unwrap(c: unknown): Command {
   let x = c as { cmd?: unknown };
@@ -68,7 +77,9 @@ export function fuzz(o: FuzzOptions): FuzzResult {
   const props = new Set(o.properties ?? ALL_PROPERTIES);
   let steps = 0;
   let runs = 0;
-  const arb = mixArbitrary().chain((mix) => fc.commands(commandArbs(profile, mix), { maxCommands: o.steps, size: 'max' }));
+  const only = o.ops;
+  const mixes = only ? mixArbitrary().map((m) => restrictMix(m, only)) : mixArbitrary();
+  const arb = mixes.chain((mix) => fc.commands(commandArbs(profile, mix), { maxCommands: o.steps, size: 'max' }));
   const details = fc.check(
     fc.property(arb, (cmds) => {
       const real = newReal(profile, props);

@@ -173,8 +173,13 @@ export class IncrementalLiveness {
 
   constructor(private readonly k: Kernel) {}
 
-  private setEdges(o: KObject, next: KObject[]): void {
+  /** Root status seen at the last check (a task in the pid hash, a dentry or inode on an LRU). */
+  private readonly wasRoot = new Map<KObject, boolean>();
+
+  /** Record o's outgoing pointers; false when they are what they were (a refcount bump only). */
+  private setEdges(o: KObject, next: KObject[]): boolean {
     const prev = this.fwd.get(o) ?? [];
+    if (prev.length === next.length && prev.every((x, i) => x === next[i])) return false;
     const counting = countsToward(o);
     for (const x of prev) {
       if (holdsRef(o, x, counting)) this.refs.set(x, (this.refs.get(x) ?? 0) - 1);
@@ -190,6 +195,7 @@ export class IncrementalLiveness {
       m.set(o, (m.get(o) ?? 0) + 1);
     }
     if (next.length) this.fwd.set(o, next); else this.fwd.delete(o);
+    return true;
   }
 
   private isRoot(o: KObject, caches: boolean): boolean {
@@ -241,12 +247,29 @@ export class IncrementalLiveness {
         }
       }
     }
-    for (const o of changed) this.setEdges(o, o.freed ? [] : edgesOf(o));
+    // Only a pointer that changed, an object freed, or a root that stopped or started being one
+    // can change which namespaces are held: a bare refcount bump (a path walk's dget) cannot.
+    const seeds: KObject[] = [];
+    const stack: KObject[] = [];
+    for (const o of changed) {
+      const before = this.fwd.get(o);
+      let moved = this.setEdges(o, o.freed ? [] : edgesOf(o)) || o.freed || isNs(o);
+      // what an object pointed at before it changed (or was freed) may have lost a holder
+      if (moved && before) stack.push(...before);
+      if (o instanceof Task || o instanceof Dentry || o instanceof Inode) {
+        const root = this.isRoot(o, true);
+        if (this.wasRoot.get(o) !== root) {
+          this.wasRoot.set(o, root);
+          moved = true;
+        }
+      }
+      if (moved) seeds.push(o);
+    }
 
-    // the namespaces whose holders may have changed: forward from what changed, up to the namespaces
+    // the namespaces whose holders may have changed: forward from the seeds, up to the namespaces
     const dirty = new Set<Namespace>();
     const seen = new Set<KObject>();
-    const stack = [...changed];
+    stack.push(...seeds);
     while (stack.length) {
       const o = stack.pop() as KObject;
       if (seen.has(o)) continue;
@@ -282,7 +305,7 @@ export class IncrementalLiveness {
       const tasks = this.refs.get(o) ?? 0;
       if (o.count !== tasks) out.push({ property: 'P2', message: `${o.id} has refcount ${o.count} but ${tasks} task(s) point to it (${holdersText(o)})` });
     }
-    for (const o of changed) if (o.freed) { this.fwd.delete(o); this.rev.delete(o); this.refs.delete(o); }
+    for (const o of changed) if (o.freed) { this.fwd.delete(o); this.rev.delete(o); this.refs.delete(o); this.wasRoot.delete(o); }
     return out;
   }
 }
