@@ -38,8 +38,11 @@ export interface FuzzArgs {
 /** procns fuzz: exit 1 with a shrunk counterexample, or 0. */
 export function cmdFuzz(a: FuzzArgs, out: (s: string) => void, tty: boolean): number {
   const seed = a.seed ?? randomInt(1, 2 ** 31 - 1);
-  if (tty) process.stderr.write(`fuzz: profile ${a.profile}, seed ${seed}, ${a.runs} runs of up to ${a.steps} steps...\n`);
-  const res = fuzz({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps, properties: a.properties });
+  const progress = (n: number): void => {
+    if (tty && n % 50 === 0) process.stderr.write(`\rfuzz: profile ${a.profile}, seed ${seed}: run ${n} of ${a.runs}`);
+  };
+  const res = fuzz({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps, properties: a.properties, onRun: progress });
+  if (tty) process.stderr.write('\r\x1b[K');
   if (res.failure) {
     const r = res.failure;
     const shown = replayRun(r);

@@ -21,7 +21,7 @@ export interface FuzzOptions {
   properties?: PropertyName[];
   /** Restrict every run's swarm mix to these operations (the others are off). */
   ops?: Op[];
-  /** Called after each run (progress display). */
+  /** Called as each run starts, shrinking runs included (progress display). */
   onRun?: (run: number) => void;
 }
 
@@ -82,6 +82,7 @@ export function fuzz(o: FuzzOptions): FuzzResult {
   const arb = mixes.chain((mix) => fc.commands(commandArbs(profile, mix), { maxCommands: o.steps, size: 'max' }));
   const details = fc.check(
     fc.property(arb, (cmds) => {
+      o.onRun?.(++runs);
       const real = newReal(profile, props);
       try {
         fc.modelRun(() => ({ model: {}, real }), cmds);
@@ -92,7 +93,6 @@ export function fuzz(o: FuzzOptions): FuzzResult {
     { seed: o.seed, numRuns: o.runs, endOnFailure: false },
   );
   runs = details.numRuns;
-  o.onRun?.(runs);
   if (!details.failed || !details.counterexample) return { runs, steps, failure: null };
   const error = details.errorInstance;
   if (!(error instanceof PropertyFailure)) {

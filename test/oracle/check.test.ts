@@ -9,6 +9,10 @@ import { listScenarios, runScenario, expectationFor } from '../../scenarios/runn
 import { makeProfile, Profile } from '../../kernel/profile';
 import { toJsonl, TraceStep } from '../../oracle/trace';
 import { Scenario } from '../../scenarios/format';
+import { main } from '../../cli/main';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 
 function emulatorTrace(sc: Scenario, profile: string): string {
   const r = runScenario(sc, makeProfile(profile) as Profile);
@@ -167,5 +171,35 @@ describe('procns check: 10,000 mutated traces (seed "procns-check-fuzz")', funct
     expect(ones + twos).to.equal(10000);
     expect(ones).to.be.greaterThan(1000);
     expect(twos).to.be.greaterThan(1000);
+  });
+});
+
+describe('procns check (the command)', () => {
+  const run = async (argv: string[]): Promise<{ code: number; text: string }> => {
+    const out: string[] = [];
+    const code = await main(argv, (s) => out.push(s));
+    return { code, text: out.join('\n') };
+  };
+  const file = path.join(os.tmpdir(), `procns-check-${process.pid}.jsonl`);
+  after(() => { if (fs.existsSync(file)) fs.unlinkSync(file); });
+
+  it('exit 0 for an agreeing trace, 1 with the step for a divergent one, 2 with the line for garbage', async () => {
+    const sc = listScenarios().find((s) => s.name === 'stale-ns-dentry') as Scenario;
+    fs.writeFileSync(file, emulatorTrace(sc, 'v3.0'));
+    expect((await run(['check', file, '--profile', 'v3.0'])).code).to.equal(0);
+    const d = await run(['check', file, '--profile', 'v3.8']);
+    expect(d.code).to.equal(1);
+    expect(d.text).to.match(/^diverges at step 7: B @fdis/);
+    fs.writeFileSync(file, '{"procns":1,"scenario":"stale-ns-dentry"}\n\u0000garbage\n');
+    const m = await run(['check', file, '--profile', 'v3.8']);
+    expect(m.code).to.equal(2);
+    expect(m.text).to.match(/^malformed trace, line 2: not JSON/);
+  });
+
+  it('a missing file is exit 2 with a message, not a stack trace', async () => {
+    const r = await run(['check', '/nonexistent/trace.jsonl']);
+    expect(r.code).to.equal(2);
+    expect(r.text).to.match(/^procns check: ENOENT/);
+    expect(r.text).to.not.match(/\n\s+at /);
   });
 });
