@@ -14,7 +14,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { FLAG_ARGS, parseFlags, Scenario, Step } from '../scenarios/format';
-import { expectationFor } from '../scenarios/runner';
+import { expectationFor, traceRecord } from '../scenarios/runner';
 import { Symbols, symbolicLinkText, TraceHeader, TraceStep } from './trace';
 
 export interface RecordOptions {
@@ -691,26 +691,6 @@ function parseHandle(reply: string): NsRef | { errno: string } {
   const m = /^ok (\d+) (\d+) (\d+) ([0-9a-f]+)$/.exec(reply);
   if (!m || m[1] === '0') return { errno: m ? 'EINVAL' : 'EPROTO' }; // not an nsfs handle
   return { id: m[1], type: Number(m[2]), hex: m[4] };
-}
-
-function traceRecord(n: number, step: Step, observed: Record<string, unknown>): TraceStep {
-  const rec: TraceStep = { step: n, task: step.task ?? 'A', op: step.op, args: step.args ?? {} };
-  if (observed.errno !== undefined) rec.errno = String(observed.errno);
-  else if (observed.ret !== undefined) rec.ret = observed.ret as number | string;
-  const obs: Record<string, unknown> = {};
-  for (const key of ['mode', 'ino', 'text', 'alive', 'same'] as const) if (observed[key] !== undefined) obs[key] = observed[key];
-  if (observed.names) {
-    const names = observed.names as string[];
-    obs.dirents = names.map((name, i) => ({
-      name,
-      type: (observed.types as string[])[i],
-      off: (observed.offs as number[])[i],
-      reclen: (observed.reclens as number[])[i],
-      ino: (observed.inos as string[])[i],
-    }));
-  }
-  if (Object.keys(obs).length) rec.obs = obs;
-  return rec;
 }
 
 /**

@@ -212,7 +212,8 @@ function runCheck(k: Kernel, t: Task, step: Step, saved: Map<string, number>, ns
   }
 }
 
-function traceRecord(n: number, step: Step, observed: Record<string, unknown>): TraceStep {
+/** A step's trace record from its observations (shared with the real-kernel recorder). */
+export function traceRecord(n: number, step: Step, observed: Record<string, unknown>): TraceStep {
   const rec: TraceStep = { step: n, task: step.task ?? 'A', op: step.op, args: step.args ?? {} };
   if (observed.errno !== undefined) rec.errno = String(observed.errno);
   else if (observed.ret !== undefined) rec.ret = observed.ret as number | string;
