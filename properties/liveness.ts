@@ -173,29 +173,34 @@ export class IncrementalLiveness {
 
   constructor(private readonly k: Kernel) {}
 
+  /** The mount namespace each mount was in at the last check. */
+  private readonly mountNs = new Map<Vfsmount, MntNamespace | null>();
   /** Root status seen at the last check (a task in the pid hash, a dentry or inode on an LRU). */
   private readonly wasRoot = new Map<KObject, boolean>();
 
-  /** Record o's outgoing pointers; false when they are what they were (a refcount bump only). */
-  private setEdges(o: KObject, next: KObject[]): boolean {
+  /**
+   * Record o's outgoing pointers and update the reverse index by the difference. Returns the
+   * targets o no longer points at (null when nothing changed: a refcount bump only).
+   */
+  private setEdges(o: KObject, next: KObject[]): KObject[] | null {
     const prev = this.fwd.get(o) ?? [];
-    if (prev.length === next.length && prev.every((x, i) => x === next[i])) return false;
+    if (prev.length === next.length && prev.every((x, i) => x === next[i])) return null;
+    const delta = new Map<KObject, number>();
+    for (const x of prev) delta.set(x, (delta.get(x) ?? 0) - 1);
+    for (const x of next) delta.set(x, (delta.get(x) ?? 0) + 1);
     const counting = countsToward(o);
-    for (const x of prev) {
-      if (holdsRef(o, x, counting)) this.refs.set(x, (this.refs.get(x) ?? 0) - 1);
-      const m = this.rev.get(x);
-      if (!m) continue;
-      const n = (m.get(o) ?? 0) - 1;
-      if (n <= 0) m.delete(o); else m.set(o, n);
-    }
-    for (const x of next) {
-      if (holdsRef(o, x, counting)) this.refs.set(x, (this.refs.get(x) ?? 0) + 1);
+    const removed: KObject[] = [];
+    for (const [x, d] of delta) {
+      if (d === 0) continue;
+      if (holdsRef(o, x, counting)) this.refs.set(x, (this.refs.get(x) ?? 0) + d);
       let m = this.rev.get(x);
       if (!m) { m = new Map(); this.rev.set(x, m); }
-      m.set(o, (m.get(o) ?? 0) + 1);
+      const n = (m.get(o) ?? 0) + d;
+      if (n <= 0) m.delete(o); else m.set(o, n);
+      if (d < 0) removed.push(x);
     }
     if (next.length) this.fwd.set(o, next); else this.fwd.delete(o);
-    return true;
+    return removed;
   }
 
   private isRoot(o: KObject, caches: boolean): boolean {
@@ -231,7 +236,10 @@ export class IncrementalLiveness {
       this.started = true;
       k.objects.tracking = true;
       k.objects.drain();
-      for (const o of k.objects.live.values()) changed.add(o);
+      for (const o of k.objects.live.values()) {
+        changed.add(o);
+        if (o instanceof Vfsmount) this.mountNs.set(o, o.mnt_ns);
+      }
     } else {
       const log = k.objects.drain();
       for (const o of log.objects) changed.add(o);
@@ -239,37 +247,37 @@ export class IncrementalLiveness {
         const o = k.objects.byId(label) ?? k.objects.live.get(label);
         if (o) changed.add(o);
       }
-      // a mount's place in its namespace's list is not refcounted by the namespace: re-read both sides
+      // a mount's place in its namespace's list is not refcounted by the namespace: re-read the
+      // namespace it is in now and the one it was in at the last check
       for (const o of [...changed]) {
-        if (o instanceof Vfsmount) {
-          if (o.mnt_ns) changed.add(o.mnt_ns);
-          for (const r of this.rev.get(o)?.keys() ?? []) if (r instanceof MntNamespace) changed.add(r);
-        }
+        if (!(o instanceof Vfsmount)) continue;
+        const was = this.mountNs.get(o);
+        if (was === o.mnt_ns) continue;
+        if (was) changed.add(was);
+        if (o.mnt_ns) changed.add(o.mnt_ns);
+        this.mountNs.set(o, o.mnt_ns);
       }
     }
-    // Only a pointer that changed, an object freed, or a root that stopped or started being one
-    // can change which namespaces are held: a bare refcount bump (a path walk's dget) cannot.
-    const seeds: KObject[] = [];
+    // Only a pointer that went away, an object freed, or a root that stopped being one can leave
+    // a namespace unheld; a new pointer or a bare refcount bump (a path walk's dget) cannot. A
+    // namespace whose own count moved is re-checked directly.
+    const dirty = new Set<Namespace>();
     const stack: KObject[] = [];
     for (const o of changed) {
-      const before = this.fwd.get(o);
-      let moved = this.setEdges(o, o.freed ? [] : edgesOf(o)) || o.freed || isNs(o);
-      // what an object pointed at before it changed (or was freed) may have lost a holder
-      if (moved && before) stack.push(...before);
+      if (isNs(o)) dirty.add(o);
+      const removed = this.setEdges(o, o.freed ? [] : edgesOf(o));
+      if (removed) stack.push(...removed);
       if (o instanceof Task || o instanceof Dentry || o instanceof Inode) {
-        const root = this.isRoot(o, true);
+        const root = this.isRoot(o, caches);
         if (this.wasRoot.get(o) !== root) {
           this.wasRoot.set(o, root);
-          moved = true;
+          if (!root) stack.push(o);
         }
       }
-      if (moved) seeds.push(o);
     }
 
-    // the namespaces whose holders may have changed: forward from the seeds, up to the namespaces
-    const dirty = new Set<Namespace>();
+    // forward from what lost a holder, up to the namespaces it leads to
     const seen = new Set<KObject>();
-    stack.push(...seeds);
     while (stack.length) {
       const o = stack.pop() as KObject;
       if (seen.has(o)) continue;
@@ -305,7 +313,11 @@ export class IncrementalLiveness {
       const tasks = this.refs.get(o) ?? 0;
       if (o.count !== tasks) out.push({ property: 'P2', message: `${o.id} has refcount ${o.count} but ${tasks} task(s) point to it (${holdersText(o)})` });
     }
-    for (const o of changed) if (o.freed) { this.fwd.delete(o); this.rev.delete(o); this.refs.delete(o); this.wasRoot.delete(o); }
+    for (const o of changed) {
+      if (!o.freed) continue;
+      this.fwd.delete(o); this.rev.delete(o); this.refs.delete(o); this.wasRoot.delete(o);
+      if (o instanceof Vfsmount) this.mountNs.delete(o);
+    }
     return out;
   }
 }
