@@ -2,19 +2,24 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { randomInt } from 'crypto';
-import { fuzz, replayRun, Replay } from '../properties/fuzz';
+import { ALL_PROPERTIES, fuzz, replayRun, Replay } from '../properties/fuzz';
 import { allVerdicts, Budget, Verdict } from '../properties/verdicts';
 import { PROPERTIES, PropertyName } from '../properties/checks';
 
-export const REGRESSION_DIR = path.resolve(__dirname, '..', '..', 'scenarios', 'regressions');
+/** Where replay files go: scenarios/regressions, or $PROCNS_REPLAY_DIR (the tests use a temporary one). */
+export function regressionDir(): string {
+  return process.env.PROCNS_REPLAY_DIR ?? path.resolve(__dirname, '..', '..', 'scenarios', 'regressions');
+}
 
+/** profile[-fix-F][-inject-F]-<failed property>-seed<N>[-only-<checked properties>].json */
 export function replayFileName(r: Replay): string {
   const prop = r.expect?.property ?? 'none';
   const mods = [...r.fix.map((f) => `fix-${f}`), ...r.inject.map((f) => `inject-${f}`)].join('-');
-  return `${r.profile}${mods ? '-' + mods : ''}-${prop}-seed${r.seed}.json`;
+  const only = r.properties.length < ALL_PROPERTIES.length ? `-only-${r.properties.join('')}` : '';
+  return `${r.profile}${mods ? '-' + mods : ''}-${prop}-seed${r.seed}${only}.json`;
 }
 
-export function saveReplay(r: Replay, dir = REGRESSION_DIR): string {
+export function saveReplay(r: Replay, dir = regressionDir()): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, replayFileName(r));
   fs.writeFileSync(file, JSON.stringify(r, null, 1) + '\n');

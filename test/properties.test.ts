@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as os from 'os';
 import fc from 'fast-check';
 import { buildProfile, fuzz, replayRun, Replay, FuzzResult } from '../properties/fuzz';
 import { commandArbs, mixArbitrary } from '../properties/commands';
@@ -115,6 +116,13 @@ describe('properties: synthetic bugs are caught', function () {
 
 describe('procns fuzz and replay', function () {
   this.timeout(120000);
+  // the command writes its replay files here, not into the repository
+  const replayDir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-replays-'));
+  before(() => { process.env.PROCNS_REPLAY_DIR = replayDir; });
+  after(() => {
+    delete process.env.PROCNS_REPLAY_DIR;
+    fs.rmSync(replayDir, { recursive: true, force: true });
+  });
   const capture = async (argv: string[]): Promise<{ code: number; text: string }> => {
     const lines: string[] = [];
     const code = await main(argv, (s) => lines.push(s));
@@ -136,8 +144,7 @@ describe('procns fuzz and replay', function () {
   });
 
   it('replaying a saved file twice gives identical output', async () => {
-    const dir = path.join(__dirname, '../../scenarios/regressions');
-    const file = path.join(dir, fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()[0]);
+    const file = path.join(replayDir, fs.readdirSync(replayDir).filter((f) => f.endsWith('.json')).sort()[0]);
     const a = await capture(['replay', file]);
     const b = await capture(['replay', file]);
     expect(a.text).to.equal(b.text);
