@@ -6,7 +6,7 @@ import { performance } from 'perf_hooks';
 import { commandArbs, LifecycleCommand, mixArbitrary } from '../properties/commands';
 import { ALL_PROPERTIES, buildProfile, fuzz, newReal } from '../properties/fuzz';
 
-const STEPS = Number(process.env.BENCH_STEPS ?? 20000);
+const STEPS = Number(process.env.BENCH_STEPS ?? 50000);
 
 /** Run `STEPS` random commands in a world of `tasks` tasks; syscalls completed per second. */
 function throughput(tasks: number, seed: number): { steps: number; seconds: number } {

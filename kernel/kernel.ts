@@ -176,6 +176,11 @@ export class Kernel {
     return this.slots.has(t);
   }
 
+  /** How many syscalls are in flight. */
+  inFlight(): number {
+    return this.slots.size;
+  }
+
   /** Tasks with a syscall in flight, in pid order. */
   runnable(): Task[] {
     return [...this.slots.keys()].sort((a, b) => a.pid.nr - b.pid.nr);

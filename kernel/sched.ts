@@ -57,7 +57,7 @@ export function schedStep(k: Kernel, picks: PickSource): Completion | null {
 /** Run until nothing is in flight; completions in the order they finished. */
 export function runToIdle(k: Kernel, picks: PickSource): Completion[] {
   const out: Completion[] = [];
-  while (k.runnable().length) {
+  while (k.inFlight()) {
     const c = schedStep(k, picks);
     if (c) out.push(c);
   }

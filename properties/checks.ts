@@ -70,7 +70,7 @@ export class Checker {
     const path = typeof args.path === 'string' ? args.path : '';
     const m = NS_PATH.exec(path);
     // P1 after memory pressure: cached dentries are no longer roots
-    if (op === 'drop_caches' && ret === 0 && c.alone && !k.runnable().length) this.liveness(w, false);
+    if (op === 'drop_caches' && ret === 0 && c.alone && !k.inFlight()) this.liveness(w, false);
 
     // P3: an ns file opened now names the target's current namespace
     if (op === 'open' && ret >= 0 && m && c.alone) {
@@ -186,7 +186,7 @@ export class Checker {
 
   /** P1/P2 at a quiescent point (nothing in flight, so no temporary references). */
   quiescent(w: World): void {
-    if (!w.k.runnable().length) this.liveness(w, true);
+    if (!w.k.inFlight()) this.liveness(w, true);
   }
 
   private liveness(w: World, caches: boolean): void {

@@ -79,7 +79,9 @@ export class World {
 
   /** Tasks that can take a syscall now (running, idle), in pid order. */
   idleTasks(): Task[] {
-    return [...this.k.tasks.values()].filter((t) => t.state === 'running' && !this.k.busy(t));
+    const out: Task[] = [];
+    for (const t of this.k.tasks.values()) if (t.state === 'running' && !this.k.busy(t)) out.push(t);
+    return out;
   }
 
   /** The open fds of a task, ascending. */
@@ -166,7 +168,7 @@ export class World {
         }
         if (t === this.k.init && (spec.op === 'exit' || spec.op === 'setuid' || spec.op === 'capset')) return;
         const call = this.resolve(t, spec);
-        const alone = cmd.t === 'call' && this.k.runnable().length === 0;
+        const alone = cmd.t === 'call' && this.k.inFlight() === 0;
         if (!submit(this.k, t, call)) return;
         this.started.set(t, { call, alone, ...this.targetOf(call) });
         if (cmd.t === 'call') {
@@ -197,7 +199,7 @@ export class World {
     const done = this.k.advance(t);
     if (!done) {
       const s = this.started.get(t);
-      if (s && this.k.runnable().length > 1) s.alone = false;
+      if (s && this.k.inFlight() > 1) s.alone = false;
       return;
     }
     const s = this.started.get(t);
