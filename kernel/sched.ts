@@ -5,6 +5,7 @@ import seedrandom from 'seedrandom';
 import type { Kernel } from './kernel';
 import type { Task } from './task';
 import { Call, SysResult, syscallGen } from './syscalls';
+import { ESRCH } from './errno';
 
 export interface Completion {
   task: Task;
@@ -41,7 +42,6 @@ export class ReplayPicks implements PickSource {
 
 /** Start a syscall on a task. False when the task is busy, exiting or gone. */
 export function submit(k: Kernel, t: Task, call: Call): boolean {
-  if (k.busy(t) || t.state !== 'running' || t.freed) return false;
   return k.submit(t, call, syscallGen(k, call));
 }
 
@@ -66,7 +66,7 @@ export function runToIdle(k: Kernel, picks: PickSource): Completion[] {
 
 /** Run one syscall to completion with nothing else in flight (the common case in tests). */
 export function syscall(k: Kernel, t: Task, call: Call): SysResult {
-  if (!submit(k, t, call)) return { ret: -3 }; // ESRCH: the task cannot run syscalls
+  if (!submit(k, t, call)) return { ret: -ESRCH }; // the task cannot run syscalls
   for (;;) {
     // a task asleep on a mutex waits for its holder, which runs in the meantime
     const next = k.runFor(t);
