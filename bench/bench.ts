@@ -7,11 +7,17 @@ import { commandArbs, LifecycleCommand, mixArbitrary } from '../properties/comma
 import { ALL_PROPERTIES, buildProfile, fuzz, newReal } from '../properties/fuzz';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 50000);
+/**
+ * Each world is held at its size: `tasks` live tasks and at most FDS fds per task (an open or dup
+ * past that becomes a close). Without the fd bound the tables grow with the run (opens and dups
+ * outnumber closes) until RLIMIT_NOFILE, and the figure would depend on the run's length.
+ */
+const FDS = 32;
 
 /** Run `STEPS` random commands in a world of `tasks` tasks; syscalls completed per second. */
 function throughput(tasks: number, seed: number): { steps: number; seconds: number } {
   const profile = buildProfile('v3.8');
-  const real = newReal(profile, new Set(ALL_PROPERTIES), tasks, tasks);
+  const real = newReal(profile, new Set(ALL_PROPERTIES), { population: tasks, tasks, fds: FDS });
   const arb = mixArbitrary().chain((mix) => fc.tuple(...commandArbs(profile, mix, tasks - 1)));
   const cmds: LifecycleCommand[] = fc.sample(arb, { seed, numRuns: STEPS }).map((t) => t[0]);
   const before = real.world.steps;
@@ -32,7 +38,7 @@ function median(xs: number[]): number {
 }
 
 function main(): void {
-  console.log(`procns bench: ${STEPS} random commands per world, profile v3.8, properties ${ALL_PROPERTIES.join(' ')} checked after every step`);
+  console.log(`procns bench: ${STEPS} random commands per world, profile v3.8, at most ${FDS} fds per task, properties ${ALL_PROPERTIES.join(' ')} checked after every step`);
   const perStep = new Map<number, number>();
   throughput(8, 7); // warm-up: the first run pays for the JIT
   for (const tasks of [8, 64, 512]) {

@@ -145,7 +145,7 @@ export class ObjectRegistry {
 
   unregister(o: KObject): void {
     this.live.delete(o.id);
-    this.recentlyFreed.set(o.id, o);
+    if (this.tracking) this.recentlyFreed.set(o.id, o);
   }
 
   ofKind(kind: Kind): KObject[] {

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { makeProfile, Profile } from '../kernel/profile';
 import { errname } from '../kernel/errno';
-import { Command, World } from './world';
+import { Command, Steady, World } from './world';
 import { Checker, PropertyName, PROPERTIES, Violation } from './checks';
 import { commandArbs, LifecycleCommand, Mix, mixArbitrary, Op, OPS, PropertyFailure, Real } from './commands';
 import { aliveNamespaces } from './liveness';
@@ -51,9 +51,9 @@ export function buildProfile(name: string, fix: string[] = [], inject: string[] 
   return p;
 }
 
-export function newReal(profile: Profile, props: ReadonlySet<PropertyName>, population = 1, cap = Infinity): Real {
+export function newReal(profile: Profile, props: ReadonlySet<PropertyName>, steady: Steady = {}): Real {
   const checker = new Checker(props);
-  const world = new World(profile, [checker.observe], population, cap);
+  const world = new World(profile, [checker.observe], steady);
   return { world, checker };
 }
 

@@ -119,50 +119,81 @@ function holdsRef(o: KObject, x: KObject, counting: boolean): boolean {
   return (counting && isNs(x)) || (x instanceof Nsproxy && o instanceof Task);
 }
 
+/** What the incremental checker remembers of one object between two checks. */
+interface Shadow {
+  /** Its outgoing pointers at the last check (with multiplicity). */
+  edges: KObject[];
+  /** Who points at it, and how many times. */
+  rev: Map<KObject, number> | null;
+  /** P2's expected refcount: pointers at it that hold a reference. */
+  refs: number;
+  /** Was it a root at the last check (a task in the pid hash, a dentry or inode on an LRU)? */
+  wasRoot: boolean;
+  /** For a mount: the mount namespace it was in at the last check. */
+  mntNs: MntNamespace | null;
+  /** The check that last queued it for a re-read of its pointers, or for its count. */
+  reread: number;
+  counted: number;
+  /** The search that last visited it. */
+  visited: number;
+}
+
 /**
- * P1 and P2, incrementally. The kernel logs every reference taken, dropped or moved; at each
- * quiescent point only the objects in the log are re-read: their outgoing pointers update a
- * reverse index, and the namespaces they lead to are re-checked, liveness by a reverse search
- * for a root, refcounts by counting pointers. Per-step work follows what the step touched,
- * not the size of the world.
+ * P1 and P2, incrementally. The kernel logs every reference taken, dropped or moved, with the
+ * holder that took it; at each quiescent point only what the log names is re-read. A holder
+ * that is an object had a pointer change: its outgoing pointers are re-read and update a reverse
+ * index by the difference. An object whose count merely moved is re-read only where a count can
+ * matter: a namespace or nsproxy (P2), a task, dentry or inode (it may have stopped being a
+ * root), a mount (it may have left its namespace's list), or a freed one. The namespaces that a
+ * lost pointer or a lost root leads to are re-checked, liveness by a reverse search for a root.
+ * Per-step work follows what the step touched, not the size of the world.
  */
 export class IncrementalLiveness {
-  private readonly fwd = new Map<KObject, KObject[]>();
-  private readonly rev = new Map<KObject, Map<KObject, number>>();
-  /** P2's expected refcounts, kept up to date with the edges: pointers that hold a reference. */
-  private readonly refs = new Map<KObject, number>();
+  private readonly shadows = new Map<KObject, Shadow>();
   private started = false;
+  private epoch = 0;
+  private search = 0;
 
   constructor(private readonly k: Kernel) {}
 
-  /** The mount namespace each mount was in at the last check. */
-  private readonly mountNs = new Map<Vfsmount, MntNamespace | null>();
-  /** Root status seen at the last check (a task in the pid hash, a dentry or inode on an LRU). */
-  private readonly wasRoot = new Map<KObject, boolean>();
+  private shadow(o: KObject): Shadow {
+    let s = this.shadows.get(o);
+    if (!s) {
+      s = { edges: NO_EDGES, rev: null, refs: 0, wasRoot: false, mntNs: null, reread: 0, counted: 0, visited: 0 };
+      this.shadows.set(o, s);
+    }
+    return s;
+  }
 
   /**
-   * Record o's outgoing pointers and update the reverse index by the difference. Returns the
-   * targets o no longer points at (null when nothing changed: a refcount bump only).
+   * Record o's outgoing pointers and update the reverse index by the difference; the targets
+   * o points at fewer times than before go on `lost`.
    */
-  private setEdges(o: KObject, next: KObject[]): KObject[] | null {
-    const prev = this.fwd.get(o) ?? [];
-    if (prev.length === next.length && prev.every((x, i) => x === next[i])) return null;
+  private setEdges(o: KObject, s: Shadow, next: KObject[], lost: KObject[]): void {
+    const prev = s.edges;
+    if (prev.length === next.length) {
+      let same = true;
+      for (let i = 0; i < prev.length; i++) if (prev[i] !== next[i]) { same = false; break; }
+      if (same) return;
+    }
     const delta = new Map<KObject, number>();
     for (const x of prev) delta.set(x, (delta.get(x) ?? 0) - 1);
     for (const x of next) delta.set(x, (delta.get(x) ?? 0) + 1);
     const counting = countsToward(o);
-    const removed: KObject[] = [];
     for (const [x, d] of delta) {
       if (d === 0) continue;
-      if (holdsRef(o, x, counting)) this.refs.set(x, (this.refs.get(x) ?? 0) + d);
-      let m = this.rev.get(x);
-      if (!m) { m = new Map(); this.rev.set(x, m); }
-      const n = (m.get(o) ?? 0) + d;
-      if (n <= 0) m.delete(o); else m.set(o, n);
-      if (d < 0) removed.push(x);
+      this.link(o, x, d, counting);
+      if (d < 0) lost.push(x);
     }
-    if (next.length) this.fwd.set(o, next); else this.fwd.delete(o);
-    return removed;
+    s.edges = next.length ? next : NO_EDGES;
+  }
+
+  private link(o: KObject, x: KObject, d: number, counting: boolean): void {
+    const t = this.shadow(x);
+    if (holdsRef(o, x, counting)) t.refs += d;
+    const m = t.rev ?? (t.rev = new Map());
+    const n = (m.get(o) ?? 0) + d;
+    if (n <= 0) m.delete(o); else m.set(o, n);
   }
 
   private isRoot(o: KObject, caches: boolean): boolean {
@@ -175,89 +206,122 @@ export class IncrementalLiveness {
 
   /** Reverse search from a namespace for a root. */
   private reachable(ns: KObject, caches: boolean): boolean {
-    const seen = new Set<KObject>([ns]);
+    const mark = ++this.search;
+    this.shadow(ns).visited = mark;
     const queue: KObject[] = [ns];
     for (let i = 0; i < queue.length; i++) {
-      const referrers = this.rev.get(queue[i]);
+      const referrers = this.shadows.get(queue[i])?.rev;
       if (!referrers) continue;
       for (const r of referrers.keys()) {
-        if (seen.has(r) || r.freed) continue;
+        const s = this.shadow(r);
+        if (s.visited === mark || r.freed) continue;
         if (this.isRoot(r, caches)) return true;
-        seen.add(r);
+        s.visited = mark;
         queue.push(r);
       }
     }
     return false;
   }
 
-  /** Re-read what changed since the last call and check the namespaces it leads to. */
+  /** Re-read what the log names since the last call and check the namespaces it leads to. */
   check(caches: boolean): Violation[] {
     const k = this.k;
-    const changed = new Set<KObject>();
+    const epoch = ++this.epoch;
+    /** Objects whose pointers are re-read. */
+    const reread: KObject[] = [];
+    /** Objects whose count moved (and nothing else is known). */
+    const counted: KObject[] = [];
+    const queue = (o: KObject): void => {
+      const s = this.shadow(o);
+      if (s.reread === epoch) return;
+      s.reread = epoch;
+      reread.push(o);
+    };
     if (!this.started) {
       this.started = true;
       k.objects.tracking = true;
       k.objects.drain();
       for (const o of k.objects.live.values()) {
-        changed.add(o);
-        if (o instanceof Vfsmount) this.mountNs.set(o, o.mnt_ns);
+        queue(o);
+        if (o instanceof Vfsmount) this.shadow(o).mntNs = o.mnt_ns;
       }
     } else {
       const log = k.objects.drain();
-      for (const o of log.objects) changed.add(o);
       for (const label of log.labels) {
-        const o = k.objects.byId(label) ?? k.objects.live.get(label);
-        if (o) changed.add(o);
+        const h = k.objects.byId(label);
+        if (h) queue(h);
       }
-      // a mount's place in its namespace's list is not refcounted by the namespace: re-read the
-      // namespace it is in now and the one it was in at the last check
-      for (const o of [...changed]) {
-        if (!(o instanceof Vfsmount)) continue;
-        const was = this.mountNs.get(o);
-        if (was === o.mnt_ns) continue;
-        if (was) changed.add(was);
-        if (o.mnt_ns) changed.add(o.mnt_ns);
-        this.mountNs.set(o, o.mnt_ns);
-      }
-    }
-    // Only a pointer that went away, an object freed, or a root that stopped being one can leave
-    // a namespace unheld; a new pointer or a bare refcount bump (a path walk's dget) cannot. A
-    // namespace whose own count moved is re-checked directly.
-    const dirty = new Set<Namespace>();
-    const stack: KObject[] = [];
-    for (const o of changed) {
-      if (isNs(o)) dirty.add(o);
-      const removed = this.setEdges(o, o.freed ? [] : edgesOf(o));
-      if (removed) stack.push(...removed);
-      if (o instanceof Task || o instanceof Dentry || o instanceof Inode) {
-        const root = this.isRoot(o, caches);
-        if (this.wasRoot.get(o) !== root) {
-          this.wasRoot.set(o, root);
-          if (!root) stack.push(o);
-        }
+      for (const o of log.objects) {
+        if (o.freed) { queue(o); continue; }
+        const s = this.shadow(o);
+        if (s.counted === epoch) continue;
+        s.counted = epoch;
+        counted.push(o);
       }
     }
 
+    // Only a pointer that went away, an object freed, or a root that stopped being one can leave
+    // a namespace unheld; a new pointer or a bare refcount bump (a path walk's dget) cannot. A
+    // namespace whose own count moved is re-checked directly.
+    const dirty: Namespace[] = [];
+    const proxies: Nsproxy[] = [];
+    const lost: KObject[] = [];
+    const dirtyMark = -epoch;
+    const markDirty = (ns: Namespace): void => {
+      const s = this.shadow(ns);
+      if (s.visited === dirtyMark) return;
+      s.visited = dirtyMark;
+      dirty.push(ns);
+    };
+    const examine = (o: KObject, edges: boolean): void => {
+      const s = this.shadow(o);
+      if (isNs(o)) markDirty(o);
+      else if (o instanceof Nsproxy) proxies.push(o);
+      if (edges) this.setEdges(o, s, o.freed ? NO_EDGES : edgesOf(o), lost);
+      if (o instanceof Task || o instanceof Dentry || o instanceof Inode) {
+        const root = this.isRoot(o, caches);
+        if (s.wasRoot !== root) {
+          s.wasRoot = root;
+          if (!root) lost.push(o);
+        }
+      } else if (o instanceof Vfsmount) {
+        // a mount's place in its namespace's list is not refcounted by the namespace: re-read
+        // the namespace it is in now and the one it was in at the last check
+        if (s.mntNs !== o.mnt_ns) {
+          if (s.mntNs) queue(s.mntNs);
+          if (o.mnt_ns) queue(o.mnt_ns);
+          s.mntNs = o.mnt_ns;
+        }
+      }
+    };
+    // an object both re-read and counted is examined once; a mount may queue its namespaces
+    for (let i = 0, j = 0; i < reread.length || j < counted.length;) {
+      if (i < reread.length) { examine(reread[i++], true); continue; }
+      const o = counted[j++];
+      if (this.shadow(o).reread !== epoch) examine(o, false);
+    }
+
     // forward from what lost a holder, up to the namespaces it leads to
-    const seen = new Set<KObject>();
-    while (stack.length) {
-      const o = stack.pop() as KObject;
-      if (seen.has(o)) continue;
-      seen.add(o);
-      if (isNs(o)) { dirty.add(o); continue; }
+    const mark = ++this.search;
+    while (lost.length) {
+      const o = lost.pop() as KObject;
+      const s = this.shadow(o);
+      if (s.visited === mark) continue;
+      s.visited = mark;
+      if (isNs(o)) { markDirty(o); continue; }
       if (o.freed) continue;
-      for (const x of edgesOf(o)) {
+      for (const x of s.edges) {
         if (x instanceof Dentry && o instanceof Dentry && o.d_parent === x) continue; // parents hold no namespace
         if (x instanceof Vfsmount && o instanceof Vfsmount) continue;
-        stack.push(x);
+        lost.push(x);
       }
     }
 
     const out: Violation[] = [];
     for (const ns of dirty) {
-      const referrers = this.rev.get(ns);
+      const s = this.shadow(ns);
       if (ns.freed) {
-        for (const r of referrers?.keys() ?? []) {
+        for (const r of s.rev?.keys() ?? []) {
           if (!r.freed) out.push({ property: 'P1', message: `${ns.id} is freed but ${r.id} still points to it`, ns: ns.id });
         }
         continue;
@@ -265,21 +329,38 @@ export class IncrementalLiveness {
       if (!this.reachable(ns, caches)) {
         out.push({ property: 'P1', message: `${ns.id} is alive but nothing holds it (refcount ${ns.count}: ${holdersText(ns)})`, ns: ns.id });
       }
-      const expected = this.refs.get(ns) ?? 0;
-      if (ns.count !== expected) {
-        out.push({ property: 'P2', message: `${ns.id} has refcount ${ns.count} but ${expected} holder(s) (${holdersText(ns)})`, ns: ns.id });
+      if (ns.count !== s.refs) {
+        out.push({ property: 'P2', message: `${ns.id} has refcount ${ns.count} but ${s.refs} holder(s) (${holdersText(ns)})`, ns: ns.id });
       }
     }
-    for (const o of changed) {
-      if (!(o instanceof Nsproxy) || o.freed) continue;
-      const tasks = this.refs.get(o) ?? 0;
+    for (const o of proxies) {
+      if (o.freed) continue;
+      const tasks = this.shadow(o).refs;
       if (o.count !== tasks) out.push({ property: 'P2', message: `${o.id} has refcount ${o.count} but ${tasks} task(s) point to it (${holdersText(o)})` });
     }
-    for (const o of changed) {
-      if (!o.freed) continue;
-      this.fwd.delete(o); this.rev.delete(o); this.refs.delete(o); this.wasRoot.delete(o);
-      if (o instanceof Vfsmount) this.mountNs.delete(o);
+    for (const o of reread) if (o.freed) this.shadows.delete(o);
+    return out;
+  }
+
+  /**
+   * For tests: where the index the checker keeps differs from the pointers and roots read
+   * afresh (empty when every change reached the log). Call right after check().
+   */
+  selfCheck(caches: boolean): string[] {
+    const out: string[] = [];
+    const refs = modelHolders(this.k);
+    for (const o of this.k.objects.live.values()) {
+      const s = this.shadows.get(o);
+      const edges = edgesOf(o);
+      const kept = s?.edges ?? NO_EDGES;
+      if (edges.length !== kept.length || edges.some((x, i) => x !== kept[i])) out.push(`${o.id}: pointers ${kept.map((x) => x.id)} kept, ${edges.map((x) => x.id)} now`);
+      if ((isNs(o) || o instanceof Nsproxy) && (s?.refs ?? 0) !== (refs.get(o) ?? 0)) out.push(`${o.id}: ${s?.refs ?? 0} holders kept, ${refs.get(o) ?? 0} now`);
+      if ((o instanceof Task || o instanceof Dentry || o instanceof Inode) && (s?.wasRoot ?? false) !== this.isRoot(o, caches)) out.push(`${o.id}: root status kept stale`);
+      if (o instanceof Vfsmount && (s?.mntNs ?? null) !== o.mnt_ns) out.push(`${o.id}: mount namespace kept stale`);
     }
+    for (const o of this.shadows.keys()) if (o.freed) out.push(`${o.id}: freed but still indexed`);
     return out;
   }
 }
+
+const NO_EDGES: KObject[] = [];

@@ -38,6 +38,13 @@ export type Command =
 
 export const MOUNT_TARGETS = 3;
 
+/** Bounds that keep a long run's world the same size (see World). */
+export interface Steady {
+  population?: number;
+  tasks?: number;
+  fds?: number;
+}
+
 export interface Completion {
   step: number;
   task: Task;
@@ -63,15 +70,17 @@ export class World {
   steps = 0;
 
   /**
-   * `population`: how many tasks the world starts with (init and its forked children).
-   * `cap`: a clone in a world of `cap` live tasks becomes a reap (wait) or, with no child to
-   * reap, an exit, so the world stays near that size (the bench's steady state).
+   * The bench's steady state (a fuzz run leaves these unset): `population`, how many tasks the
+   * world starts with (init and its forked children); `tasks`, a clone in a world of that many
+   * live tasks becomes a reap (wait) or, with no child to reap, an exit; `fds`, an open or dup by
+   * a task holding that many fds becomes a close of one of them. The world then stays the same
+   * size however long it runs.
    */
-  constructor(readonly profile: Profile, private readonly observers: Observer[] = [], population = 1, private readonly cap = Infinity) {
+  constructor(readonly profile: Profile, private readonly observers: Observer[] = [], private readonly steady: Steady = {}) {
     this.k = newKernel(profile);
     this.everyTask.push(this.k.init);
     for (let n = 0; n < MOUNT_TARGETS; n++) syscall(this.k, this.k.init, { op: 'mknod', args: { path: `/tmp/m${n}` } });
-    for (let n = 1; n < population; n++) {
+    for (let n = 1; n < (steady.population ?? 1); n++) {
       const child = this.k.tasks.get(syscall(this.k, this.k.init, { op: 'clone', args: { flags: 0 } }).ret);
       if (child) this.everyTask.push(child);
     }
@@ -162,10 +171,11 @@ export class World {
         if (!idle.length) return;
         const t = idle[cmd.task % idle.length];
         let spec = cmd.call;
-        if (spec.op === 'clone' && this.k.tasks.size >= this.cap) {
+        if (spec.op === 'clone' && this.k.tasks.size >= (this.steady.tasks ?? Infinity)) {
           const zombie = t.group_leader.children.some((c) => c.state === 'zombie');
           spec = { op: zombie || t === this.k.init ? 'wait' : 'exit' };
         }
+        if ((spec.op === 'open' || spec.op === 'dup') && this.fdsOf(t).length >= (this.steady.fds ?? Infinity)) spec = { op: 'close', fd: spec.fd };
         if (t === this.k.init && (spec.op === 'exit' || spec.op === 'setuid' || spec.op === 'capset')) return;
         const call = this.resolve(t, spec);
         const alone = cmd.t === 'call' && this.k.inFlight() === 0;
