@@ -13,18 +13,66 @@ export abstract class KObject {
   id = '';
   count = 1;
   freed = false;
-  /** Multiset of holder labels, in the order they first took a reference. */
-  readonly holders = new Map<string, number>();
+  /**
+   * Who holds the references, in the order they first took one: label, count, label, count...
+   * A flat list while short (most objects have one to three holders), a Map once long (a
+   * directory's dentry is held by each child).
+   */
+  private held: (string | number)[] | Map<string, number>;
 
   constructor(readonly k: Kernel, firstHolder: string) {
-    this.holders.set(firstHolder, 1);
+    this.held = [firstHolder, 1];
   }
 
   /** Called by subclasses once their fields are set: registers the object as alive. */
   protected register(): void {
     this.id = this.k.objects.register(this);
   }
+
+  /** The holders as a multiset (a copy, for messages and tests). */
+  get holders(): ReadonlyMap<string, number> {
+    if (this.held instanceof Map) return new Map(this.held);
+    const m = new Map<string, number>();
+    for (let i = 0; i < this.held.length; i += 2) m.set(this.held[i] as string, this.held[i + 1] as number);
+    return m;
+  }
+
+  /** One more reference held by `holder`. */
+  hold(holder: string): void {
+    const h = this.held;
+    if (h instanceof Map) { h.set(holder, (h.get(holder) ?? 0) + 1); return; }
+    for (let i = 0; i < h.length; i += 2) {
+      if (h[i] === holder) { (h[i + 1] as number)++; return; }
+    }
+    if (h.length < HELD_LIST_MAX) { h.push(holder, 1); return; }
+    const m = new Map<string, number>();
+    for (let i = 0; i < h.length; i += 2) m.set(h[i] as string, h[i + 1] as number);
+    m.set(holder, 1);
+    this.held = m;
+  }
+
+  /** One reference fewer held by `holder`; false when it held none. */
+  unhold(holder: string): boolean {
+    const h = this.held;
+    if (h instanceof Map) {
+      const n = h.get(holder);
+      if (n === undefined) return false;
+      if (n === 1) h.delete(holder); else h.set(holder, n - 1);
+      return true;
+    }
+    for (let i = 0; i < h.length; i += 2) {
+      if (h[i] !== holder) continue;
+      if (h[i + 1] !== 1) { (h[i + 1] as number)--; return true; }
+      for (let j = i + 2; j < h.length; j++) h[j - 2] = h[j]; // keep first-taken order
+      h.length -= 2;
+      return true;
+    }
+    return false;
+  }
 }
+
+/** Past this many entries (holders × 2) the holder list becomes a Map. */
+const HELD_LIST_MAX = 16;
 
 export interface Oops {
   step: number;
@@ -46,7 +94,7 @@ export function kget<T extends KObject>(k: Kernel, o: T | null, holder: string, 
     return o;
   }
   o.count++;
-  o.holders.set(holder, (o.holders.get(holder) ?? 0) + 1);
+  o.hold(holder);
   k.objects.touch(o, holder);
   return o;
 }
@@ -70,18 +118,14 @@ export function kput(k: Kernel, o: KObject | null, holder: string, at: string): 
   }
   o.count--;
   k.objects.touch(o, holder);
-  const n = o.holders.get(holder);
-  if (n === undefined) k.oops('WARNING: put by a holder that holds no reference', at, `${o.id} by ${holder}`);
-  else if (n === 1) o.holders.delete(holder);
-  else o.holders.set(holder, n - 1);
+  if (!o.unhold(holder)) k.oops('WARNING: put by a holder that holds no reference', at, `${o.id} by ${holder}`);
   return o.count === 0;
 }
 
 /** Move a reference from one holder to another without touching the count. */
 export function ktransfer(o: KObject, from: string, to: string): void {
-  const n = o.holders.get(from) ?? 0;
-  if (n <= 1) o.holders.delete(from); else o.holders.set(from, n - 1);
-  o.holders.set(to, (o.holders.get(to) ?? 0) + 1);
+  o.unhold(from);
+  o.hold(to);
   o.k.objects.touch(o, from);
   o.k.objects.touch(o, to);
 }
