@@ -19,6 +19,11 @@ export abstract class KObject {
    * directory's dentry is held by each child).
    */
   private held: (string | number)[] | Map<string, number>;
+  /**
+   * The incremental checker's record of this object (properties/liveness.ts), kept on the
+   * object as kmemleak and lockdep keep theirs: the kernel never reads it.
+   */
+  shadow: object | null = null;
 
   constructor(readonly k: Kernel, firstHolder: string) {
     this.held = [firstHolder, 1];
@@ -166,7 +171,7 @@ export class ObjectRegistry {
 
   /** A live or just-freed object by id. */
   byId(id: string): KObject | undefined {
-    return this.live.get(id) ?? this.recentlyFreed.get(id);
+    return this.live.get(id) ?? (this.recentlyFreed.size ? this.recentlyFreed.get(id) : undefined);
   }
 
   /** Hand the log to the checker and start a new one. */

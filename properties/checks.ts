@@ -48,6 +48,9 @@ function fileOf(t: Task, fd: number): File | null {
 }
 
 const NS_PATH = /^\/proc\/(\d+|self)\/ns\/([a-z_]+)$/;
+/** Syscalls that look a path up; those that also reach the ns file's target. */
+const LOOKUPS: ReadonlySet<string> = new Set(['open', 'stat', 'lstat', 'readlink']);
+const FOLLOWING_LOOKUPS: ReadonlySet<string> = new Set(['open', 'stat', 'readlink']);
 
 /** Checks every completed syscall against P3–P7; collects violations. */
 export class Checker {
@@ -68,7 +71,7 @@ export class Checker {
     const { op, args } = c.call;
     const ret = c.result.ret;
     const path = typeof args.path === 'string' ? args.path : '';
-    const m = NS_PATH.exec(path);
+    const m = path.startsWith('/proc/') ? NS_PATH.exec(path) : null;
     // P1 after memory pressure: cached dentries are no longer roots
     if (op === 'drop_caches' && ret === 0 && c.alone && !k.inFlight()) this.liveness(w, false);
 
@@ -94,7 +97,7 @@ export class Checker {
     }
 
     // P5: lookups under a pid with no task
-    if (m && m[1] !== 'self' && c.targetPid !== null && c.target === null && ['open', 'stat', 'lstat', 'readlink'].includes(op)) {
+    if (m && m[1] !== 'self' && c.targetPid !== null && c.target === null && LOOKUPS.has(op)) {
       if (ret !== -2) this.fail('P5', c.step, `${op} ${path} of a reaped pid returned ${ret < 0 ? errname(ret) : ret}, not ENOENT`);
       const procRoot = k.procMnt?.mnt_root;
       if (procRoot?.d_hash.get(m[1])) this.fail('P5', c.step, `${op} ${path} of a reaped pid left /proc/${m[1]} in the dcache`);
@@ -172,10 +175,10 @@ export class Checker {
     if (target && c.alone && target.state === 'running' && target !== c.task && !caps.has('CAP_SYS_PTRACE')
       && target.cred.uid !== c.task.cred.uid) {
       const got = ret < 0 ? errname(ret) : String(ret);
-      if (!v30 && ['open', 'stat', 'readlink'].includes(op) && got !== 'EACCES') {
+      if (!v30 && FOLLOWING_LOOKUPS.has(op) && got !== 'EACCES') {
         this.fail('P7', c.step, `${op} ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EACCES`);
       }
-      if (v30 && ['open', 'stat', 'readlink'].includes(op) && !c.cachedBefore && got !== 'EPERM') {
+      if (v30 && FOLLOWING_LOOKUPS.has(op) && !c.cachedBefore && got !== 'EPERM') {
         this.fail('P7', c.step, `${op} ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EPERM`);
       }
       if (v30 && op === 'open' && got !== 'EPERM' && got !== 'EACCES') {

@@ -149,7 +149,6 @@ interface Shadow {
  * Per-step work follows what the step touched, not the size of the world.
  */
 export class IncrementalLiveness {
-  private readonly shadows = new Map<KObject, Shadow>();
   private started = false;
   private epoch = 0;
   private search = 0;
@@ -157,10 +156,10 @@ export class IncrementalLiveness {
   constructor(private readonly k: Kernel) {}
 
   private shadow(o: KObject): Shadow {
-    let s = this.shadows.get(o);
+    let s = o.shadow as Shadow | null;
     if (!s) {
       s = { edges: NO_EDGES, rev: null, refs: 0, wasRoot: false, mntNs: null, reread: 0, counted: 0, visited: 0 };
-      this.shadows.set(o, s);
+      o.shadow = s;
     }
     return s;
   }
@@ -171,19 +170,35 @@ export class IncrementalLiveness {
    */
   private setEdges(o: KObject, s: Shadow, next: KObject[], lost: KObject[]): void {
     const prev = s.edges;
-    if (prev.length === next.length) {
-      let same = true;
-      for (let i = 0; i < prev.length; i++) if (prev[i] !== next[i]) { same = false; break; }
-      if (same) return;
-    }
-    const delta = new Map<KObject, number>();
-    for (const x of prev) delta.set(x, (delta.get(x) ?? 0) - 1);
-    for (const x of next) delta.set(x, (delta.get(x) ?? 0) + 1);
+    // the common prefix and suffix are unchanged pointers (an fd table gains or loses one file)
+    let lo = 0;
+    const n = Math.min(prev.length, next.length);
+    while (lo < n && prev[lo] === next[lo]) lo++;
+    if (lo === prev.length && lo === next.length) return;
+    let hp = prev.length;
+    let hn = next.length;
+    while (hp > lo && hn > lo && prev[hp - 1] === next[hn - 1]) { hp--; hn--; }
     const counting = countsToward(o);
-    for (const [x, d] of delta) {
-      if (d === 0) continue;
-      this.link(o, x, d, counting);
-      if (d < 0) lost.push(x);
+    if (hp === lo) {
+      for (let i = lo; i < hn; i++) this.link(o, next[i], +1, counting); // only new pointers
+    } else if (hp - lo === 1 && hn - lo <= 1) {
+      // one pointer changed or went away: no multiset to build
+      const x = prev[lo];
+      const y = hn > lo ? next[lo] : null;
+      if (x !== y) {
+        this.link(o, x, -1, counting);
+        lost.push(x);
+        if (y) this.link(o, y, +1, counting);
+      }
+    } else {
+      const delta = new Map<KObject, number>();
+      for (let i = lo; i < hp; i++) delta.set(prev[i], (delta.get(prev[i]) ?? 0) - 1);
+      for (let i = lo; i < hn; i++) delta.set(next[i], (delta.get(next[i]) ?? 0) + 1);
+      for (const [x, d] of delta) {
+        if (d === 0) continue;
+        this.link(o, x, d, counting);
+        if (d < 0) lost.push(x);
+      }
     }
     s.edges = next.length ? next : NO_EDGES;
   }
@@ -210,7 +225,7 @@ export class IncrementalLiveness {
     this.shadow(ns).visited = mark;
     const queue: KObject[] = [ns];
     for (let i = 0; i < queue.length; i++) {
-      const referrers = this.shadows.get(queue[i])?.rev;
+      const referrers = (queue[i].shadow as Shadow | null)?.rev;
       if (!referrers) continue;
       for (const r of referrers.keys()) {
         const s = this.shadow(r);
@@ -338,7 +353,7 @@ export class IncrementalLiveness {
       const tasks = this.shadow(o).refs;
       if (o.count !== tasks) out.push({ property: 'P2', message: `${o.id} has refcount ${o.count} but ${tasks} task(s) point to it (${holdersText(o)})` });
     }
-    for (const o of reread) if (o.freed) this.shadows.delete(o);
+    for (const o of reread) if (o.freed) o.shadow = null;
     return out;
   }
 
@@ -350,7 +365,7 @@ export class IncrementalLiveness {
     const out: string[] = [];
     const refs = modelHolders(this.k);
     for (const o of this.k.objects.live.values()) {
-      const s = this.shadows.get(o);
+      const s = o.shadow as Shadow | null;
       const edges = edgesOf(o);
       const kept = s?.edges ?? NO_EDGES;
       if (edges.length !== kept.length || edges.some((x, i) => x !== kept[i])) out.push(`${o.id}: pointers ${kept.map((x) => x.id)} kept, ${edges.map((x) => x.id)} now`);
@@ -358,7 +373,6 @@ export class IncrementalLiveness {
       if ((o instanceof Task || o instanceof Dentry || o instanceof Inode) && (s?.wasRoot ?? false) !== this.isRoot(o, caches)) out.push(`${o.id}: root status kept stale`);
       if (o instanceof Vfsmount && (s?.mntNs ?? null) !== o.mnt_ns) out.push(`${o.id}: mount namespace kept stale`);
     }
-    for (const o of this.shadows.keys()) if (o.freed) out.push(`${o.id}: freed but still indexed`);
     return out;
   }
 }

@@ -59,6 +59,17 @@ export interface Completion {
   cachedBefore: boolean;
 }
 
+/** A call in flight, as the world saw it start. */
+interface Started {
+  call: Call;
+  alone: boolean;
+  target: Task | null;
+  targetPid: number | null;
+  cachedBefore: boolean;
+}
+
+const PROC_PID_PATH = /^\/proc\/(\d+)\/(?:ns\/([a-z_]+))?/;
+
 export type Observer = (w: World, c: Completion) => void;
 
 export class World {
@@ -66,7 +77,7 @@ export class World {
   /** Every task ever created, in creation order (reaped ones too: their pids are still named). */
   readonly everyTask: Task[] = [];
   readonly completions: Completion[] = [];
-  private readonly started = new Map<Task, { call: Call; alone: boolean; target: Task | null; targetPid: number | null; cachedBefore: boolean }>();
+  private readonly started = new Map<Task, Started>();
   steps = 0;
 
   /**
@@ -96,8 +107,17 @@ export class World {
   /** The open fds of a task, ascending. */
   fdsOf(t: Task): number[] {
     const out: number[] = [];
-    t.files?.fdt.forEach((f, i) => { if (f) out.push(i); });
+    const fdt = t.files?.fdt;
+    if (fdt) for (let i = 0; i < fdt.length; i++) if (fdt[i]) out.push(i);
     return out;
+  }
+
+  /** How many fds a task has open. */
+  private fdCount(t: Task): number {
+    let n = 0;
+    const fdt = t.files?.fdt;
+    if (fdt) for (let i = 0; i < fdt.length; i++) if (fdt[i]) n++;
+    return n;
   }
 
   private pidOf(i: number): number {
@@ -121,8 +141,10 @@ export class World {
   /** Turn a call spec into a concrete syscall for task t. */
   resolve(t: Task, c: CallSpec): Call {
     const args: Record<string, unknown> = {};
-    const fds = this.fdsOf(t);
-    const fd = (i: number | undefined): number => (fds.length ? fds[(i ?? 0) % fds.length] : 99);
+    const fd = (i: number | undefined): number => {
+      const fds = this.fdsOf(t);
+      return fds.length ? fds[(i ?? 0) % fds.length] : 99;
+    };
     switch (c.op) {
       case 'clone': args.flags = c.flags ?? 0; break;
       case 'unshare': args.flags = c.flags ?? 0; break;
@@ -131,7 +153,7 @@ export class World {
       case 'close': case 'dup': case 'fstat': case 'read': case 'lseek': args.fd = fd(c.fd); break;
       case 'getdents64': {
         // a listing wants a directory: pick among the task's open directories when it has any
-        const dirs = fds.filter((n) => t.files?.fdt[n]?.f_op?.readdir);
+        const dirs = this.fdsOf(t).filter((n) => t.files?.fdt[n]?.f_op?.readdir);
         args.fd = dirs.length ? dirs[(c.fd ?? 0) % dirs.length] : fd(c.fd);
         args.count = c.count ?? 64;
         break;
@@ -152,14 +174,15 @@ export class World {
     return { op: c.op, args };
   }
 
-  private targetOf(call: Call): { target: Task | null; targetPid: number | null; cachedBefore: boolean } {
+  /** What a call starts with: for a path into /proc/<pid>, the task that pid names now. */
+  private startOf(call: Call, alone: boolean): Started {
     const p = (call.args.path ?? call.args.source ?? call.args.target) as string | undefined;
-    const m = p ? /^\/proc\/(\d+)\/(?:ns\/([a-z_]+))?/.exec(p) : null;
-    if (!m) return { target: null, targetPid: null, cachedBefore: false };
+    const m = p !== undefined && p.startsWith('/proc/') ? PROC_PID_PATH.exec(p) : null;
+    if (!m) return { call, alone, target: null, targetPid: null, cachedBefore: false };
     const pid = Number(m[1]);
     const piddir = this.k.procMnt?.mnt_root.d_hash.get(m[1]);
     const cachedBefore = m[2] !== undefined && piddir?.d_hash.get('ns')?.d_hash.get(m[2]) !== undefined;
-    return { target: this.k.tasks.get(pid) ?? null, targetPid: pid, cachedBefore };
+    return { call, alone, target: this.k.tasks.get(pid) ?? null, targetPid: pid, cachedBefore };
   }
 
   /** Execute one command. */
@@ -175,12 +198,12 @@ export class World {
           const zombie = t.group_leader.children.some((c) => c.state === 'zombie');
           spec = { op: zombie || t === this.k.init ? 'wait' : 'exit' };
         }
-        if ((spec.op === 'open' || spec.op === 'dup') && this.fdsOf(t).length >= (this.steady.fds ?? Infinity)) spec = { op: 'close', fd: spec.fd };
+        if ((spec.op === 'open' || spec.op === 'dup') && this.steady.fds !== undefined && this.fdCount(t) >= this.steady.fds) spec = { op: 'close', fd: spec.fd };
         if (t === this.k.init && (spec.op === 'exit' || spec.op === 'setuid' || spec.op === 'capset')) return;
         const call = this.resolve(t, spec);
         const alone = cmd.t === 'call' && this.k.inFlight() === 0;
         if (!submit(this.k, t, call)) return;
-        this.started.set(t, { call, alone, ...this.targetOf(call) });
+        this.started.set(t, this.startOf(call, alone));
         if (cmd.t === 'call') {
           // a call asleep on a mutex lets the holder run until it can go on
           while (this.k.busy(t)) this.advance(this.k.runFor(t));
