@@ -193,9 +193,8 @@ export class Checker {
   }
 
   private liveness(w: World, caches: boolean): void {
-    const oopses = w.k.oopses.slice(this.oopsesSeen);
-    this.oopsesSeen = w.k.oopses.length;
-    for (const o of oopses) {
+    for (; this.oopsesSeen < w.k.oopses.length; this.oopsesSeen++) {
+      const o = w.k.oopses[this.oopsesSeen];
       const text = `oops: ${o.message} in ${o.at}${o.object ? ` (${o.object})` : ''}`;
       this.fail('P2', w.steps, text);
       // a task that oopses dies inside the kernel with what its syscall held: exact liveness is lost too

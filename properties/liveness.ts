@@ -238,36 +238,75 @@ export class IncrementalLiveness {
     return false;
   }
 
+  // Work lists of the check in progress, kept between checks to spare the allocations.
+  /** Objects whose pointers are re-read. */
+  private readonly reread: KObject[] = [];
+  /** Objects whose count moved (and nothing else is known). */
+  private readonly counted: KObject[] = [];
+  private readonly dirty: Namespace[] = [];
+  private readonly proxies: Nsproxy[] = [];
+  private readonly lost: KObject[] = [];
+  private caches = true;
+
+  private queue(o: KObject): void {
+    const s = this.shadow(o);
+    if (s.reread === this.epoch) return;
+    s.reread = this.epoch;
+    this.reread.push(o);
+  }
+
+  private markDirty(ns: Namespace): void {
+    const s = this.shadow(ns);
+    if (s.visited === -this.epoch) return;
+    s.visited = -this.epoch;
+    this.dirty.push(ns);
+  }
+
+  private examine(o: KObject, edges: boolean): void {
+    const s = this.shadow(o);
+    if (isNs(o)) this.markDirty(o);
+    else if (o instanceof Nsproxy) this.proxies.push(o);
+    if (edges) this.setEdges(o, s, o.freed ? NO_EDGES : edgesOf(o), this.lost);
+    if (o instanceof Task || o instanceof Dentry || o instanceof Inode) {
+      const root = this.isRoot(o, this.caches);
+      if (s.wasRoot !== root) {
+        s.wasRoot = root;
+        if (!root) this.lost.push(o);
+      }
+    } else if (o instanceof Vfsmount) {
+      // a mount's place in its namespace's list is not refcounted by the namespace: re-read
+      // the namespace it is in now and the one it was in at the last check
+      if (s.mntNs !== o.mnt_ns) {
+        if (s.mntNs) this.queue(s.mntNs);
+        if (o.mnt_ns) this.queue(o.mnt_ns);
+        s.mntNs = o.mnt_ns;
+      }
+    }
+  }
+
   /** Re-read what the log names since the last call and check the namespaces it leads to. */
   check(caches: boolean): Violation[] {
     const k = this.k;
     const epoch = ++this.epoch;
-    /** Objects whose pointers are re-read. */
-    const reread: KObject[] = [];
-    /** Objects whose count moved (and nothing else is known). */
-    const counted: KObject[] = [];
-    const queue = (o: KObject): void => {
-      const s = this.shadow(o);
-      if (s.reread === epoch) return;
-      s.reread = epoch;
-      reread.push(o);
-    };
+    this.caches = caches;
+    const { reread, counted, dirty, proxies, lost } = this;
+    reread.length = counted.length = dirty.length = proxies.length = lost.length = 0;
     if (!this.started) {
       this.started = true;
       k.objects.tracking = true;
       k.objects.drain();
       for (const o of k.objects.live.values()) {
-        queue(o);
+        this.queue(o);
         if (o instanceof Vfsmount) this.shadow(o).mntNs = o.mnt_ns;
       }
     } else {
       const log = k.objects.drain();
       for (const label of log.labels) {
         const h = k.objects.byId(label);
-        if (h) queue(h);
+        if (h) this.queue(h);
       }
       for (const o of log.objects) {
-        if (o.freed) { queue(o); continue; }
+        if (o.freed) { this.queue(o); continue; }
         const s = this.shadow(o);
         if (s.counted === epoch) continue;
         s.counted = epoch;
@@ -278,42 +317,11 @@ export class IncrementalLiveness {
     // Only a pointer that went away, an object freed, or a root that stopped being one can leave
     // a namespace unheld; a new pointer or a bare refcount bump (a path walk's dget) cannot. A
     // namespace whose own count moved is re-checked directly.
-    const dirty: Namespace[] = [];
-    const proxies: Nsproxy[] = [];
-    const lost: KObject[] = [];
-    const dirtyMark = -epoch;
-    const markDirty = (ns: Namespace): void => {
-      const s = this.shadow(ns);
-      if (s.visited === dirtyMark) return;
-      s.visited = dirtyMark;
-      dirty.push(ns);
-    };
-    const examine = (o: KObject, edges: boolean): void => {
-      const s = this.shadow(o);
-      if (isNs(o)) markDirty(o);
-      else if (o instanceof Nsproxy) proxies.push(o);
-      if (edges) this.setEdges(o, s, o.freed ? NO_EDGES : edgesOf(o), lost);
-      if (o instanceof Task || o instanceof Dentry || o instanceof Inode) {
-        const root = this.isRoot(o, caches);
-        if (s.wasRoot !== root) {
-          s.wasRoot = root;
-          if (!root) lost.push(o);
-        }
-      } else if (o instanceof Vfsmount) {
-        // a mount's place in its namespace's list is not refcounted by the namespace: re-read
-        // the namespace it is in now and the one it was in at the last check
-        if (s.mntNs !== o.mnt_ns) {
-          if (s.mntNs) queue(s.mntNs);
-          if (o.mnt_ns) queue(o.mnt_ns);
-          s.mntNs = o.mnt_ns;
-        }
-      }
-    };
-    // an object both re-read and counted is examined once; a mount may queue its namespaces
+    // An object both re-read and counted is examined once; a mount may queue its namespaces.
     for (let i = 0, j = 0; i < reread.length || j < counted.length;) {
-      if (i < reread.length) { examine(reread[i++], true); continue; }
+      if (i < reread.length) { this.examine(reread[i++], true); continue; }
       const o = counted[j++];
-      if (this.shadow(o).reread !== epoch) examine(o, false);
+      if (this.shadow(o).reread !== epoch) this.examine(o, false);
     }
 
     // forward from what lost a holder, up to the namespaces it leads to
@@ -323,7 +331,7 @@ export class IncrementalLiveness {
       const s = this.shadow(o);
       if (s.visited === mark) continue;
       s.visited = mark;
-      if (isNs(o)) { markDirty(o); continue; }
+      if (isNs(o)) { this.markDirty(o); continue; }
       if (o.freed) continue;
       for (const x of s.edges) {
         if (x instanceof Dentry && o instanceof Dentry && o.d_parent === x) continue; // parents hold no namespace
