@@ -219,21 +219,26 @@ export class IncrementalLiveness {
     return false;
   }
 
-  /** Reverse search from a namespace for a root. */
+  /**
+   * Reverse search from a namespace for a root, depth first and one referrer at a time, so a
+   * namespace held through a long list (a pid namespace's pids, a user namespace's tasks) is
+   * proven alive by the first chain that ends at a root, not after the whole list is queued.
+   */
   private reachable(ns: KObject, caches: boolean): boolean {
     const mark = ++this.search;
     this.shadow(ns).visited = mark;
-    const queue: KObject[] = [ns];
-    for (let i = 0; i < queue.length; i++) {
-      const referrers = (queue[i].shadow as Shadow | null)?.rev;
-      if (!referrers) continue;
-      for (const r of referrers.keys()) {
-        const s = this.shadow(r);
-        if (s.visited === mark || r.freed) continue;
-        if (this.isRoot(r, caches)) return true;
-        s.visited = mark;
-        queue.push(r);
-      }
+    const stack: Iterator<KObject>[] = [];
+    const first = (ns.shadow as Shadow | null)?.rev;
+    if (first) stack.push(first.keys());
+    while (stack.length) {
+      const next = stack[stack.length - 1].next();
+      if (next.done) { stack.pop(); continue; }
+      const r = next.value;
+      const s = this.shadow(r);
+      if (s.visited === mark || r.freed) continue;
+      if (this.isRoot(r, caches)) return true;
+      s.visited = mark;
+      if (s.rev) stack.push(s.rev.keys());
     }
     return false;
   }

@@ -77,6 +77,7 @@ export class World {
   /** Every task ever created, in creation order (reaped ones too: their pids are still named). */
   readonly everyTask: Task[] = [];
   readonly completions: Completion[] = [];
+  private readonly idle: Task[] = [];
   private readonly started = new Map<Task, Started>();
   steps = 0;
 
@@ -95,13 +96,34 @@ export class World {
       const child = this.k.tasks.get(syscall(this.k, this.k.init, { op: 'clone', args: { flags: 0 } }).ret);
       if (child) this.everyTask.push(child);
     }
+    this.idle.push(...this.idleTasks());
   }
 
-  /** Tasks that can take a syscall now (running, idle), in pid order. */
+  /** Tasks that can take a syscall now (running, idle), in pid order, read afresh from the kernel. */
   idleTasks(): Task[] {
     const out: Task[] = [];
     for (const t of this.k.tasks.values()) if (t.state === 'running' && !this.k.busy(t)) out.push(t);
     return out;
+  }
+
+  /**
+   * The same list as the world keeps it: a task leaves when a syscall starts on it and comes
+   * back when its syscall ends with the task still running; a clone adds the child. (Only a
+   * task's own syscall changes its state: exit, or the reap of a zombie, which was not idle.)
+   */
+  idleKept(): readonly Task[] {
+    return this.idle;
+  }
+
+  private idleInsert(t: Task): void {
+    if (t.state !== 'running' || this.k.busy(t)) return;
+    let lo = 0;
+    let hi = this.idle.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.idle[mid].pid.nr < t.pid.nr) lo = mid + 1; else hi = mid;
+    }
+    if (this.idle[lo] !== t) this.idle.splice(lo, 0, t);
   }
 
   /** The open fds of a task, ascending. */
@@ -190,7 +212,7 @@ export class World {
     switch (cmd.t) {
       case 'call':
       case 'start': {
-        const idle = this.idleTasks();
+        const idle = this.idle;
         if (!idle.length) return;
         const t = idle[cmd.task % idle.length];
         let spec = cmd.call;
@@ -203,6 +225,7 @@ export class World {
         const call = this.resolve(t, spec);
         const alone = cmd.t === 'call' && this.k.inFlight() === 0;
         if (!submit(this.k, t, call)) return;
+        this.idle.splice(this.idle.indexOf(t), 1);
         this.started.set(t, this.startOf(call, alone));
         if (cmd.t === 'call') {
           // a call asleep on a mutex lets the holder run until it can go on
@@ -248,9 +271,13 @@ export class World {
       targetPid: s?.targetPid ?? null,
       cachedBefore: s?.cachedBefore ?? false,
     };
+    this.idleInsert(t);
     if (done.call.op === 'clone' && done.result.ret > 0) {
       const child = this.k.tasks.get(done.result.ret);
-      if (child) this.everyTask.push(child);
+      if (child) {
+        this.everyTask.push(child);
+        this.idleInsert(child);
+      }
     }
     this.completions.push(c);
     for (const o of this.observers) o(this, c);

@@ -177,6 +177,8 @@ describe('P1/P2: the incremental checker agrees with a full recount', function (
         inc.check(true);
         for (const c of cmds) {
           w.run(c.cmd);
+          // the idle list the world keeps is the kernel's, read afresh
+          expect(w.idleKept().map((t) => t.pid.nr), `after ${cmds.map(String).join('; ')}`).to.deep.equal(w.idleTasks().map((t) => t.pid.nr));
           if (w.k.runnable().length) continue;
           const key = (v: { property: string; ns?: string; message: string }): string => `${v.property} ${v.ns ?? v.message}`;
           const a = inc.check(true).map(key).sort();
