@@ -146,6 +146,15 @@ export function kfree(k: Kernel, o: KObject, at: string): void {
   k.objects.touch(o, at);
 }
 
+/**
+ * Can this holder label be an object's id? An id ends in its number ("dentry#12"); the labels
+ * that are not objects ("stat", "tree", "d_alloc") end in a letter. A quick test before a lookup.
+ */
+export function mayNameObject(label: string): boolean {
+  const c = label.charCodeAt(label.length - 1);
+  return c >= 48 && c <= 57;
+}
+
 /** Every live object, by kind, in allocation order: the registry the liveness checks read. */
 export class ObjectRegistry {
   private readonly next = new Map<Kind, number>();
@@ -160,11 +169,17 @@ export class ObjectRegistry {
   /** Freed objects by id, until the checker has seen them. */
   readonly recentlyFreed = new Map<string, KObject>();
 
-  /** Off until an incremental checker asks for the log. */
-  tracking = false;
+  /**
+   * Off (null) until an incremental checker asks for the log. Then allocations, frees and
+   * references whose holder is an object (a pointer that changed) are logged always, and a bare
+   * count change (a holder that is a label, such as a path walk's) only for these kinds.
+   */
+  tracking: ReadonlySet<Kind> | null = null;
 
   touch(o: KObject, label: string): void {
-    if (!this.tracking) return;
+    const kinds = this.tracking;
+    if (kinds === null) return;
+    if (!kinds.has(o.kind) && !o.freed && !mayNameObject(label)) return;
     this.touched.push(o);
     this.touchedBy.push(label);
   }
@@ -194,7 +209,7 @@ export class ObjectRegistry {
 
   unregister(o: KObject): void {
     this.live.delete(o.id);
-    if (this.tracking) this.recentlyFreed.set(o.id, o);
+    if (this.tracking !== null) this.recentlyFreed.set(o.id, o);
   }
 
   ofKind(kind: Kind): KObject[] {

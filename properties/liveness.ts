@@ -4,7 +4,7 @@
 // checked against the holders the model counts (P2).
 import { Kernel } from '../kernel/kernel';
 import { Dentry, File, Inode, Vfsmount } from '../kernel/fs';
-import { KObject } from '../kernel/object';
+import { Kind, KObject, mayNameObject } from '../kernel/object';
 import { Namespace, MntNamespace, PidNamespace, UserNamespace } from '../kernel/namespaces';
 import { Nsproxy, nsproxyMembers } from '../kernel/nsproxy';
 import { ProcInode } from '../kernel/proc_fs';
@@ -136,6 +136,8 @@ interface Shadow {
   counted: number;
   /** The search that last visited it. */
   visited: number;
+  /** The check that last marked it (a namespace) for a liveness re-check. */
+  dirty: number;
 }
 
 /**
@@ -158,7 +160,7 @@ export class IncrementalLiveness {
   private shadow(o: KObject): Shadow {
     let s = o.shadow as Shadow | null;
     if (!s) {
-      s = { edges: NO_EDGES, rev: null, refs: 0, wasRoot: false, mntNs: null, reread: 0, counted: 0, visited: 0 };
+      s = { edges: NO_EDGES, rev: null, refs: 0, wasRoot: false, mntNs: null, reread: 0, counted: 0, visited: 0, dirty: 0 };
       o.shadow = s;
     }
     return s;
@@ -249,6 +251,7 @@ export class IncrementalLiveness {
   /** Objects whose count moved (and nothing else is known). */
   private readonly counted: KObject[] = [];
   private readonly dirty: Namespace[] = [];
+  private readonly recounted: Namespace[] = [];
   private readonly proxies: Nsproxy[] = [];
   private readonly lost: KObject[] = [];
   private caches = true;
@@ -262,14 +265,17 @@ export class IncrementalLiveness {
 
   private markDirty(ns: Namespace): void {
     const s = this.shadow(ns);
-    if (s.visited === -this.epoch) return;
-    s.visited = -this.epoch;
+    if (s.dirty === this.epoch) return;
+    s.dirty = this.epoch;
     this.dirty.push(ns);
   }
 
   private examine(o: KObject, edges: boolean): void {
     const s = this.shadow(o);
-    if (isNs(o)) this.markDirty(o);
+    // A namespace that is new or had a pointer change is re-checked whole. One whose count
+    // merely moved needs only P2: its liveness can fall only with a pointer or a root lost
+    // upstream of it, and the forward pass from those marks it.
+    if (isNs(o)) { if (edges) this.markDirty(o); else this.recounted.push(o); }
     else if (o instanceof Nsproxy) this.proxies.push(o);
     if (edges) this.setEdges(o, s, o.freed ? NO_EDGES : edgesOf(o), this.lost);
     if (o instanceof Task || o instanceof Dentry || o instanceof Inode) {
@@ -294,11 +300,11 @@ export class IncrementalLiveness {
     const k = this.k;
     const epoch = ++this.epoch;
     this.caches = caches;
-    const { reread, counted, dirty, proxies, lost } = this;
-    reread.length = counted.length = dirty.length = proxies.length = lost.length = 0;
+    const { reread, counted, dirty, recounted, proxies, lost } = this;
+    for (const a of [reread, counted, dirty, recounted, proxies, lost] as unknown[][]) if (a.length) a.length = 0;
     if (!this.started) {
       this.started = true;
-      k.objects.tracking = true;
+      k.objects.tracking = COUNTED_KINDS;
       k.objects.drain();
       for (const o of k.objects.live.values()) {
         this.queue(o);
@@ -307,7 +313,7 @@ export class IncrementalLiveness {
     } else {
       const log = k.objects.drain();
       for (const label of log.labels) {
-        const h = k.objects.byId(label);
+        const h = mayNameObject(label) ? k.objects.byId(label) : undefined;
         if (h) this.queue(h);
       }
       for (const o of log.objects) {
@@ -361,6 +367,13 @@ export class IncrementalLiveness {
         out.push({ property: 'P2', message: `${ns.id} has refcount ${ns.count} but ${s.refs} holder(s) (${holdersText(ns)})`, ns: ns.id });
       }
     }
+    for (const ns of recounted) {
+      const s = this.shadow(ns);
+      if (s.dirty === epoch || ns.freed) continue;
+      if (ns.count !== s.refs) {
+        out.push({ property: 'P2', message: `${ns.id} has refcount ${ns.count} but ${s.refs} holder(s) (${holdersText(ns)})`, ns: ns.id });
+      }
+    }
     for (const o of proxies) {
       if (o.freed) continue;
       const tasks = this.shadow(o).refs;
@@ -391,3 +404,13 @@ export class IncrementalLiveness {
 }
 
 const NO_EDGES: KObject[] = [];
+
+/**
+ * The kinds whose bare count changes the checker reads (examine): namespaces and nsproxies for
+ * P2, tasks, dentries and inodes for their root status, mounts for the namespace they are in.
+ * A file's, an fd table's, an fs_struct's, an mm's or a pid's count matters only when it is
+ * freed, and frees are logged anyway.
+ */
+const COUNTED_KINDS: ReadonlySet<Kind> = new Set<Kind>([
+  'net', 'uts', 'ipc', 'mnt_ns', 'pid_ns', 'user_ns', 'cgroup_ns', 'time_ns', 'nsproxy', 'task', 'dentry', 'inode', 'vfsmount',
+]);
