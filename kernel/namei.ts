@@ -12,6 +12,7 @@ import { MAY_EXEC, MAY_READ, MAY_WRITE, S_ISDIR } from './flags';
 export const PATH_MAX = 4096;
 const MAX_NESTED_LINKS = 8;
 const MAX_TOTAL_LINKS = 40;
+const SLASH = 0x2f;
 
 /** acl_permission_check (fs/namei.c): owner bits for the owner, else "other" (no shared groups here). */
 function acl_permission_check(k: Kernel, inode: Inode, mask: number): number {
@@ -180,11 +181,18 @@ function* follow_link(k: Kernel, link: Path, nd: Nameidata, lc: LinkCount): KGen
  * is the result; on error nd.path is still held and the caller releases it.
  */
 function* link_path_walk(k: Kernel, name: string, nd: Nameidata, lc: LinkCount): KGen<number> {
-  const parts = name.split('/').filter((c) => c.length > 0);
-  const trailingSlash = name.endsWith('/') && parts.length > 0;
-  for (let i = 0; i < parts.length; i++) {
-    const last = i === parts.length - 1;
-    const comp = parts[i];
+  const n = name.length;
+  let at = 0;
+  while (at < n && name.charCodeAt(at) === SLASH) at++;
+  while (at < n) {
+    // the component, then past its slashes: the last component, maybe with trailing slashes
+    let end = at;
+    while (end < n && name.charCodeAt(end) !== SLASH) end++;
+    const comp = name.slice(at, end);
+    at = end;
+    while (at < n && name.charCodeAt(at) === SLASH) at++;
+    const last = at === n;
+    const trailingSlash = last && end < n;
     const dir = nd.path.dentry.d_inode as Inode;
     if (!dir.i_op.lookup) return -ENOTDIR;
     const perm = exec_permission(k, dir);
