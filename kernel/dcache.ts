@@ -2,21 +2,21 @@
 // dentries, d_drop, d_invalidate, and the shrinkers that model memory pressure.
 import { Dentry, Inode, SuperBlock } from './fs';
 import { iput } from './inode';
-import { kfree, kget, kput, ktransfer } from './object';
+import { kfree, kget, kput, ktransfer, type Holder } from './object';
 import { EBUSY } from './errno';
 import { S_ISDIR } from './flags';
 
 /** d_alloc (fs/dcache.c): a new unhashed negative child of `parent`, which it pins with dget. */
-export function d_alloc(parent: Dentry, name: string, holder: string): Dentry {
+export function d_alloc(parent: Dentry, name: string, holder: Holder): Dentry {
   const d = new Dentry(parent.k, name, parent, parent.d_sb);
   ktransfer(d, 'd_alloc', holder);
-  dget(parent, d.id);
+  dget(parent, d);
   parent.d_subdirs.add(d);
   return d;
 }
 
 /** d_alloc_root (fs/dcache.c): the root dentry of a superblock, its own parent. */
-export function d_alloc_root(root_inode: Inode, holder: string): Dentry {
+export function d_alloc_root(root_inode: Inode, holder: Holder): Dentry {
   const d = new Dentry(root_inode.k, '/', null, root_inode.i_sb);
   ktransfer(d, 'd_alloc', holder);
   d_instantiate(d, root_inode);
@@ -24,7 +24,7 @@ export function d_alloc_root(root_inode: Inode, holder: string): Dentry {
 }
 
 /** d_alloc_pseudo (fs/dcache.c, 3.8): a dentry of `sb` outside any tree, never hashed. */
-export function d_alloc_pseudo(sb: SuperBlock, name: string, holder: string): Dentry {
+export function d_alloc_pseudo(sb: SuperBlock, name: string, holder: Holder): Dentry {
   const d = new Dentry(sb.k, name, null, sb);
   ktransfer(d, 'd_alloc', holder);
   return d;
@@ -36,7 +36,7 @@ export function d_alloc_pseudo(sb: SuperBlock, name: string, holder: string): De
  */
 export function d_instantiate(dentry: Dentry, inode: Inode | null): void {
   dentry.d_inode = inode;
-  if (inode) ktransfer(inode, 'new_inode', dentry.id);
+  if (inode) ktransfer(inode, 'new_inode', dentry);
 }
 
 /** d_rehash (fs/dcache.c): make the dentry findable by d_lookup. */
@@ -53,7 +53,7 @@ export function d_add(dentry: Dentry, inode: Inode | null): void {
 }
 
 /** d_lookup (fs/dcache.c): the hashed child by name, referenced, or null. Does not revalidate. */
-export function d_lookup(parent: Dentry, name: string, holder: string): Dentry | null {
+export function d_lookup(parent: Dentry, name: string, holder: Holder): Dentry | null {
   const d = parent.d_hash.get(name);
   if (!d) return null;
   return dget(d, holder);
@@ -63,7 +63,7 @@ export function d_lookup(parent: Dentry, name: string, holder: string): Dentry |
 export const d_hash_and_lookup = d_lookup;
 
 /** dget (include/linux/dcache.h): take a reference; a used dentry leaves the LRU. */
-export function dget(d: Dentry, holder: string): Dentry {
+export function dget(d: Dentry, holder: Holder): Dentry {
   d.d_sb.s_dentry_lru.delete(d);
   kget(d.k, d, holder, 'dget');
   return d;
@@ -81,7 +81,7 @@ export function d_drop(d: Dentry): void {
  * dentry kills it (and the kill drops its reference on the parent); otherwise it stays cached
  * on the LRU, unused.
  */
-export function dput(dentry: Dentry | null, holder: string): void {
+export function dput(dentry: Dentry | null, holder: Holder): void {
   let d = dentry;
   let h = holder;
   while (d) {
@@ -99,7 +99,7 @@ export function dput(dentry: Dentry | null, holder: string): void {
     }
     kput(d.k, d, h, 'dput');
     const parent = dentry_kill(d);
-    h = d.id;
+    h = d;
     d = parent;
   }
 }
@@ -124,7 +124,7 @@ function dentry_iput(d: Dentry): void {
   const inode = d.d_inode;
   if (!inode) return;
   d.d_inode = null;
-  iput(inode, d.id);
+  iput(inode, d);
 }
 
 /** d_delete (fs/dcache.c): after unlink. The only user turns negative; otherwise unhash. */
@@ -155,7 +155,7 @@ export function d_invalidate(d: Dentry): number {
  * leaves unused (without a d_delete or LRU stop, as the kernel does).
  */
 function try_prune_one_dentry(d: Dentry): void {
-  let h = d.id;
+  let h: Holder = d;
   let parent = dentry_kill(d);
   while (parent) {
     if (parent.count > 1) {
@@ -163,7 +163,7 @@ function try_prune_one_dentry(d: Dentry): void {
       return;
     }
     kput(parent.k, parent, h, 'try_prune_one_dentry');
-    h = parent.id;
+    h = parent;
     parent = dentry_kill(parent);
   }
 }

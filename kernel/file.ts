@@ -1,7 +1,7 @@
 // fs/file.c, fs/file_table.c, fs/open.c: struct file and the fd table (files_struct).
 import type { Kernel } from './kernel';
 import { File, FileOperations, Path } from './fs';
-import { KObject, kfree, kget, kput, ktransfer } from './object';
+import { KObject, kfree, kget, kput, ktransfer, type Holder } from './object';
 import { dput } from './dcache';
 import { mntput } from './mount';
 import { EBADF, EMFILE } from './errno';
@@ -17,28 +17,28 @@ export class FilesStruct extends KObject {
   readonly fdt: (File | null)[] = [];
   /** fdt->max_fds: the table's size, grown by expand_files. */
   max_fds = NR_OPEN_INITIAL;
-  constructor(k: Kernel, holder: string) {
+  constructor(k: Kernel, holder: Holder) {
     super(k, holder);
     this.register();
   }
 }
 
 /** alloc_file (fs/file_table.c): a file on `path`, which it takes over (refs held as the file). */
-export function alloc_file(k: Kernel, path: Path, flags: number, fop: FileOperations | null, pathHolder: string): File {
+export function alloc_file(k: Kernel, path: Path, flags: number, fop: FileOperations | null, pathHolder: Holder): File {
   const f = new File(k, path, flags, fop);
-  ktransfer(path.mnt, pathHolder, f.id);
-  ktransfer(path.dentry, pathHolder, f.id);
+  ktransfer(path.mnt, pathHolder, f);
+  ktransfer(path.dentry, pathHolder, f);
   return f;
 }
 
 /** get_file (include/linux/fs.h). */
-export function get_file(f: File, holder: string): File {
+export function get_file(f: File, holder: Holder): File {
   kget(f.k, f, holder, 'get_file');
   return f;
 }
 
 /** fput (fs/file_table.c): the last reference runs __fput: drop the dentry, then the mount. */
-export function fput(f: File, holder: string): void {
+export function fput(f: File, holder: Holder): void {
   if (!kput(f.k, f, holder, 'fput')) return;
   __fput(f);
 }
@@ -47,8 +47,8 @@ export function fput(f: File, holder: string): void {
 function __fput(f: File): void {
   const { dentry, mnt } = f.f_path;
   kfree(f.k, f, '__fput');
-  dput(dentry, f.id);
-  mntput(mnt, f.id);
+  dput(dentry, f);
+  mntput(mnt, f);
 }
 
 /** fcheck_files (include/linux/fdtable.h): the file at fd, no reference taken. */
@@ -58,7 +58,7 @@ export function fcheck_files(files: FilesStruct, fd: number): File | null {
 }
 
 /** fget (fs/file_table.c): current's file at fd, referenced as `holder`, or null. */
-export function fget(k: Kernel, fd: number, holder: string): File | null {
+export function fget(k: Kernel, fd: number, holder: Holder): File | null {
   const files = k.current.files;
   if (!files) return null;
   const f = fcheck_files(files, fd);
@@ -85,11 +85,11 @@ function expand_fdtable(files: FilesStruct, nr: number): void {
 }
 
 /** fd_install (fs/open.c): the table takes over the caller's file reference. */
-export function fd_install(files: FilesStruct, fd: number, f: File, holder: string): void {
+export function fd_install(files: FilesStruct, fd: number, f: File, holder: Holder): void {
   if (fd >= files.max_fds) expand_fdtable(files, fd);
   while (files.fdt.length <= fd) files.fdt.push(null);
   files.fdt[fd] = f;
-  ktransfer(f, holder, files.id);
+  ktransfer(f, holder, files);
 }
 
 /** filp_close via sys_close (fs/open.c): take fd out of the table and put the file. */
@@ -99,7 +99,7 @@ export function sys_close(k: Kernel, fd: number): number {
   const f = fcheck_files(files, fd);
   if (!f) return -EBADF;
   files.fdt[fd] = null;
-  fput(f, files.id);
+  fput(f, files);
   return 0;
 }
 
@@ -128,30 +128,30 @@ export function sys_dup2(k: Kernel, oldfd: number, newfd: number): number {
   get_file(f, 'dup2');
   if (tofree) files.fdt[newfd] = null;
   fd_install(files, newfd, f, 'dup2');
-  if (tofree) fput(tofree, files.id);
+  if (tofree) fput(tofree, files);
   return newfd;
 }
 
 /** dup_fd (fs/file.c): a copy of the table for fork without CLONE_FILES; each file gains a reference. */
-export function dup_fd(old: FilesStruct, holder: string): FilesStruct {
+export function dup_fd(old: FilesStruct, holder: Holder): FilesStruct {
   const files = new FilesStruct(old.k, holder);
   files.max_fds = old.max_fds;
   for (const f of old.fdt) {
-    if (f) get_file(f, files.id);
+    if (f) get_file(f, files);
     files.fdt.push(f);
   }
   return files;
 }
 
 /** put_files_struct (fs/file.c): the last user closes every file (close_files). */
-export function put_files_struct(files: FilesStruct, holder: string): void {
+export function put_files_struct(files: FilesStruct, holder: Holder): void {
   if (!kput(files.k, files, holder, 'put_files_struct')) return;
   // close_files
   for (let fd = 0; fd < files.fdt.length; fd++) {
     const f = files.fdt[fd];
     if (!f) continue;
     files.fdt[fd] = null;
-    fput(f, files.id);
+    fput(f, files);
   }
   kfree(files.k, files, 'free_fdtable');
 }

@@ -1,7 +1,7 @@
 // include/linux/fs.h, dcache.h, mount.h: the VFS structures and their ops tables.
 // Behaviour lives in the ops tables; the VFS dispatches through them and never asks "what kind".
 import type { Kernel } from './kernel';
-import { KObject } from './object';
+import { KObject, type Holder } from './object';
 import type { Task } from './task';
 
 /** A kernel generator: yields where the kernel may sleep or be preempted. */
@@ -19,7 +19,7 @@ export interface Nameidata {
   path: Path;
   flags: number;
   /** The label under which this walk holds its references on nd.path. */
-  holder: string;
+  holder: Holder;
 }
 
 export const LOOKUP_FOLLOW = 1;

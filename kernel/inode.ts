@@ -1,7 +1,7 @@
 // fs/inode.c: the inode cache. new_inode, iget_locked, iput and eviction, the unused-inode LRU.
 import type { Kernel } from './kernel';
 import { I_FREEING, I_NEW, Inode, SuperBlock } from './fs';
-import { kfree, kget, kput, ktransfer } from './object';
+import { kfree, kget, kput, ktransfer, type Holder } from './object';
 
 /** new_inode (fs/inode.c): an unhashed inode on this sb with one reference, for `holder`. */
 export function new_inode(sb: SuperBlock): Inode {
@@ -10,7 +10,7 @@ export function new_inode(sb: SuperBlock): Inode {
 }
 
 /** iget_locked (fs/inode.c): find the inode by number in the sb's hash, or allocate a new one marked I_NEW. */
-export function iget_locked(sb: SuperBlock, ino: number, holder: string): Inode {
+export function iget_locked(sb: SuperBlock, ino: number, holder: Holder): Inode {
   const k = sb.k;
   const found = sb.s_inode_hash.get(ino);
   if (found && !(found.i_state & I_FREEING)) {
@@ -34,7 +34,7 @@ export function unlock_new_inode(inode: Inode): void {
 }
 
 /** ilookup (fs/inode.c): the cached inode with this number, referenced, or null. */
-export function ilookup(sb: SuperBlock, ino: number, holder: string): Inode | null {
+export function ilookup(sb: SuperBlock, ino: number, holder: Holder): Inode | null {
   const found = sb.s_inode_hash.get(ino);
   if (!found || found.i_state & I_FREEING) return null;
   sb.k.inode_lru.delete(found);
@@ -52,7 +52,7 @@ export function generic_delete_inode(_inode: Inode): boolean {
 }
 
 /** iput (fs/inode.c): put a reference; the last one goes to iput_final. */
-export function iput(inode: Inode | null, holder: string): void {
+export function iput(inode: Inode | null, holder: Holder): void {
   if (inode === null) return; // iput(NULL) is allowed in the kernel
   if (kput(inode.k, inode, holder, 'iput')) iput_final(inode);
 }

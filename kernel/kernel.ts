@@ -1,7 +1,7 @@
 // The emulated kernel: its global state (the things that are globals in C), boot, oopses,
 // and the per-task syscall slots that the scheduler advances.
 import { Dentry, Inode, KGen, SuperBlock, Vfsmount } from './fs';
-import { KObject, kget, ktransfer, ObjectRegistry, Oops } from './object';
+import { KObject, kget, ktransfer, ObjectRegistry, Oops, type Holder } from './object';
 import { Profile } from './profile';
 import { ROOT_CRED } from './cred';
 import { Task, Mm, alloc_pid } from './task';
@@ -91,7 +91,7 @@ export class Kernel {
     const user = new UserNamespace(this, 'init', null);
     ns_alloc_inum(user, true);
     const init = new Task(this, ROOT_CRED, user);
-    ktransferInit(user, init.id);
+    ktransferInit(user, init);
     this.current = init;
     this.init = init;
 
@@ -105,16 +105,16 @@ export class Kernel {
     ns_alloc_inum(ipc, true);
     const pidns = new PidNamespace(this, 'init_nsproxy', null);
     ns_alloc_inum(pidns, true);
-    const nsproxy = new Nsproxy(this, init.id);
-    for (const ns of [mnt_ns, net, uts, ipc, pidns]) ktransferInit(ns, nsproxy.id, 'init_nsproxy');
+    const nsproxy = new Nsproxy(this, init);
+    for (const ns of [mnt_ns, net, uts, ipc, pidns]) ktransferInit(ns, nsproxy, 'init_nsproxy');
     Object.assign(nsproxy, { mnt_ns, net_ns: net, uts_ns: uts, ipc_ns: ipc, pid_ns: pidns });
     if (this.profile.version === 'nsfs') {
       // today's kernels also have cgroup (4.6) and time (5.6) namespaces
-      const cgroup = new CgroupNamespace(this, nsproxy.id);
+      const cgroup = new CgroupNamespace(this, nsproxy);
       ns_alloc_inum(cgroup, true);
-      const time = new TimeNamespace(this, nsproxy.id);
+      const time = new TimeNamespace(this, nsproxy);
       ns_alloc_inum(time, true);
-      kget(this, time, nsproxy.id, 'init_time_ns');
+      kget(this, time, nsproxy, 'init_time_ns');
       Object.assign(nsproxy, { cgroup_ns: cgroup, time_ns: time, time_ns_for_children: time });
     }
     init.nsproxy = nsproxy;
@@ -123,21 +123,21 @@ export class Kernel {
     const root = memfs_mount(this, 'rootfs');
     for (const d of ['proc', 'tmp', 'mnt', 'run']) memfs_create(root.d_inode as Inode, d, true, 0);
     const rootMnt = new Vfsmount(this, root.d_sb, root);
-    ktransferInit(root, rootMnt.id, 'sb_root');
+    ktransferInit(root, rootMnt, 'sb_root');
     ktransferInit(rootMnt, 'tree', 'alloc_vfsmnt');
     rootMnt.mnt_ns = mnt_ns;
     mnt_ns.root = rootMnt;
     mnt_ns.list.add(rootMnt);
     this.rootMnt = rootMnt;
 
-    init.pid = alloc_pid(this, pidns, init.id);
+    init.pid = alloc_pid(this, pidns, init);
     init.pid.task = init;
     pidns.child_reaper = init;
     init.tgid = init.pid.nr;
     this.tasks.set(init.pid.nr, init);
-    init.mm = new Mm(this, init.id);
-    init.files = new FilesStruct(this, init.id);
-    init.fs = new FsStruct(this, init.id, { mnt: rootMnt, dentry: root }, { mnt: rootMnt, dentry: root });
+    init.mm = new Mm(this, init);
+    init.files = new FilesStruct(this, init);
+    init.fs = new FsStruct(this, init, { mnt: rootMnt, dentry: root }, { mnt: rootMnt, dentry: root });
 
     if (proc) this.procMnt = this.mountAtBoot(proc, '/proc');
   }
@@ -146,14 +146,14 @@ export class Kernel {
   private mountAtBoot(fstype: FileSystemType, where: string): Vfsmount {
     const root = fstype.mount(this);
     const mnt = new Vfsmount(this, root.d_sb, root);
-    ktransferInit(root, mnt.id, 'sb_root');
+    ktransferInit(root, mnt, 'sb_root');
     ktransferInit(mnt, 'tree', 'alloc_vfsmnt');
     // the mountpoint: the directory's dentry, instantiated through memfs lookup at boot
     const rootDentry = this.rootMnt.mnt_root;
     const name = where.replace(/^\//, '');
     const mp = bootLookup(rootDentry, name);
-    mnt.mnt_parent = mntget(this.rootMnt, mnt.id);
-    ktransferInit(mp, mnt.id, 'boot');
+    mnt.mnt_parent = mntget(this.rootMnt, mnt);
+    ktransferInit(mp, mnt, 'boot');
     mnt.mnt_mountpoint = mp;
     mp.d_mounted++;
     this.rootMnt.mnt_mounts.push(mnt);
@@ -207,7 +207,7 @@ export class Kernel {
 }
 
 /** Relabel a boot-time reference from its allocation label to its holder. */
-function ktransferInit(o: KObject, to: string, from?: string): void {
+function ktransferInit(o: KObject, to: Holder, from?: Holder): void {
   ktransfer(o, from ?? [...o.holders.keys()][0], to);
 }
 

@@ -3,7 +3,7 @@
 import type { Kernel } from './kernel';
 import { Dentry, Path, Vfsmount } from './fs';
 import { dget, dput } from './dcache';
-import { kfree, kget, kput, ktransfer } from './object';
+import { kfree, kget, kput, ktransfer, type Holder } from './object';
 import { EAGAIN, EBUSY, EINVAL, ENOENT, ENOTDIR } from './errno';
 import { MNT_DETACH, MNT_EXPIRE, MNT_FORCE, S_ISDIR } from './flags';
 import { MntNamespace } from './namespaces';
@@ -11,40 +11,40 @@ import { PROC_I } from './proc_fs';
 import { has } from './profile';
 
 /** mntget (include/linux/mount.h). */
-export function mntget(mnt: Vfsmount, holder: string): Vfsmount {
+export function mntget(mnt: Vfsmount, holder: Holder): Vfsmount {
   kget(mnt.k, mnt, holder, 'mntget');
   return mnt;
 }
 
 /** mntput (fs/namespace.c): clears the expiry mark, then mntput_no_expire. */
-export function mntput(mnt: Vfsmount, holder: string): void {
+export function mntput(mnt: Vfsmount, holder: Holder): void {
   mnt.mnt_expiry_mark = false;
   mntput_no_expire(mnt, holder);
 }
 
 /** mntput_no_expire (fs/namespace.c): the last reference frees the mount (mntfree: dput of its root). */
-export function mntput_no_expire(mnt: Vfsmount, holder: string): void {
+export function mntput_no_expire(mnt: Vfsmount, holder: Holder): void {
   if (!kput(mnt.k, mnt, holder, 'mntput')) return;
   const root = mnt.mnt_root;
   kfree(mnt.k, mnt, 'mntfree');
-  dput(root, mnt.id);
+  dput(root, mnt);
 }
 
 /** path_get (fs/namei.c). */
-export function path_get(p: Path, holder: string): Path {
+export function path_get(p: Path, holder: Holder): Path {
   mntget(p.mnt, holder);
   dget(p.dentry, holder);
   return p;
 }
 
 /** path_put (fs/namei.c). */
-export function path_put(p: Path, holder: string): void {
+export function path_put(p: Path, holder: Holder): void {
   dput(p.dentry, holder);
   mntput(p.mnt, holder);
 }
 
 /** lookup_mnt (fs/namespace.c): the mount most recently stacked on (mnt, dentry), referenced, or null. */
-export function lookup_mnt(p: Path, holder: string): Vfsmount | null {
+export function lookup_mnt(p: Path, holder: Holder): Vfsmount | null {
   if (p.dentry.d_mounted === 0) return null;
   const kids = p.mnt.mnt_mounts;
   for (let i = kids.length - 1; i >= 0; i--) {
@@ -60,8 +60,8 @@ export function check_mnt(k: Kernel, mnt: Vfsmount): boolean {
 
 /** mnt_set_mountpoint (fs/namespace.c): the child pins its parent mount and its mountpoint dentry. */
 function mnt_set_mountpoint(parent: Vfsmount, dentry: Dentry, child: Vfsmount): void {
-  child.mnt_parent = mntget(parent, child.id);
-  child.mnt_mountpoint = dget(dentry, child.id);
+  child.mnt_parent = mntget(parent, child);
+  child.mnt_mountpoint = dget(dentry, child);
   dentry.d_mounted++;
 }
 
@@ -77,7 +77,7 @@ function attach_mnt(child: Vfsmount, parent: Vfsmount, dentry: Dentry): void {
 export function clone_mnt(old: Vfsmount, root: Dentry): Vfsmount {
   const mnt = new Vfsmount(old.k, old.mnt_sb, root);
   ktransfer(mnt, 'alloc_vfsmnt', 'tree');
-  dget(root, mnt.id);
+  dget(root, mnt);
   return mnt;
 }
 
@@ -170,8 +170,8 @@ function release_mounts(kill: Vfsmount[]): void {
       const m = mnt.mnt_parent;
       mnt.mnt_mountpoint = mnt.mnt_root;
       mnt.mnt_parent = mnt;
-      dput(dentry, mnt.id);
-      mntput(m, mnt.id);
+      dput(dentry, mnt);
+      mntput(m, mnt);
     }
     mntput(mnt, 'tree');
   }

@@ -1,6 +1,7 @@
 // fs/namei.c: the path walk. Components one by one, exec permission on each directory,
 // cached dentries revalidated (a stale one is invalidated and looked up afresh), mounts
 // followed, symlinks and proc's magic links followed, ELOOP after 40 links or 8 nested.
+import type { Holder } from './object';
 import type { Kernel } from './kernel';
 import { Dentry, Inode, KGen, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, mutex_lock, mutex_unlock, Nameidata, Path, Vfsmount } from './fs';
 import { d_alloc, d_invalidate, d_lookup, dget, dput } from './dcache';
@@ -51,7 +52,7 @@ function exec_permission(k: Kernel, inode: Inode): number {
 }
 
 /** follow_mount (fs/namei.c): step onto whatever is mounted here, repeatedly. */
-function follow_mount(path: Path, holder: string): Path {
+function follow_mount(path: Path, holder: Holder): Path {
   let p = path;
   for (;;) {
     const mounted = lookup_mnt(p, holder);
@@ -227,7 +228,7 @@ function* link_path_walk(k: Kernel, name: string, nd: Nameidata, lc: LinkCount):
  * path_lookupat (fs/namei.c): resolve `name` from the root or from `base` (cwd or a dirfd's
  * path). Returns a path referenced as `holder`, or -errno with nothing held.
  */
-export function* kern_path(k: Kernel, name: string, flags: number, holder: string, base?: Path): KGen<Path | number> {
+export function* kern_path(k: Kernel, name: string, flags: number, holder: Holder, base?: Path): KGen<Path | number> {
   if (name === '') return -ENOENT;
   if (name.length >= PATH_MAX) return -ENAMETOOLONG;
   const fs = k.current.fs;
@@ -252,7 +253,7 @@ export function* kern_path(k: Kernel, name: string, flags: number, holder: strin
  * The parent-and-last-component walk used by mknod, mkdir, unlink, rmdir (path_lookupat with
  * LOOKUP_PARENT): the directory, referenced, and the final name.
  */
-export function* kern_path_parent(k: Kernel, name: string, holder: string): KGen<{ parent: Path; last: string } | number> {
+export function* kern_path_parent(k: Kernel, name: string, holder: Holder): KGen<{ parent: Path; last: string } | number> {
   const trimmed = name.replace(/\/+$/, '');
   const cut = trimmed.lastIndexOf('/');
   const dirname = cut < 0 ? '.' : cut === 0 ? '/' : trimmed.slice(0, cut);
@@ -267,7 +268,7 @@ export function* kern_path_parent(k: Kernel, name: string, holder: string): KGen
  * lookup_hash (fs/namei.c): the child dentry of a walked parent, cached or looked up, positive
  * or negative, referenced as `holder` (mounts not followed: callers want the dentry itself).
  */
-export function* lookup_one(k: Kernel, parent: Path, name: string, holder: string): KGen<Dentry | number> {
+export function* lookup_one(k: Kernel, parent: Path, name: string, holder: Holder): KGen<Dentry | number> {
   const dir = parent.dentry.d_inode as Inode;
   const perm = exec_permission(k, dir);
   if (perm) return perm;

@@ -1,7 +1,7 @@
 // The namespace objects: struct net, uts_namespace, ipc_namespace, mnt_namespace,
 // pid_namespace, user_namespace, each with an identity, a refcount and (3.8+) an inode number.
 import type { Kernel } from './kernel';
-import { KObject, kfree, kget, kput } from './object';
+import { KObject, kfree, kget, kput, type Holder } from './object';
 import type { Vfsmount } from './fs';
 import { umount_mnt_ns_tree } from './mount';
 import { CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS } from './flags';
@@ -24,7 +24,7 @@ export const PROC_DYNAMIC_FIRST = 0xf0000000;
 export abstract class Namespace extends KObject {
   abstract readonly type: NsType;
   inum = 0;
-  constructor(k: Kernel, holder: string) {
+  constructor(k: Kernel, holder: Holder) {
     super(k, holder);
   }
   protected init(): void {
@@ -35,17 +35,17 @@ export abstract class Namespace extends KObject {
 export class NetNamespace extends Namespace {
   readonly kind = KIND.net;
   readonly type = 'net' as const;
-  constructor(k: Kernel, holder: string) { super(k, holder); this.init(); }
+  constructor(k: Kernel, holder: Holder) { super(k, holder); this.init(); }
 }
 export class UtsNamespace extends Namespace {
   readonly kind = KIND.uts;
   readonly type = 'uts' as const;
-  constructor(k: Kernel, holder: string, public nodename: string) { super(k, holder); this.init(); }
+  constructor(k: Kernel, holder: Holder, public nodename: string) { super(k, holder); this.init(); }
 }
 export class IpcNamespace extends Namespace {
   readonly kind = KIND.ipc;
   readonly type = 'ipc' as const;
-  constructor(k: Kernel, holder: string) { super(k, holder); this.init(); }
+  constructor(k: Kernel, holder: Holder) { super(k, holder); this.init(); }
 }
 export class MntNamespace extends Namespace {
   readonly kind = KIND.mnt;
@@ -55,7 +55,7 @@ export class MntNamespace extends Namespace {
   root: Vfsmount | null = null;
   /** mnt_list: every mount of this namespace, in attach order. */
   readonly list = new Set<Vfsmount>();
-  constructor(k: Kernel, holder: string) { super(k, holder); this.seq = ++k.mnt_ns_seq; this.init(); }
+  constructor(k: Kernel, holder: Holder) { super(k, holder); this.seq = ++k.mnt_ns_seq; this.init(); }
 }
 export class PidNamespace extends Namespace {
   readonly kind = KIND.pid;
@@ -64,25 +64,25 @@ export class PidNamespace extends Namespace {
   last_pid = 0;
   /** The namespace's init, once its first task is forked (no reference: it goes with the task). */
   child_reaper: import('./task').Task | null = null;
-  constructor(k: Kernel, holder: string, readonly parent: PidNamespace | null) { super(k, holder); this.init(); }
+  constructor(k: Kernel, holder: Holder, readonly parent: PidNamespace | null) { super(k, holder); this.init(); }
 }
 export class UserNamespace extends Namespace {
   readonly kind = KIND.user;
   readonly type = 'user' as const;
-  constructor(k: Kernel, holder: string, readonly parent: UserNamespace | null) { super(k, holder); this.init(); }
+  constructor(k: Kernel, holder: Holder, readonly parent: UserNamespace | null) { super(k, holder); this.init(); }
 }
 
 /** struct cgroup_namespace (kernel/cgroup/namespace.c, 4.6): nsfs profile only. */
 export class CgroupNamespace extends Namespace {
   readonly kind = KIND.cgroup;
   readonly type = 'cgroup' as const;
-  constructor(k: Kernel, holder: string) { super(k, holder); this.init(); }
+  constructor(k: Kernel, holder: Holder) { super(k, holder); this.init(); }
 }
 /** struct time_namespace (kernel/time/namespace.c, 5.6): nsfs profile only. */
 export class TimeNamespace extends Namespace {
   readonly kind = KIND.time;
   readonly type = 'time' as const;
-  constructor(k: Kernel, holder: string) { super(k, holder); this.init(); }
+  constructor(k: Kernel, holder: Holder) { super(k, holder); this.init(); }
 }
 
 export type AnyNs = NetNamespace | UtsNamespace | IpcNamespace | MntNamespace | PidNamespace | UserNamespace | CgroupNamespace | TimeNamespace;
@@ -107,7 +107,7 @@ export function ns_alloc_inum(ns: Namespace, initial: boolean): void {
 }
 
 /** get_net, get_uts_ns, get_ipc_ns, get_mnt_ns, get_pid_ns, get_user_ns. */
-export function get_ns<T extends Namespace>(k: Kernel, ns: T | null, holder: string, at: string): T | null {
+export function get_ns<T extends Namespace>(k: Kernel, ns: T | null, holder: Holder, at: string): T | null {
   return kget(k, ns, holder, at);
 }
 
@@ -115,7 +115,7 @@ export function get_ns<T extends Namespace>(k: Kernel, ns: T | null, holder: str
  * put_net, put_uts_ns, put_ipc_ns, put_mnt_ns, put_pid_ns, put_user_ns: drop a reference; the
  * last one frees the namespace (a mount namespace first unmounts its whole tree).
  */
-export function put_ns(k: Kernel, ns: Namespace | null, holder: string, at: string): void {
+export function put_ns(k: Kernel, ns: Namespace | null, holder: Holder, at: string): void {
   if (!kput(k, ns, holder, at) || ns === null) return;
   free_ns(ns as AnyNs);
 }
@@ -123,8 +123,8 @@ export function put_ns(k: Kernel, ns: Namespace | null, holder: string, at: stri
 function free_ns(ns: AnyNs): void {
   const k = ns.k;
   if (ns instanceof MntNamespace) umount_mnt_ns_tree(ns);
-  if (ns instanceof PidNamespace && ns.parent) put_ns(k, ns.parent, ns.id, 'free_pid_ns');
-  if (ns instanceof UserNamespace && ns.parent) put_ns(k, ns.parent, ns.id, 'free_user_ns');
+  if (ns instanceof PidNamespace && ns.parent) put_ns(k, ns.parent, ns, 'free_pid_ns');
+  if (ns instanceof UserNamespace && ns.parent) put_ns(k, ns.parent, ns, 'free_user_ns');
   if (ns.inum >= PROC_DYNAMIC_FIRST) proc_free_inum(k, ns.inum);
   kfree(k, ns, 'free_' + ns.type + '_ns');
 }

@@ -4,7 +4,7 @@
 import type { Kernel } from './kernel';
 import type { Task } from './task';
 import type { FsStruct } from './fs_struct';
-import { KObject, kfree, kget, kput, ktransfer } from './object';
+import { KObject, kfree, kget, kput, ktransfer, type Holder } from './object';
 import {
   CgroupNamespace, get_ns, IpcNamespace, MntNamespace, Namespace, NetNamespace, ns_alloc_inum, PidNamespace, put_ns,
   TimeNamespace, UtsNamespace,
@@ -32,7 +32,7 @@ export class Nsproxy extends KObject {
   cgroup_ns: CgroupNamespace | null = null;
   time_ns: TimeNamespace | null = null;
   time_ns_for_children: TimeNamespace | null = null;
-  constructor(k: Kernel, holder: string) {
+  constructor(k: Kernel, holder: Holder) {
     super(k, holder);
     this.register();
   }
@@ -46,26 +46,26 @@ export function nsproxyMembers(p: Nsproxy): Namespace[] {
 }
 
 /** get_nsproxy (include/linux/nsproxy.h). */
-export function get_nsproxy(ns: Nsproxy, holder: string): void {
+export function get_nsproxy(ns: Nsproxy, holder: Holder): void {
   kget(ns.k, ns, holder, 'get_nsproxy');
 }
 
 /** put_nsproxy (include/linux/nsproxy.h). */
-export function put_nsproxy(ns: Nsproxy, holder: string): void {
+export function put_nsproxy(ns: Nsproxy, holder: Holder): void {
   if (kput(ns.k, ns, holder, 'put_nsproxy')) free_nsproxy(ns);
 }
 
 /** free_nsproxy (kernel/nsproxy.c): put mnt, uts, ipc, pid, then net (unconditionally). */
 export function free_nsproxy(ns: Nsproxy): void {
   const k = ns.k;
-  if (ns.mnt_ns) put_ns(k, ns.mnt_ns, ns.id, 'put_mnt_ns');
-  if (ns.uts_ns) put_ns(k, ns.uts_ns, ns.id, 'put_uts_ns');
-  if (ns.ipc_ns) put_ns(k, ns.ipc_ns, ns.id, 'put_ipc_ns');
-  if (ns.pid_ns) put_ns(k, ns.pid_ns, ns.id, 'put_pid_ns');
-  if (ns.time_ns) put_ns(k, ns.time_ns, ns.id, 'put_time_ns');
-  if (ns.time_ns_for_children) put_ns(k, ns.time_ns_for_children, ns.id, 'put_time_ns');
-  if (ns.cgroup_ns) put_ns(k, ns.cgroup_ns, ns.id, 'put_cgroup_ns');
-  put_ns(k, ns.net_ns, ns.id, 'put_net');
+  if (ns.mnt_ns) put_ns(k, ns.mnt_ns, ns, 'put_mnt_ns');
+  if (ns.uts_ns) put_ns(k, ns.uts_ns, ns, 'put_uts_ns');
+  if (ns.ipc_ns) put_ns(k, ns.ipc_ns, ns, 'put_ipc_ns');
+  if (ns.pid_ns) put_ns(k, ns.pid_ns, ns, 'put_pid_ns');
+  if (ns.time_ns) put_ns(k, ns.time_ns, ns, 'put_time_ns');
+  if (ns.time_ns_for_children) put_ns(k, ns.time_ns_for_children, ns, 'put_time_ns');
+  if (ns.cgroup_ns) put_ns(k, ns.cgroup_ns, ns, 'put_cgroup_ns');
+  put_ns(k, ns.net_ns, ns, 'put_net');
   kfree(k, ns, 'free_nsproxy');
 }
 
@@ -73,7 +73,7 @@ export function free_nsproxy(ns: Nsproxy): void {
  * copy_mnt_ns / dup_mnt_ns (fs/namespace.c): CLONE_NEWNS copies the whole mount tree and moves
  * the task's root and cwd onto the copies.
  */
-function copy_mnt_ns(k: Kernel, flags: number, ns: MntNamespace, new_fs: FsStruct | null, holder: string): MntNamespace {
+function copy_mnt_ns(k: Kernel, flags: number, ns: MntNamespace, new_fs: FsStruct | null, holder: Holder): MntNamespace {
   if (!(flags & CLONE_NEWNS)) return get_ns(k, ns, holder, 'get_mnt_ns') as MntNamespace;
   const new_ns = new MntNamespace(k, holder);
   ns_alloc_inum(new_ns, false);
@@ -84,15 +84,15 @@ function copy_mnt_ns(k: Kernel, flags: number, ns: MntNamespace, new_fs: FsStruc
       const q = map.get(new_fs[which].mnt);
       if (!q) continue;
       const p = new_fs[which].mnt;
-      new_fs[which] = { mnt: mntget(q, new_fs.id), dentry: new_fs[which].dentry };
-      mntput(p, new_fs.id);
+      new_fs[which] = { mnt: mntget(q, new_fs), dentry: new_fs[which].dentry };
+      mntput(p, new_fs);
     }
   }
   return new_ns;
 }
 
 /** copy_utsname (kernel/utsname.c): CLONE_NEWUTS clones the old name. */
-function copy_utsname(k: Kernel, flags: number, old: UtsNamespace, holder: string): UtsNamespace {
+function copy_utsname(k: Kernel, flags: number, old: UtsNamespace, holder: Holder): UtsNamespace {
   if (!(flags & CLONE_NEWUTS)) return get_ns(k, old, holder, 'get_uts_ns') as UtsNamespace;
   const ns = new UtsNamespace(k, holder, old.nodename);
   ns_alloc_inum(ns, false);
@@ -100,7 +100,7 @@ function copy_utsname(k: Kernel, flags: number, old: UtsNamespace, holder: strin
 }
 
 /** copy_ipcs (ipc/namespace.c). */
-function copy_ipcs(k: Kernel, flags: number, old: IpcNamespace, holder: string): IpcNamespace {
+function copy_ipcs(k: Kernel, flags: number, old: IpcNamespace, holder: Holder): IpcNamespace {
   if (!(flags & CLONE_NEWIPC)) return get_ns(k, old, holder, 'get_ipc_ns') as IpcNamespace;
   const ns = new IpcNamespace(k, holder);
   ns_alloc_inum(ns, false);
@@ -108,17 +108,17 @@ function copy_ipcs(k: Kernel, flags: number, old: IpcNamespace, holder: string):
 }
 
 /** copy_pid_ns (kernel/pid_namespace.c): CLONE_NEWPID makes a child of the active pid namespace. */
-function copy_pid_ns(k: Kernel, flags: number, old: PidNamespace, holder: string): PidNamespace | number {
+function copy_pid_ns(k: Kernel, flags: number, old: PidNamespace, holder: Holder): PidNamespace | number {
   if (!(flags & CLONE_NEWPID)) return get_ns(k, old, holder, 'get_pid_ns') as PidNamespace;
   if (flags & CLONE_THREAD) return -EINVAL;
   const ns = new PidNamespace(k, holder, old);
-  get_ns(k, old, ns.id, 'create_pid_namespace');
+  get_ns(k, old, ns, 'create_pid_namespace');
   ns_alloc_inum(ns, false);
   return ns;
 }
 
 /** copy_net_ns (net/core/net_namespace.c). */
-function copy_net_ns(k: Kernel, flags: number, old: NetNamespace, holder: string): NetNamespace {
+function copy_net_ns(k: Kernel, flags: number, old: NetNamespace, holder: Holder): NetNamespace {
   if (!(flags & CLONE_NEWNET)) return get_ns(k, old, holder, 'get_net') as NetNamespace;
   const ns = new NetNamespace(k, holder);
   ns_alloc_inum(ns, false);
@@ -133,37 +133,37 @@ function copy_net_ns(k: Kernel, flags: number, old: NetNamespace, holder: string
 export function create_new_namespaces(k: Kernel, flags: number, tsk: Task, new_fs: FsStruct | null): Nsproxy | number {
   const old = tsk.nsproxy as Nsproxy;
   const p = new Nsproxy(k, 'create_nsproxy');
-  p.mnt_ns = copy_mnt_ns(k, flags, old.mnt_ns as MntNamespace, new_fs, p.id);
-  p.uts_ns = copy_utsname(k, flags, old.uts_ns as UtsNamespace, p.id);
-  p.ipc_ns = copy_ipcs(k, flags, old.ipc_ns as IpcNamespace, p.id);
-  const pid_ns = copy_pid_ns(k, flags, tsk.pid.ns, p.id);
+  p.mnt_ns = copy_mnt_ns(k, flags, old.mnt_ns as MntNamespace, new_fs, p);
+  p.uts_ns = copy_utsname(k, flags, old.uts_ns as UtsNamespace, p);
+  p.ipc_ns = copy_ipcs(k, flags, old.ipc_ns as IpcNamespace, p);
+  const pid_ns = copy_pid_ns(k, flags, tsk.pid.ns, p);
   if (typeof pid_ns === 'number') {
     // out_pid: unwind ipc, uts, mnt, then free the nsproxy
-    put_ns(k, p.ipc_ns, p.id, 'put_ipc_ns');
-    put_ns(k, p.uts_ns, p.id, 'put_uts_ns');
-    put_ns(k, p.mnt_ns, p.id, 'put_mnt_ns');
+    put_ns(k, p.ipc_ns, p, 'put_ipc_ns');
+    put_ns(k, p.uts_ns, p, 'put_uts_ns');
+    put_ns(k, p.mnt_ns, p, 'put_mnt_ns');
     kfree(k, p, 'free_nsproxy');
     return pid_ns;
   }
   p.pid_ns = pid_ns;
-  p.net_ns = copy_net_ns(k, flags, old.net_ns as NetNamespace, p.id);
+  p.net_ns = copy_net_ns(k, flags, old.net_ns as NetNamespace, p);
   if (old.cgroup_ns) {
     // copy_cgroup_ns (kernel/cgroup/namespace.c)
     if (flags & CLONE_NEWCGROUP) {
-      p.cgroup_ns = new CgroupNamespace(k, p.id);
+      p.cgroup_ns = new CgroupNamespace(k, p);
       ns_alloc_inum(p.cgroup_ns, false);
     } else {
-      p.cgroup_ns = get_ns(k, old.cgroup_ns, p.id, 'get_cgroup_ns');
+      p.cgroup_ns = get_ns(k, old.cgroup_ns, p, 'get_cgroup_ns');
     }
   }
   if (old.time_ns && old.time_ns_for_children) {
     // copy_time_ns (kernel/time/namespace.c): a new one is for the children; the task's own stays
-    p.time_ns = get_ns(k, old.time_ns, p.id, 'get_time_ns');
+    p.time_ns = get_ns(k, old.time_ns, p, 'get_time_ns');
     if (flags & CLONE_NEWTIME) {
-      p.time_ns_for_children = new TimeNamespace(k, p.id);
+      p.time_ns_for_children = new TimeNamespace(k, p);
       ns_alloc_inum(p.time_ns_for_children, false);
     } else {
-      p.time_ns_for_children = get_ns(k, old.time_ns_for_children, p.id, 'get_time_ns');
+      p.time_ns_for_children = get_ns(k, old.time_ns_for_children, p, 'get_time_ns');
     }
   }
   return p;
@@ -172,8 +172,8 @@ export function create_new_namespaces(k: Kernel, flags: number, tsk: Task, new_f
 /** timens_on_fork (kernel/time/namespace.c): the child lives in its parent's time_for_children. */
 function timens_on_fork(k: Kernel, p: Nsproxy): void {
   if (!p.time_ns_for_children || p.time_ns === p.time_ns_for_children) return;
-  const ns = get_ns(k, p.time_ns_for_children, p.id, 'get_time_ns');
-  put_ns(k, p.time_ns, p.id, 'put_time_ns');
+  const ns = get_ns(k, p.time_ns_for_children, p, 'get_time_ns');
+  put_ns(k, p.time_ns, p, 'put_time_ns');
   p.time_ns = ns;
 }
 
@@ -184,7 +184,7 @@ function timens_on_fork(k: Kernel, p: Nsproxy): void {
 export function copy_namespaces(k: Kernel, flags: number, tsk: Task): number {
   const old = tsk.nsproxy;
   if (!old) return 0;
-  get_nsproxy(old, tsk.id);
+  get_nsproxy(old, tsk);
   const timeDiffers = old.time_ns_for_children !== old.time_ns && !(flags & CLONE_VM);
   if (!(flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME)) && !timeDiffers) return 0;
   let err = 0;
@@ -196,15 +196,15 @@ export function copy_namespaces(k: Kernel, flags: number, tsk: Task): number {
     else {
       timens_on_fork(k, n);
       tsk.nsproxy = n;
-      ktransferNsproxy(n, tsk.id);
+      ktransferNsproxy(n, tsk);
     }
   }
-  put_nsproxy(old, tsk.id);
+  put_nsproxy(old, tsk);
   if (err) tsk.nsproxy = null;
   return err;
 }
 
-function ktransferNsproxy(n: Nsproxy, to: string): void {
+function ktransferNsproxy(n: Nsproxy, to: Holder): void {
   ktransfer(n, 'create_nsproxy', to);
 }
 
@@ -227,8 +227,8 @@ export function unshare_nsproxy_namespaces(k: Kernel, flags: number, new_fs: FsS
 export function switch_task_namespaces(p: Task, next: Nsproxy | null): void {
   const ns = p.nsproxy;
   p.nsproxy = next;
-  if (next) ktransferNsproxy(next, p.id);
-  if (ns) put_nsproxy(ns, p.id);
+  if (next) ktransferNsproxy(next, p);
+  if (ns) put_nsproxy(ns, p);
 }
 
 /** exit_task_namespaces (kernel/nsproxy.c). */

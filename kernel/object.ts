@@ -6,6 +6,18 @@ export type Kind =
   | 'task' | 'pid' | 'mm' | 'nsproxy' | 'net' | 'uts' | 'ipc' | 'mnt_ns' | 'pid_ns' | 'user_ns' | 'cgroup_ns' | 'time_ns'
   | 'files' | 'fs' | 'file' | 'dentry' | 'inode' | 'vfsmount' | 'sb';
 
+/**
+ * Who holds a reference: the object whose pointer it is (a dentry holding its parent, a file
+ * its dentry), or a label for a reference that no object's pointer stands for (a path walk's
+ * "stat", the mount tree's "tree").
+ */
+export type Holder = KObject | string;
+
+/** A holder as text: an object by its id. */
+export function holderName(h: Holder): string {
+  return typeof h === 'string' ? h : h.id;
+}
+
 /** A refcounted object. `count` is the kernel's counter; `holders` says who took each reference. */
 export abstract class KObject {
   abstract readonly kind: Kind;
@@ -18,14 +30,14 @@ export abstract class KObject {
    * A flat list while short (most objects have one to three holders), a Map once long (a
    * directory's dentry is held by each child).
    */
-  private held: (string | number)[] | Map<string, number>;
+  private held: (Holder | number)[] | Map<Holder, number>;
   /**
    * The incremental checker's record of this object (properties/liveness.ts), kept on the
    * object as kmemleak and lockdep keep theirs: the kernel never reads it.
    */
   shadow: object | null = null;
 
-  constructor(readonly k: Kernel, firstHolder: string) {
+  constructor(readonly k: Kernel, firstHolder: Holder) {
     this.held = [firstHolder, 1];
   }
 
@@ -36,28 +48,28 @@ export abstract class KObject {
 
   /** The holders as a multiset (a copy, for messages and tests). */
   get holders(): ReadonlyMap<string, number> {
-    if (this.held instanceof Map) return new Map(this.held);
     const m = new Map<string, number>();
-    for (let i = 0; i < this.held.length; i += 2) m.set(this.held[i] as string, this.held[i + 1] as number);
+    if (this.held instanceof Map) for (const [h, n] of this.held) m.set(holderName(h), (m.get(holderName(h)) ?? 0) + n);
+    else for (let i = 0; i < this.held.length; i += 2) m.set(holderName(this.held[i] as Holder), (m.get(holderName(this.held[i] as Holder)) ?? 0) + (this.held[i + 1] as number));
     return m;
   }
 
   /** One more reference held by `holder`. */
-  hold(holder: string): void {
+  hold(holder: Holder): void {
     const h = this.held;
     if (h instanceof Map) { h.set(holder, (h.get(holder) ?? 0) + 1); return; }
     for (let i = 0; i < h.length; i += 2) {
       if (h[i] === holder) { (h[i + 1] as number)++; return; }
     }
     if (h.length < HELD_LIST_MAX) { h.push(holder, 1); return; }
-    const m = new Map<string, number>();
-    for (let i = 0; i < h.length; i += 2) m.set(h[i] as string, h[i + 1] as number);
+    const m = new Map<Holder, number>();
+    for (let i = 0; i < h.length; i += 2) m.set(h[i] as Holder, h[i + 1] as number);
     m.set(holder, 1);
     this.held = m;
   }
 
   /** One reference fewer held by `holder`; false when it held none. */
-  unhold(holder: string): boolean {
+  unhold(holder: Holder): boolean {
     const h = this.held;
     if (h instanceof Map) {
       const n = h.get(holder);
@@ -89,7 +101,7 @@ export interface Oops {
 }
 
 /** Take a reference. A NULL or freed object is an oops, as the kernel would print one. */
-export function kget<T extends KObject>(k: Kernel, o: T | null, holder: string, at: string): T | null {
+export function kget<T extends KObject>(k: Kernel, o: T | null, holder: Holder, at: string): T | null {
   if (o === null) {
     k.oops('BUG: unable to handle kernel NULL pointer dereference', at);
     return null;
@@ -108,7 +120,7 @@ export function kget<T extends KObject>(k: Kernel, o: T | null, holder: string, 
  * Drop a reference; true when it was the last one (the caller frees, as after
  * atomic_dec_and_test). NULL, freed and underflow are oopses and return false.
  */
-export function kput(k: Kernel, o: KObject | null, holder: string, at: string): boolean {
+export function kput(k: Kernel, o: KObject | null, holder: Holder, at: string): boolean {
   if (o === null) {
     k.oops('BUG: unable to handle kernel NULL pointer dereference', at);
     return false;
@@ -123,12 +135,12 @@ export function kput(k: Kernel, o: KObject | null, holder: string, at: string): 
   }
   o.count--;
   k.objects.touch(o, holder);
-  if (!o.unhold(holder)) k.oops('WARNING: put by a holder that holds no reference', at, `${o.id} by ${holder}`);
+  if (!o.unhold(holder)) k.oops('WARNING: put by a holder that holds no reference', at, `${o.id} by ${holderName(holder)}`);
   return o.count === 0;
 }
 
 /** Move a reference from one holder to another without touching the count. */
-export function ktransfer(o: KObject, from: string, to: string): void {
+export function ktransfer(o: KObject, from: Holder, to: Holder): void {
   o.unhold(from);
   o.hold(to);
   o.k.objects.touch(o, from);
@@ -146,28 +158,17 @@ export function kfree(k: Kernel, o: KObject, at: string): void {
   k.objects.touch(o, at);
 }
 
-/**
- * Can this holder label be an object's id? An id ends in its number ("dentry#12"); the labels
- * that are not objects ("stat", "tree", "d_alloc") end in a letter. A quick test before a lookup.
- */
-export function mayNameObject(label: string): boolean {
-  const c = label.charCodeAt(label.length - 1);
-  return c >= 48 && c <= 57;
-}
-
 /** Every live object, by kind, in allocation order: the registry the liveness checks read. */
 export class ObjectRegistry {
   private readonly next = new Map<Kind, number>();
   readonly live = new Map<string, KObject>();
   /**
    * Every reference taken, dropped or moved, and every allocation and free, since the
-   * incremental checker last drained it: the object and the holder label. A holder label that
-   * is an object's id names the object whose pointer changed.
+   * incremental checker last drained it: the object and its holder. A holder that is an object
+   * is the object whose pointer changed.
    */
   touched: KObject[] = [];
-  touchedBy: string[] = [];
-  /** Freed objects by id, until the checker has seen them. */
-  readonly recentlyFreed = new Map<string, KObject>();
+  touchedBy: Holder[] = [];
 
   /**
    * Off (null) until an incremental checker asks for the log. Then allocations, frees and
@@ -176,25 +177,19 @@ export class ObjectRegistry {
    */
   tracking: ReadonlySet<Kind> | null = null;
 
-  touch(o: KObject, label: string): void {
+  touch(o: KObject, holder: Holder): void {
     const kinds = this.tracking;
     if (kinds === null) return;
-    if (!kinds.has(o.kind) && !o.freed && !mayNameObject(label)) return;
+    if (typeof holder === 'string' && !kinds.has(o.kind) && !o.freed) return;
     this.touched.push(o);
-    this.touchedBy.push(label);
-  }
-
-  /** A live or just-freed object by id. */
-  byId(id: string): KObject | undefined {
-    return this.live.get(id) ?? (this.recentlyFreed.size ? this.recentlyFreed.get(id) : undefined);
+    this.touchedBy.push(holder);
   }
 
   /** Hand the log to the checker and start a new one. */
-  drain(): { objects: KObject[]; labels: string[] } {
-    const out = { objects: this.touched, labels: this.touchedBy };
+  drain(): { objects: KObject[]; holders: Holder[] } {
+    const out = { objects: this.touched, holders: this.touchedBy };
     this.touched = [];
     this.touchedBy = [];
-    this.recentlyFreed.clear();
     return out;
   }
 
@@ -203,13 +198,12 @@ export class ObjectRegistry {
     this.next.set(o.kind, n);
     const id = `${o.kind}#${n}`;
     this.live.set(id, o);
-    this.touch(o, id);
+    this.touch(o, o);
     return id;
   }
 
   unregister(o: KObject): void {
     this.live.delete(o.id);
-    if (this.tracking !== null) this.recentlyFreed.set(o.id, o);
   }
 
   ofKind(kind: Kind): KObject[] {

@@ -1,6 +1,7 @@
 // include/linux/proc_fs.h: what the rest of the kernel sees of procfs. struct proc_inode,
 // struct proc_ns_operations, and the entry points procfs provides (proc_ns_fget,
 // proc_flush_task), which the kernel calls through `k.procfs` as it would through the linker.
+import type { Holder } from './object';
 import type { Kernel } from './kernel';
 import { File, Inode, SuperBlock } from './fs';
 import type { Namespace, NsType } from './namespaces';
@@ -15,15 +16,15 @@ export interface ProcNsOperations {
   /** The CLONE_NEW* flag: ops->type. */
   readonly type: number;
   /** A referenced namespace of the task (held as `holder`), or NULL once it has none. */
-  get(k: Kernel, task: Task, holder: string): Namespace | null;
-  put(k: Kernel, ns: Namespace | null, holder: string): void;
+  get(k: Kernel, task: Task, holder: Holder): Namespace | null;
+  put(k: Kernel, ns: Namespace | null, holder: Holder): void;
   install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number;
   /** 3.8: ops->inum. */
   inum(ns: Namespace): number;
 }
 
 /** union proc_op: how a proc link inode finds its target. */
-export type ProcGetLink = (inode: ProcInode, holder: string) => { mnt: import('./fs').Vfsmount; dentry: import('./fs').Dentry } | number;
+export type ProcGetLink = (inode: ProcInode, holder: Holder) => { mnt: import('./fs').Vfsmount; dentry: import('./fs').Dentry } | number;
 
 /** struct proc_inode (include/linux/proc_fs.h): a VFS inode plus proc's fields. */
 export class ProcInode extends Inode {

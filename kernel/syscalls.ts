@@ -21,7 +21,7 @@ import { check_mnt, do_loopback, do_umount, mntput_no_expire, path_put } from '.
 import { Dirent64, sys_getdents64 } from './readdir';
 import { d_delete, dput, shrink_dcache_sb, d_mountpoint } from './dcache';
 import { prune_icache } from './inode';
-import { ktransfer } from './object';
+import { ktransfer, type Holder } from './object';
 
 export interface Call {
   op: string;
@@ -62,7 +62,7 @@ function dirfdPath(k: Kernel, dirfd: unknown): Path | number | undefined {
 }
 
 /** Resolve a user path: -EFAULT for a non-string pointer, else kern_path. */
-function* user_path(k: Kernel, p: unknown, flags: number, holder: string, dirfd?: unknown): KGen<Path | number> {
+function* user_path(k: Kernel, p: unknown, flags: number, holder: Holder, dirfd?: unknown): KGen<Path | number> {
   const name = str(p);
   if (name === null) return -EFAULT;
   // path_init: an absolute name starts at the root and never looks at dirfd
@@ -114,14 +114,14 @@ function* sys_unshare(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   if (new_fs) {
     const old = tsk.fs;
     tsk.fs = new_fs;
-    ktransfer(new_fs, 'unshare', tsk.id);
-    if (old) put_fs_struct(old, tsk.id);
+    ktransfer(new_fs, 'unshare', tsk);
+    if (old) put_fs_struct(old, tsk);
   }
   if (new_fd) {
     const old = tsk.files;
     tsk.files = new_fd;
-    ktransfer(new_fd, 'unshare', tsk.id);
-    if (old) put_files_struct(old, tsk.id);
+    ktransfer(new_fd, 'unshare', tsk);
+    if (old) put_files_struct(old, tsk);
   }
   return r(0);
 }

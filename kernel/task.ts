@@ -1,7 +1,7 @@
 // kernel/fork.c, kernel/exit.c, kernel/pid.c: tasks, struct pid, fork/clone, the staged
 // do_exit, zombies, release_task and wait.
 import type { Kernel } from './kernel';
-import { KObject, kfree, kget, kput } from './object';
+import { KObject, kfree, kget, kput, type Holder } from './object';
 import { Cred } from './cred';
 import { FilesStruct, dup_fd, put_files_struct } from './file';
 import { FsStruct, copy_fs_struct, put_fs_struct } from './fs_struct';
@@ -20,14 +20,14 @@ export type TaskState = 'running' | 'exiting' | 'zombie' | 'dead';
 export class Mm extends KObject {
   readonly kind = 'mm' as const;
   dumpable = 1;
-  constructor(k: Kernel, holder: string) {
+  constructor(k: Kernel, holder: Holder) {
     super(k, holder);
     this.register();
   }
 }
 
 /** mmput (kernel/fork.c). */
-export function mmput(mm: Mm, holder: string): void {
+export function mmput(mm: Mm, holder: Holder): void {
   if (kput(mm.k, mm, holder, 'mmput')) kfree(mm.k, mm, 'mmdrop');
 }
 
@@ -35,24 +35,24 @@ export function mmput(mm: Mm, holder: string): void {
 export class Pid extends KObject {
   readonly kind = 'pid' as const;
   task: Task | null = null;
-  constructor(k: Kernel, holder: string, readonly nr: number, readonly ns: PidNamespace) {
+  constructor(k: Kernel, holder: Holder, readonly nr: number, readonly ns: PidNamespace) {
     super(k, holder);
     this.register();
   }
 }
 
 /** get_pid (include/linux/pid.h). */
-export function get_pid(pid: Pid, holder: string): Pid {
+export function get_pid(pid: Pid, holder: Holder): Pid {
   kget(pid.k, pid, holder, 'get_pid');
   return pid;
 }
 
 /** put_pid (kernel/pid.c): the last reference frees the pid and puts its namespace. */
-export function put_pid(pid: Pid | null, holder: string): void {
+export function put_pid(pid: Pid | null, holder: Holder): void {
   if (pid === null) return; // put_pid(NULL) is allowed
   if (!kput(pid.k, pid, holder, 'put_pid')) return;
   kfree(pid.k, pid, 'put_pid');
-  put_ns(pid.k, pid.ns, pid.id, 'put_pid_ns');
+  put_ns(pid.k, pid.ns, pid, 'put_pid_ns');
 }
 
 /** pid_task (kernel/pid.c): the task attached to the pid, no reference. */
@@ -61,7 +61,7 @@ export function pid_task(pid: Pid | null): Task | null {
 }
 
 /** get_pid_task (kernel/pid.c): the attached task with a reference, or null once detached. */
-export function get_pid_task(pid: Pid | null, holder: string): Task | null {
+export function get_pid_task(pid: Pid | null, holder: Holder): Task | null {
   const t = pid_task(pid);
   if (t) get_task_struct(t, holder);
   return t;
@@ -95,23 +95,23 @@ export class Task extends KObject {
 }
 
 /** get_task_struct (include/linux/sched.h). */
-export function get_task_struct(t: Task, holder: string): Task {
+export function get_task_struct(t: Task, holder: Holder): Task {
   kget(t.k, t, holder, 'get_task_struct');
   return t;
 }
 
 /** put_task_struct (include/linux/sched.h): the last reference frees it and its credentials. */
-export function put_task_struct(t: Task, holder: string): void {
+export function put_task_struct(t: Task, holder: Holder): void {
   if (!kput(t.k, t, holder, 'put_task_struct')) return;
   // __put_task_struct → exit_creds: the cred's user namespace reference goes with it
-  put_ns(t.k, t.user_ns, t.id, 'put_user_ns');
+  put_ns(t.k, t.user_ns, t, 'put_user_ns');
   kfree(t.k, t, 'free_task');
 }
 
 /** alloc_pid (kernel/pid.c): the next number, never reused within a run. */
-export function alloc_pid(k: Kernel, ns: PidNamespace, holder: string): Pid {
+export function alloc_pid(k: Kernel, ns: PidNamespace, holder: Holder): Pid {
   const pid = new Pid(k, holder, ++k.last_pid, ns);
-  get_ns(k, ns, pid.id, 'alloc_pid');
+  get_ns(k, ns, pid, 'alloc_pid');
   return pid;
 }
 
@@ -140,52 +140,52 @@ export function* copy_process(k: Kernel, clone_flags: number): KGen<Task | numbe
   const p = new Task(k, parent.cred, user_ns);
   if (clone_flags & CLONE_NEWUSER) {
     // copy_creds → create_user_ns: the new namespace's parent is the creator's
-    user_ns = new UserNamespace(k, p.id, parent.user_ns);
-    get_ns(k, parent.user_ns, user_ns.id, 'create_user_ns');
+    user_ns = new UserNamespace(k, p, parent.user_ns);
+    get_ns(k, parent.user_ns, user_ns, 'create_user_ns');
     ns_alloc_inum(user_ns, false);
     p.user_ns = user_ns;
   } else {
-    get_ns(k, user_ns, p.id, 'copy_creds');
+    get_ns(k, user_ns, p, 'copy_creds');
   }
   p.nsproxy = parent.nsproxy;
   p.pid = parent.pid; // dup_task_struct copies the parent's pid links until alloc_pid (no reference)
 
   // copy_files
   if (clone_flags & CLONE_FILES && parent.files) {
-    kget(k, parent.files, p.id, 'copy_files');
+    kget(k, parent.files, p, 'copy_files');
     p.files = parent.files;
   } else if (parent.files) {
-    p.files = dup_fd(parent.files, p.id);
+    p.files = dup_fd(parent.files, p);
   }
   // copy_fs
   if (clone_flags & CLONE_FS && parent.fs) {
-    kget(k, parent.fs, p.id, 'copy_fs');
+    kget(k, parent.fs, p, 'copy_fs');
     p.fs = parent.fs;
   } else if (parent.fs) {
-    p.fs = copy_fs_struct(parent.fs, p.id);
+    p.fs = copy_fs_struct(parent.fs, p);
   }
   // copy_mm
   if (clone_flags & CLONE_VM && parent.mm) {
-    kget(k, parent.mm, p.id, 'copy_mm');
+    kget(k, parent.mm, p, 'copy_mm');
     p.mm = parent.mm;
   } else if (parent.mm) {
-    p.mm = new Mm(k, p.id);
+    p.mm = new Mm(k, p);
     p.mm.dumpable = parent.mm.dumpable;
   }
   // copy_namespaces
   const err = copy_namespaces(k, clone_flags, p);
   if (err) {
     // bad_fork_cleanup_mm / _fs / _files, then free the task
-    if (p.mm) mmput(p.mm, p.id);
-    if (p.fs) put_fs_struct(p.fs, p.id);
-    if (p.files) put_files_struct(p.files, p.id);
+    if (p.mm) mmput(p.mm, p);
+    if (p.fs) put_fs_struct(p.fs, p);
+    if (p.files) put_files_struct(p.files, p);
     p.mm = null; p.fs = null; p.files = null;
     put_task_struct(p, 'tasklist');
     return err;
   }
   // alloc_pid in the child's pid namespace (for CLONE_NEWPID, the new one)
   const nsproxy = p.nsproxy as Nsproxy;
-  p.pid = alloc_pid(k, nsproxy.pid_ns as PidNamespace, p.id);
+  p.pid = alloc_pid(k, nsproxy.pid_ns as PidNamespace, p);
   p.pid.task = p; // attach_pid(p, PIDTYPE_PID)
   if (!p.pid.ns.child_reaper) p.pid.ns.child_reaper = p; // the first task of a pid namespace is its init
   // CLONE_PARENT / CLONE_THREAD re-use the old parent; otherwise the parent is current itself
@@ -227,7 +227,7 @@ function exit_mm(tsk: Task): void {
   const mm = tsk.mm;
   if (!mm) return;
   tsk.mm = null;
-  mmput(mm, tsk.id);
+  mmput(mm, tsk);
 }
 
 /** exit_files (kernel/exit.c). */
@@ -235,7 +235,7 @@ function exit_files(tsk: Task): void {
   const files = tsk.files;
   if (!files) return;
   tsk.files = null;
-  put_files_struct(files, tsk.id);
+  put_files_struct(files, tsk);
 }
 
 /** exit_fs (fs/fs_struct.c). */
@@ -243,7 +243,7 @@ function exit_fs(tsk: Task): void {
   const fs = tsk.fs;
   if (!fs) return;
   tsk.fs = null;
-  put_fs_struct(fs, tsk.id);
+  put_fs_struct(fs, tsk);
 }
 
 /**
@@ -282,7 +282,7 @@ export function release_task(k: Kernel, p: Task): void {
   // __exit_signal → __unhash_process → detach_pid
   const pid = p.pid;
   pid.task = null;
-  put_pid(pid, p.id);
+  put_pid(pid, p);
   k.tasks.delete(pid.nr);
   const siblings = p.real_parent.children;
   const i = siblings.indexOf(p);

@@ -1,6 +1,7 @@
 // fs/proc/base.c: /proc/<pid> and /proc/<pid>/task/<tid>. The pid inodes and dentries
 // (proc_pid_make_inode, pid_revalidate, pid_delete_dentry), the generic fill-cache used by
 // readdir, the per-process entries (task, fd, ns), the fd magic links, and proc_flush_task.
+import type { Holder } from '../kernel/object';
 import type { Kernel } from '../kernel/kernel';
 import {
   Dentry, DentryOperations, File, FileOperations, Filldir, Inode, InodeOperations, KGen, Kstat, Nameidata, Path,
@@ -26,7 +27,7 @@ import { proc_ns_dir_inode_operations, proc_ns_dir_operations } from './namespac
 export type Instantiate = (dir: Inode, dentry: Dentry, task: Task, ptr: unknown) => KGen<Dentry | null | number>;
 
 /** get_proc_task (fs/proc/internal.h): the task of a proc inode, referenced, or NULL once reaped. */
-export function get_proc_task(inode: Inode, holder: string): Task | null {
+export function get_proc_task(inode: Inode, holder: Holder): Task | null {
   return get_pid_task(PROC_I(inode).pid, holder);
 }
 
@@ -36,7 +37,7 @@ function task_dumpable(task: Task): boolean {
 }
 
 /** get_task_pid (kernel/pid.c) for PIDTYPE_PID: NULL once detach_pid has run. */
-function get_task_pid(task: Task, holder: string) {
+function get_task_pid(task: Task, holder: Holder) {
   return task.pid.task === task ? get_pid(task.pid, holder) : null;
 }
 
@@ -51,7 +52,7 @@ export function proc_pid_make_inode(sb: SuperBlock, task: Task): ProcInode | nul
   const ei = PROC_I(inode);
   inode.i_ino = get_next_ino(sb.k);
   inode.i_op = proc_def_inode_operations;
-  ei.pid = get_task_pid(task, inode.id);
+  ei.pid = get_task_pid(task, inode);
   if (!ei.pid) {
     iput(inode, 'new_inode');
     return null;
@@ -229,7 +230,7 @@ function* proc_pident_readdir(filp: File, filldir: Filldir, ents: readonly PidEn
 // ---- /proc/<pid>/fd ----
 
 /** proc_fd_info / proc_fd_link (fs/proc/base.c): the path of the task's file at this fd, referenced. */
-function proc_fd_link(inode: ProcInode, holder: string): Path | number {
+function proc_fd_link(inode: ProcInode, holder: Holder): Path | number {
   const task = get_proc_task(inode, 'proc_fd_info');
   if (!task) return -ENOENT;
   const files = task.files;

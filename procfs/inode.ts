@@ -27,15 +27,15 @@ export function proc_evict_inode(inode: Inode): void {
   const k = inode.k;
   const ei = PROC_I(inode);
   // truncate_inode_pages, end_writeback: no page cache here
-  put_pid(ei.pid, inode.id);
+  put_pid(ei.pid, inode);
   ei.pid = null;
   // Release any associated namespace
   const ns_ops = ei.ns_ops;
   if (has(k.profile, 'missing-put')) return;
   if (k.profile.version === '3.0') {
-    if (ns_ops && ns_ops.put) ns_ops.put(k, ei.ns, inode.id);
+    if (ns_ops && ns_ops.put) ns_ops.put(k, ei.ns, inode);
   } else if (ns_ops && ei.ns) {
-    ns_ops.put(k, ei.ns, inode.id);
+    ns_ops.put(k, ei.ns, inode);
   }
 }
 

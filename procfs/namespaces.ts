@@ -12,7 +12,7 @@ import { fget, fput } from '../kernel/file';
 import { EACCES, EBADF, EINVAL, ENOENT, EPERM, ESPIPE } from '../kernel/errno';
 import { DT_DIR, S_IFLNK, S_IFREG, S_IRUGO, S_IRUSR, S_IRWXU, SEEK_CUR, SEEK_END } from '../kernel/flags';
 import { has } from '../kernel/profile';
-import { ktransfer } from '../kernel/object';
+import { ktransfer, type Holder } from '../kernel/object';
 import { generic_read_dir } from '../kernel/readdir';
 import { get_proc_task, pid_delete_dentry, pid_dentry_operations, pid_getattr, pid_revalidate, proc_fill_cache, proc_pid_make_inode, proc_setattr } from './base';
 import {
@@ -101,13 +101,13 @@ export function* proc_ns_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr
     inode.i_mode = S_IFREG | S_IRUSR;
     inode.i_fop = ns_file_operations;
     ei.ns_ops = ns_ops;
-    ei.ns = ns_ops.get(k, task, inode.id);
+    ei.ns = ns_ops.get(k, task, inode);
     if (!ei.ns) {
       iput(inode, 'new_inode');
       return error;
     }
   } else {
-    const ns = ns_ops.get(k, task, inode.id);
+    const ns = ns_ops.get(k, task, inode);
     if (!ns) {
       iput(inode, 'new_inode');
       return error;
@@ -230,7 +230,7 @@ const ns_inode_operations: InodeOperations = Object.freeze({ setattr: proc_setat
  * namespace's inum; a new inode takes over the reference get() took, an existing one already
  * holds one, so it is put.
  */
-function proc_ns_get_dentry(sb: SuperBlock, task: Task, ns_ops: ProcNsOperations, holder: string): Dentry | number {
+function proc_ns_get_dentry(sb: SuperBlock, task: Task, ns_ops: ProcNsOperations, holder: Holder): Dentry | number {
   const k = sb.k;
   const ns = ns_ops.get(k, task, 'proc_ns_get_dentry');
   if (!ns) return -ENOENT;
@@ -243,7 +243,7 @@ function proc_ns_get_dentry(sb: SuperBlock, task: Task, ns_ops: ProcNsOperations
     inode.i_fop = ns_file_operations;
     ei.ns_ops = ns_ops;
     ei.ns = ns;
-    ktransfer(ns, 'proc_ns_get_dentry', inode.id);
+    ktransfer(ns, 'proc_ns_get_dentry', inode);
     unlock_new_inode(inode);
   } else {
     ns_ops.put(k, ns, 'proc_ns_get_dentry');

@@ -2,6 +2,7 @@
 // utsns_operations (kernel/utsname.c), ipcns_operations (ipc/namespace.c), and from 3.8
 // mntns_operations (fs/namespace.c), pidns_operations (kernel/pid_namespace.c),
 // userns_operations (kernel/user_namespace.c).
+import type { Holder } from '../kernel/object';
 import type { Kernel } from '../kernel/kernel';
 import type { Task } from '../kernel/task';
 import type { Nsproxy } from '../kernel/nsproxy';
@@ -25,7 +26,7 @@ function inum(ns: Namespace): number {
   return ns.inum;
 }
 
-function put(k: Kernel, ns: Namespace | null, holder: string): void {
+function put(k: Kernel, ns: Namespace | null, holder: Holder): void {
   put_ns(k, ns, holder, 'put_' + (ns?.type ?? 'ns'));
 }
 
@@ -34,7 +35,7 @@ function ops(type: NsType, name: string, get: ProcNsOperations['get'], install: 
 }
 
 /** netns_get: NULL once the task's nsproxy is gone (exit_task_namespaces). */
-function netns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+function netns_get(k: Kernel, task: Task, holder: Holder): Namespace | null {
   const nsproxy = task.nsproxy;
   return nsproxy ? get_ns(k, nsproxy.net_ns, holder, 'get_net') : null;
 }
@@ -42,13 +43,13 @@ function netns_get(k: Kernel, task: Task, holder: string): Namespace | null {
 /** netns_install: put the old, get the new. */
 function netns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
   if (!installAllowed(k)) return -EPERM;
-  put_ns(k, nsproxy.net_ns, nsproxy.id, 'put_net');
-  nsproxy.net_ns = get_ns(k, ns as NetNamespace, nsproxy.id, 'get_net');
+  put_ns(k, nsproxy.net_ns, nsproxy, 'put_net');
+  nsproxy.net_ns = get_ns(k, ns as NetNamespace, nsproxy, 'get_net');
   return 0;
 }
 
 /** utsns_get (kernel/utsname.c). */
-function utsns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+function utsns_get(k: Kernel, task: Task, holder: Holder): Namespace | null {
   const nsproxy = task.nsproxy;
   return nsproxy ? get_ns(k, nsproxy.uts_ns, holder, 'get_uts_ns') : null;
 }
@@ -56,14 +57,14 @@ function utsns_get(k: Kernel, task: Task, holder: string): Namespace | null {
 /** utsns_install (kernel/utsname.c): get the new, then put the old. */
 function utsns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
   if (!installAllowed(k)) return -EPERM;
-  get_ns(k, ns, nsproxy.id, 'get_uts_ns');
-  put_ns(k, nsproxy.uts_ns, nsproxy.id, 'put_uts_ns');
+  get_ns(k, ns, nsproxy, 'get_uts_ns');
+  put_ns(k, nsproxy.uts_ns, nsproxy, 'put_uts_ns');
   nsproxy.uts_ns = ns as UtsNamespace;
   return 0;
 }
 
 /** ipcns_get (ipc/namespace.c). */
-function ipcns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+function ipcns_get(k: Kernel, task: Task, holder: Holder): Namespace | null {
   const nsproxy = task.nsproxy;
   return nsproxy ? get_ns(k, nsproxy.ipc_ns, holder, 'get_ipc_ns') : null;
 }
@@ -71,13 +72,13 @@ function ipcns_get(k: Kernel, task: Task, holder: string): Namespace | null {
 /** ipcns_install (ipc/namespace.c): exit_sem (no semaphores modelled), put the old, get the new. */
 function ipcns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
   if (!installAllowed(k)) return -EPERM;
-  put_ns(k, nsproxy.ipc_ns, nsproxy.id, 'put_ipc_ns');
-  nsproxy.ipc_ns = get_ns(k, ns as IpcNamespace, nsproxy.id, 'get_ipc_ns');
+  put_ns(k, nsproxy.ipc_ns, nsproxy, 'put_ipc_ns');
+  nsproxy.ipc_ns = get_ns(k, ns as IpcNamespace, nsproxy, 'get_ipc_ns');
   return 0;
 }
 
 /** mntns_get (fs/namespace.c, 3.8). */
-function mntns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+function mntns_get(k: Kernel, task: Task, holder: Holder): Namespace | null {
   const nsproxy = task.nsproxy;
   return nsproxy ? get_ns(k, nsproxy.mnt_ns, holder, 'get_mnt_ns') : null;
 }
@@ -91,23 +92,23 @@ function mntns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
   if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
   if (!fs || fs.count !== 1) return -EINVAL;
   const mnt_ns = ns as MntNamespace;
-  get_ns(k, mnt_ns, nsproxy.id, 'get_mnt_ns');
-  put_ns(k, nsproxy.mnt_ns, nsproxy.id, 'put_mnt_ns');
+  get_ns(k, mnt_ns, nsproxy, 'get_mnt_ns');
+  put_ns(k, nsproxy.mnt_ns, nsproxy, 'put_mnt_ns');
   nsproxy.mnt_ns = mnt_ns;
   const root = mnt_ns.root;
   if (!root) return 0;
   // set_fs_root / set_fs_pwd to the namespace's root (mounts on it are not followed here)
   for (const which of ['root', 'pwd'] as const) {
     const old: Path = fs[which];
-    fs[which] = { mnt: mntget(root, fs.id), dentry: dget(root.mnt_root, fs.id) };
-    dput(old.dentry, fs.id);
-    mntput(old.mnt, fs.id);
+    fs[which] = { mnt: mntget(root, fs), dentry: dget(root.mnt_root, fs) };
+    dput(old.dentry, fs);
+    mntput(old.mnt, fs);
   }
   return 0;
 }
 
 /** pidns_get (kernel/pid_namespace.c, 3.8): the task's active pid namespace (of its struct pid). */
-function pidns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+function pidns_get(k: Kernel, task: Task, holder: Holder): Namespace | null {
   if (task.pid.task !== task) return null;
   return get_ns(k, task.pid.ns, holder, 'get_pid_ns');
 }
@@ -123,13 +124,13 @@ function pidns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
   let a: PidNamespace | null = target;
   while (a && a !== active) a = a.parent;
   if (!a) return -EINVAL;
-  put_ns(k, nsproxy.pid_ns, nsproxy.id, 'put_pid_ns');
-  nsproxy.pid_ns = get_ns(k, target, nsproxy.id, 'get_pid_ns');
+  put_ns(k, nsproxy.pid_ns, nsproxy, 'put_pid_ns');
+  nsproxy.pid_ns = get_ns(k, target, nsproxy, 'get_pid_ns');
   return 0;
 }
 
 /** userns_get (kernel/user_namespace.c, 3.8): from the task's credentials, while the task exists. */
-function userns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+function userns_get(k: Kernel, task: Task, holder: Holder): Namespace | null {
   return get_ns(k, task.user_ns, holder, 'get_user_ns');
 }
 
@@ -139,10 +140,10 @@ function userns_install(k: Kernel, _nsproxy: Nsproxy, ns: Namespace): number {
   if (ns === t.user_ns) return -EINVAL;
   if ((t.mm && t.mm.count > 1) || (t.fs && t.fs.count !== 1)) return -EINVAL;
   if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
-  get_ns(k, ns, t.id, 'get_user_ns');
+  get_ns(k, ns, t, 'get_user_ns');
   const old = t.user_ns;
   t.user_ns = ns as UserNamespace;
-  put_ns(k, old, t.id, 'put_user_ns');
+  put_ns(k, old, t, 'put_user_ns');
   return 0;
 }
 
@@ -150,31 +151,31 @@ function userns_install(k: Kernel, _nsproxy: Nsproxy, ns: Namespace): number {
  * pidns_for_children_get (kernel/pid_namespace.c, 4.12): the namespace the task's children will
  * be in, but only once it has an init (child_reaper): until then NULL, so ENOENT.
  */
-function pidns_for_children_get(k: Kernel, task: Task, holder: string): Namespace | null {
+function pidns_for_children_get(k: Kernel, task: Task, holder: Holder): Namespace | null {
   const ns = task.nsproxy?.pid_ns ?? null;
   if (!ns || !ns.child_reaper) return null;
   return get_ns(k, ns, holder, 'get_pid_ns');
 }
 
 /** cgroupns_get / cgroupns_install (kernel/cgroup/namespace.c). */
-function cgroupns_get(k: Kernel, task: Task, holder: string): Namespace | null {
+function cgroupns_get(k: Kernel, task: Task, holder: Holder): Namespace | null {
   const nsproxy = task.nsproxy;
   return nsproxy?.cgroup_ns ? get_ns(k, nsproxy.cgroup_ns, holder, 'get_cgroup_ns') : null;
 }
 function cgroupns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
   if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
-  get_ns(k, ns, nsproxy.id, 'get_cgroup_ns');
-  put_ns(k, nsproxy.cgroup_ns, nsproxy.id, 'put_cgroup_ns');
+  get_ns(k, ns, nsproxy, 'get_cgroup_ns');
+  put_ns(k, nsproxy.cgroup_ns, nsproxy, 'put_cgroup_ns');
   nsproxy.cgroup_ns = ns as CgroupNamespace;
   return 0;
 }
 
 /** timens_get, timens_for_children_get (kernel/time/namespace.c). */
-function timens_get(k: Kernel, task: Task, holder: string): Namespace | null {
+function timens_get(k: Kernel, task: Task, holder: Holder): Namespace | null {
   const nsproxy = task.nsproxy;
   return nsproxy?.time_ns ? get_ns(k, nsproxy.time_ns, holder, 'get_time_ns') : null;
 }
-function timens_for_children_get(k: Kernel, task: Task, holder: string): Namespace | null {
+function timens_for_children_get(k: Kernel, task: Task, holder: Holder): Namespace | null {
   const nsproxy = task.nsproxy;
   return nsproxy?.time_ns_for_children ? get_ns(k, nsproxy.time_ns_for_children, holder, 'get_time_ns') : null;
 }
@@ -185,11 +186,11 @@ function timens_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
   const t = k.current;
   if (t.group_leader.thread_group.length > 0 || (t.mm && t.mm.count > 1)) return -EUSERS;
   if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
-  get_ns(k, ns, nsproxy.id, 'get_time_ns');
-  put_ns(k, nsproxy.time_ns, nsproxy.id, 'put_time_ns');
+  get_ns(k, ns, nsproxy, 'get_time_ns');
+  put_ns(k, nsproxy.time_ns, nsproxy, 'put_time_ns');
   nsproxy.time_ns = ns as TimeNamespace;
-  get_ns(k, ns, nsproxy.id, 'get_time_ns');
-  put_ns(k, nsproxy.time_ns_for_children, nsproxy.id, 'put_time_ns');
+  get_ns(k, ns, nsproxy, 'get_time_ns');
+  put_ns(k, nsproxy.time_ns_for_children, nsproxy, 'put_time_ns');
   nsproxy.time_ns_for_children = ns as TimeNamespace;
   return 0;
 }

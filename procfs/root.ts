@@ -33,7 +33,7 @@ function proc_base_instantiate(dir: Inode, dentry: Dentry, task: Task): Dentry |
   const inode = new_inode(dir.i_sb);
   const ei = PROC_I(inode);
   inode.i_ino = get_next_ino(dir.k);
-  ei.pid = task.pid.task === task ? get_pid(task.pid, inode.id) : null;
+  ei.pid = task.pid.task === task ? get_pid(task.pid, inode) : null;
   if (!ei.pid) return -ENOENT;
   inode.i_mode = S_IFLNK | 0o777;
   inode.i_op = proc_self_inode_operations;
@@ -130,7 +130,7 @@ function proc_fill_super(k: Kernel): Dentry {
   root.i_nlink = 2;
   root.i_op = proc_root_inode_operations;
   root.i_fop = proc_root_operations;
-  PROC_I(root).pid = get_pid(k.init.pid, root.id);
+  PROC_I(root).pid = get_pid(k.init.pid, root);
   const d = d_alloc_root(root, 'sb_root');
   sb.s_root = d;
   return d;

@@ -4,7 +4,7 @@
 // checked against the holders the model counts (P2).
 import { Kernel } from '../kernel/kernel';
 import { Dentry, File, Inode, Vfsmount } from '../kernel/fs';
-import { Kind, KObject, mayNameObject } from '../kernel/object';
+import { Kind, KObject } from '../kernel/object';
 import { Namespace, MntNamespace, PidNamespace, UserNamespace } from '../kernel/namespaces';
 import { Nsproxy, nsproxyMembers } from '../kernel/nsproxy';
 import { ProcInode } from '../kernel/proc_fs';
@@ -312,10 +312,7 @@ export class IncrementalLiveness {
       }
     } else {
       const log = k.objects.drain();
-      for (const label of log.labels) {
-        const h = mayNameObject(label) ? k.objects.byId(label) : undefined;
-        if (h) this.queue(h);
-      }
+      for (const h of log.holders) if (typeof h !== 'string') this.queue(h);
       for (const o of log.objects) {
         if (o.freed) { this.queue(o); continue; }
         const s = this.shadow(o);
