@@ -14,7 +14,7 @@ const STEPS = Number(process.env.BENCH_STEPS ?? 50000);
  */
 const FDS = 32;
 const REPEATS = 3;
-const WARMUP = 3;
+const WARMUP = 6;
 
 /** Run `STEPS` random commands in a world of `tasks` tasks; syscalls completed per second. */
 function throughput(tasks: number, seed: number): { steps: number; seconds: number } {
