@@ -81,7 +81,8 @@ export abstract class KObject {
       if (h[i] !== holder) continue;
       if (h[i + 1] !== 1) { (h[i + 1] as number)--; return true; }
       for (let j = i + 2; j < h.length; j++) h[j - 2] = h[j]; // keep first-taken order
-      h.length -= 2;
+      h.pop(); // (pop, not a length store: shrinking .length is a call into the runtime)
+      h.pop();
       return true;
     }
     return false;

@@ -301,7 +301,7 @@ export class IncrementalLiveness {
     const epoch = ++this.epoch;
     this.caches = caches;
     const { reread, counted, dirty, recounted, proxies, lost } = this;
-    for (const a of [reread, counted, dirty, recounted, proxies, lost] as unknown[][]) if (a.length) a.length = 0;
+    for (const a of [reread, counted, dirty, recounted, proxies, lost] as unknown[][]) while (a.length) a.pop();
     if (!this.started) {
       this.started = true;
       k.objects.tracking = COUNTED_KINDS;
