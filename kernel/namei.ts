@@ -3,7 +3,7 @@
 // followed, symlinks and proc's magic links followed, ELOOP after 40 links or 8 nested.
 import type { Holder } from './object';
 import type { Kernel } from './kernel';
-import { Dentry, Inode, KGen, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, mutex_lock, mutex_unlock, Nameidata, Path, Vfsmount } from './fs';
+import { Dentry, DentryOperations, Inode, KGen, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, mutex_lock, mutex_unlock, Nameidata, Path, Vfsmount } from './fs';
 import { d_alloc, d_invalidate, d_lookup, dget, dput } from './dcache';
 import { lookup_mnt, mntget, mntput, path_get, path_put } from './mount';
 import { capable } from './cred';
@@ -85,56 +85,78 @@ function follow_dotdot(k: Kernel, nd: Nameidata): void {
 }
 
 /**
- * do_lookup (fs/namei.c): the cached dentry, revalidated; a stale one is invalidated and the
- * name looked up afresh through the directory's ->lookup. Returns a referenced path with
- * mounts followed, or -errno.
+ * do_revalidate (fs/namei.c, 3.0): ask the dentry's ->d_revalidate. Valid: the dentry. Stale:
+ * invalidated and dropped, null (look the name up afresh). An error: dropped, -errno.
  */
-function* do_lookup(k: Kernel, nd: Nameidata, name: string): KGen<Path | number> {
+function do_revalidate(dentry: Dentry, nd: Nameidata): Dentry | null | number {
+  const status = (dentry.d_op?.d_revalidate as NonNullable<DentryOperations['d_revalidate']>)(dentry, nd);
+  if (status > 0) return dentry;
+  if (status < 0) {
+    dput(dentry, nd.holder);
+    return status;
+  }
+  // d_invalidate fails (EBUSY) only for a busy directory still hashed: then it is used as it is
+  if (d_invalidate(dentry) !== 0) return dentry;
+  dput(dentry, nd.holder);
+  return null;
+}
+
+/**
+ * The cached half of do_lookup (fs/namei.c, 3.0; split out as lookup_fast in 3.11): the cached
+ * dentry, revalidated (a stale one is dropped and the name looked up in the cache again), then
+ * the mounts on it. null: not cached, the caller goes on with lookup_slow. This half never
+ * sleeps, so the walk takes it without a generator.
+ */
+function lookup_fast(nd: Nameidata, name: string): Path | number | null {
+  const parent = nd.path.dentry;
+  for (;;) {
+    let dentry: Dentry | null = d_lookup(parent, name, nd.holder);
+    if (!dentry) return null;
+    if (dentry.d_op?.d_revalidate) {
+      const v = do_revalidate(dentry, nd);
+      if (typeof v === 'number') return v;
+      if (v === null) continue;
+      dentry = v;
+    }
+    return follow_mount({ mnt: mntget(nd.path.mnt, nd.holder), dentry }, nd.holder);
+  }
+}
+
+/**
+ * The uncached half of do_lookup (fs/namei.c, 3.0; lookup_slow in 3.11): under the directory's
+ * i_mutex, look again, then d_alloc_and_lookup through the directory's ->lookup. A dentry that
+ * another task instantiated meanwhile is revalidated as a cached one (3.0: goto found).
+ * Returns a referenced path with mounts followed, or -errno.
+ */
+function* lookup_slow(k: Kernel, nd: Nameidata, name: string): KGen<Path | number> {
   const parent = nd.path.dentry;
   const dir = parent.d_inode as Inode;
-  let dentry = d_lookup(parent, name, nd.holder);
-  let need_reval = true;
-  for (;;) {
-    if (!dentry) {
-      if (!dir.i_op.lookup) return -ENOTDIR;
-      // under the directory's i_mutex: look again, then d_alloc_and_lookup
-      yield* mutex_lock(k, dir.i_mutex);
-      try {
-        dentry = d_lookup(parent, name, nd.holder);
-        if (!dentry) {
-          const fresh = d_alloc(parent, name, nd.holder);
-          const old = yield* dir.i_op.lookup(dir, fresh);
-          if (typeof old === 'number') {
-            dput(fresh, nd.holder);
-            return old;
-          }
-          if (old) {
-            dput(fresh, nd.holder);
-            dentry = old;
-          } else {
-            dentry = fresh;
-          }
-          need_reval = false;
-        }
-      } finally {
-        mutex_unlock(dir.i_mutex);
+  if (!dir.i_op.lookup) return -ENOTDIR;
+  yield* mutex_lock(k, dir.i_mutex);
+  let dentry: Dentry | null;
+  let found = false;
+  try {
+    dentry = d_lookup(parent, name, nd.holder);
+    if (dentry) {
+      found = true;
+    } else {
+      const fresh = d_alloc(parent, name, nd.holder);
+      const old = yield* dir.i_op.lookup(dir, fresh);
+      if (typeof old === 'number') {
+        dput(fresh, nd.holder);
+        return old;
       }
+      if (old) dput(fresh, nd.holder);
+      dentry = old ?? fresh;
     }
-    if (need_reval && dentry.d_op?.d_revalidate) {
-      const status = dentry.d_op.d_revalidate(dentry, nd);
-      if (status < 0) {
-        dput(dentry, nd.holder);
-        return status;
-      }
-      if (status === 0 && d_invalidate(dentry) === 0) {
-        // a stale dentry: drop it and look the name up again
-        dput(dentry, nd.holder);
-        dentry = d_lookup(parent, name, nd.holder);
-        need_reval = true;
-        continue;
-      }
-    }
-    break;
+  } finally {
+    mutex_unlock(dir.i_mutex);
+  }
+  if (found && dentry.d_op?.d_revalidate) {
+    const v = do_revalidate(dentry, nd);
+    if (typeof v === 'number') return v;
+    if (v === null) return lookup_fast(nd, name) ?? (yield* lookup_slow(k, nd, name)); // stale: retry
+    dentry = v;
   }
   return follow_mount({ mnt: mntget(nd.path.mnt, nd.holder), dentry }, nd.holder);
 }
@@ -204,7 +226,8 @@ function* link_path_walk(k: Kernel, name: string, nd: Nameidata, lc: LinkCount):
       continue;
     }
     yield; // preemption point between components (cond_resched in the ref walk)
-    const r = yield* do_lookup(k, nd, comp);
+    // do_lookup: the dentry cache first, the directory's ->lookup (which may sleep) on a miss
+    const r = lookup_fast(nd, comp) ?? (yield* lookup_slow(k, nd, comp));
     if (typeof r === 'number') return r;
     const inode = r.dentry.d_inode;
     if (!inode) {
