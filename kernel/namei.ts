@@ -167,10 +167,11 @@ interface LinkCount {
 }
 
 /**
- * follow_link (fs/namei.c): a text link is walked from the link's directory (or the root);
- * a magic link (proc) has already moved nd.path and returns 0.
+ * follow_link (fs/namei.c): count the link (ELOOP after 40, or 8 nested), then ask the inode.
+ * Returns the text of a text link for __vfs_follow_link to walk, 0 for a magic link (proc),
+ * which has already moved nd.path, or -errno. Never sleeps.
  */
-function* follow_link(k: Kernel, link: Path, nd: Nameidata, lc: LinkCount): KGen<number> {
+function follow_link(link: Path, nd: Nameidata, lc: LinkCount): string | number {
   if (lc.total >= MAX_TOTAL_LINKS || lc.nested >= MAX_NESTED_LINKS) {
     path_put(link, nd.holder);
     return -ELOOP;
@@ -185,6 +186,11 @@ function* follow_link(k: Kernel, link: Path, nd: Nameidata, lc: LinkCount): KGen
     if (nd.path.dentry.d_inode?.i_op.follow_link) return -ELOOP;
     return 0;
   }
+  return target;
+}
+
+/** __vfs_follow_link (fs/namei.c): walk a text link's target from the link's directory, or from the root. */
+function* __vfs_follow_link(k: Kernel, target: string, nd: Nameidata, lc: LinkCount): KGen<number> {
   if (target.startsWith('/')) {
     const root = k.current.fs?.root as Path;
     path_put(nd.path, nd.holder);
@@ -236,7 +242,8 @@ function* link_path_walk(k: Kernel, name: string, nd: Nameidata, lc: LinkCount):
     }
     const follow = !last || trailingSlash || (nd.flags & LOOKUP_FOLLOW) !== 0;
     if (inode.i_op.follow_link && follow) {
-      const err = yield* follow_link(k, r, nd, lc);
+      const link = follow_link(r, nd, lc);
+      const err = typeof link === 'number' ? link : yield* __vfs_follow_link(k, link, nd, lc);
       if (err) return err;
     } else {
       path_put(nd.path, nd.holder);
