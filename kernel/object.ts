@@ -21,8 +21,9 @@ export function holderName(h: Holder): string {
 /** A refcounted object. `count` is the kernel's counter; `holders` says who took each reference. */
 export abstract class KObject {
   abstract readonly kind: Kind;
-  /** Symbolic identity, stable for a seed: "net#3", "dentry#12". */
-  id = '';
+  /** The allocation number within its kind (1, 2, ...), stable for a seed. */
+  serial = 0;
+  private name: string | null = null;
   count = 1;
   freed = false;
   /**
@@ -43,7 +44,16 @@ export abstract class KObject {
 
   /** Called by subclasses once their fields are set: registers the object as alive. */
   protected register(): void {
-    this.id = this.k.objects.register(this);
+    this.k.objects.register(this);
+  }
+
+  /** Symbolic identity, stable for a seed: "net#3", "dentry#12" (made when first asked for). */
+  get id(): string {
+    if (this.name === null) {
+      if (!this.serial) return `${this.kind}#?`; // not registered yet: nothing to remember
+      this.name = `${this.kind}#${this.serial}`;
+    }
+    return this.name;
   }
 
   /** The holders as a multiset (a copy, for messages and tests). */
@@ -162,7 +172,25 @@ export function kfree(k: Kernel, o: KObject, at: string): void {
 /** Every live object, by kind, in allocation order: the registry the liveness checks read. */
 export class ObjectRegistry {
   private readonly next = new Map<Kind, number>();
-  readonly live = new Map<string, KObject>();
+  /** The live objects, in allocation order. */
+  private readonly all = new Set<KObject>();
+
+  /** The live objects by id, in allocation order (a fresh map: for checks and tests, not hot paths). */
+  get live(): ReadonlyMap<string, KObject> {
+    const m = new Map<string, KObject>();
+    for (const o of this.all) m.set(o.id, o);
+    return m;
+  }
+
+  /** The live objects, in allocation order. */
+  values(): IterableIterator<KObject> {
+    return this.all.values();
+  }
+
+  get size(): number {
+    return this.all.size;
+  }
+
   /**
    * Every reference taken, dropped or moved, and every allocation and free, since the
    * incremental checker last drained it: the object and its holder. A holder that is an object
@@ -194,22 +222,21 @@ export class ObjectRegistry {
     return out;
   }
 
-  register(o: KObject): string {
+  register(o: KObject): void {
     const n = (this.next.get(o.kind) ?? 0) + 1;
     this.next.set(o.kind, n);
-    const id = `${o.kind}#${n}`;
-    this.live.set(id, o);
+    o.serial = n;
+    this.all.add(o);
     this.touch(o, o);
-    return id;
   }
 
   unregister(o: KObject): void {
-    this.live.delete(o.id);
+    this.all.delete(o);
   }
 
   ofKind(kind: Kind): KObject[] {
     const out: KObject[] = [];
-    for (const o of this.live.values()) if (o.kind === kind) out.push(o);
+    for (const o of this.all) if (o.kind === kind) out.push(o);
     return out;
   }
 }

@@ -48,7 +48,7 @@ export function reachable(k: Kernel, caches = true): Via {
 /** Count, from the model's pointers, who holds each namespace and nsproxy (P2's expected refcounts). */
 function modelHolders(k: Kernel): Map<KObject, number> {
   const n = new Map<KObject, number>();
-  for (const o of k.objects.live.values()) {
+  for (const o of k.objects.values()) {
     const counting = countsToward(o);
     for (const x of edgesOf(o)) if (holdsRef(o, x, counting)) n.set(x, (n.get(x) ?? 0) + 1);
   }
@@ -66,7 +66,7 @@ export function checkLiveness(k: Kernel, caches = true): Violation[] {
     if (o.freed) out.push({ property: 'P1', message: `${o.id} is freed but still reachable (${why})`, ns: isNs(o) ? o.id : undefined });
   }
   const holders = modelHolders(k);
-  for (const o of k.objects.live.values()) {
+  for (const o of k.objects.values()) {
     if (!isNs(o) && !(o instanceof Nsproxy)) continue;
     if (isNs(o) && !via.has(o)) {
       out.push({ property: 'P1', message: `${o.id} is alive but nothing holds it (refcount ${o.count}: ${holdersText(o)})`, ns: o.id });
@@ -86,7 +86,7 @@ export function holdersText(o: KObject): string {
 /** The live namespaces and their holders, for counterexample tables. */
 export function aliveNamespaces(k: Kernel): string {
   const out: string[] = [];
-  for (const o of k.objects.live.values()) if (isNs(o) && o.type !== 'user' && o.type !== 'pid') out.push(`${o.id}[${holdersText(o)}]`);
+  for (const o of k.objects.values()) if (isNs(o) && o.type !== 'user' && o.type !== 'pid') out.push(`${o.id}[${holdersText(o)}]`);
   return out.join(' ');
 }
 
@@ -306,7 +306,7 @@ export class IncrementalLiveness {
       this.started = true;
       k.objects.tracking = COUNTED_KINDS;
       k.objects.drain();
-      for (const o of k.objects.live.values()) {
+      for (const o of k.objects.values()) {
         this.queue(o);
         if (o instanceof Vfsmount) this.shadow(o).mntNs = o.mnt_ns;
       }
@@ -387,7 +387,7 @@ export class IncrementalLiveness {
   selfCheck(caches: boolean): string[] {
     const out: string[] = [];
     const refs = modelHolders(this.k);
-    for (const o of this.k.objects.live.values()) {
+    for (const o of this.k.objects.values()) {
       const s = o.shadow as Shadow | null;
       const edges = edgesOf(o);
       const kept = s?.edges ?? NO_EDGES;
