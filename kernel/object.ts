@@ -123,7 +123,7 @@ export function kget<T extends KObject>(k: Kernel, o: T | null, holder: Holder, 
   }
   o.count++;
   o.hold(holder);
-  k.objects.touch(o, holder);
+  k.objects.touch(o, holder, o.count === 1);
   return o;
 }
 
@@ -145,7 +145,7 @@ export function kput(k: Kernel, o: KObject | null, holder: Holder, at: string): 
     return false;
   }
   o.count--;
-  k.objects.touch(o, holder);
+  k.objects.touch(o, holder, o.count === 0);
   if (!o.unhold(holder)) k.oops('WARNING: put by a holder that holds no reference', at, `${o.id} by ${holderName(holder)}`);
   return o.count === 0;
 }
@@ -154,8 +154,8 @@ export function kput(k: Kernel, o: KObject | null, holder: Holder, at: string): 
 export function ktransfer(o: KObject, from: Holder, to: Holder): void {
   o.unhold(from);
   o.hold(to);
-  o.k.objects.touch(o, from);
-  o.k.objects.touch(o, to);
+  o.k.objects.touch(o, from, false);
+  o.k.objects.touch(o, to, false);
 }
 
 /** Free an object: it leaves the set of live objects. A double free is an oops. */
@@ -166,7 +166,7 @@ export function kfree(k: Kernel, o: KObject, at: string): void {
   }
   o.freed = true;
   k.objects.unregister(o);
-  k.objects.touch(o, at);
+  k.objects.touch(o, at, true);
 }
 
 /** Every live object, by kind, in allocation order: the registry the liveness checks read. */
@@ -201,15 +201,20 @@ export class ObjectRegistry {
 
   /**
    * Off (null) until an incremental checker asks for the log. Then allocations, frees and
-   * references whose holder is an object (a pointer that changed) are logged always, and a bare
-   * count change (a holder that is a label, such as a path walk's) only for these kinds.
+   * references whose holder is an object (a pointer that changed) are logged always. A bare
+   * count change (a holder that is a label, such as a path walk's) is logged for the kinds the
+   * checker names: 'always', or 'zero' (only when the count leaves or reaches zero).
    */
-  tracking: ReadonlySet<Kind> | null = null;
+  tracking: ReadonlyMap<Kind, 'always' | 'zero'> | null = null;
 
-  touch(o: KObject, holder: Holder): void {
+  /** Log a change to o's references; `zero`: its count left or reached zero. */
+  touch(o: KObject, holder: Holder, zero: boolean): void {
     const kinds = this.tracking;
     if (kinds === null) return;
-    if (typeof holder === 'string' && !kinds.has(o.kind) && !o.freed) return;
+    if (typeof holder === 'string' && !o.freed) {
+      const when = kinds.get(o.kind);
+      if (when === undefined || (when === 'zero' && !zero)) return;
+    }
     this.touched.push(o);
     this.touchedBy.push(holder);
   }
@@ -227,7 +232,7 @@ export class ObjectRegistry {
     this.next.set(o.kind, n);
     o.serial = n;
     this.all.add(o);
-    this.touch(o, o);
+    this.touch(o, o, true);
   }
 
   unregister(o: KObject): void {

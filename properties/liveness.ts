@@ -403,11 +403,14 @@ export class IncrementalLiveness {
 const NO_EDGES: KObject[] = [];
 
 /**
- * The kinds whose bare count changes the checker reads (examine): namespaces and nsproxies for
- * P2, tasks, dentries and inodes for their root status, mounts for the namespace they are in.
- * A file's, an fd table's, an fs_struct's, an mm's or a pid's count matters only when it is
- * freed, and frees are logged anyway.
+ * The bare count changes the checker reads (examine): every one for namespaces and nsproxies
+ * (P2); for dentries and inodes only those that leave or reach zero, the only ones that can
+ * change their root status (on an LRU with no user). A task stops being a root when it is
+ * unhashed (release_task puts its pid, a pointer change), and a mount's namespace changes are
+ * logged by the mount code itself; a file's, an fd table's, an fs_struct's, an mm's or a pid's
+ * count matters only when it is freed, and frees are logged anyway.
  */
-const COUNTED_KINDS: ReadonlySet<Kind> = new Set<Kind>([
-  'net', 'uts', 'ipc', 'mnt_ns', 'pid_ns', 'user_ns', 'cgroup_ns', 'time_ns', 'nsproxy', 'task', 'dentry', 'inode', 'vfsmount',
+const COUNTED_KINDS: ReadonlyMap<Kind, 'always' | 'zero'> = new Map<Kind, 'always' | 'zero'>([
+  ...(['net', 'uts', 'ipc', 'mnt_ns', 'pid_ns', 'user_ns', 'cgroup_ns', 'time_ns', 'nsproxy'] as const).map((kind) => [kind, 'always'] as const),
+  ['dentry', 'zero'], ['inode', 'zero'],
 ]);
