@@ -12,6 +12,9 @@ import { checkLiveness, IncrementalLiveness } from '../properties/liveness';
 import { PropertyName } from '../properties/checks';
 import { Op } from '../properties/commands';
 import { main } from '../cli/main';
+import { syscall } from '../kernel/sched';
+import { Task } from '../kernel/task';
+import { CLONE_FILES, CLONE_NEWNS, O_DIRECTORY } from '../kernel/flags';
 
 const SEED = Number(process.env.PROCNS_SEED ?? 7);
 const RUNS = 1500;
@@ -198,4 +201,34 @@ describe('P1/P2: the incremental checker agrees with a full recount', function (
       if (inject.length) expect(violations).to.be.greaterThan(0);
     });
   }
+});
+
+describe('P1/P2: the incremental checker and a mount that outlives its namespace', () => {
+  it('a file opened in a mount namespace keeps its mount after the namespace dies; the index follows', () => {
+    const w = new World(buildProfile('v3.8'), []);
+    const k = w.k;
+    const inc = new IncrementalLiveness(k);
+    inc.check(true);
+    const step = (t: Task, op: string, args: Record<string, unknown>): number => {
+      const r = syscall(k, t, { op, args }).ret;
+      expect(inc.check(true), `${op} ${JSON.stringify(args)}`).to.deep.equal([]);
+      expect(inc.selfCheck(true), `${op} ${JSON.stringify(args)}`).to.deep.equal([]);
+      return r;
+    };
+    // B shares A's fd table; B's own mount namespace dies with B while A still holds B's file
+    const b = k.tasks.get(step(k.init, 'clone', { flags: CLONE_FILES })) as Task;
+    expect(step(b, 'unshare', { flags: CLONE_NEWNS })).to.equal(0);
+    const mntNs = b.nsproxy?.mnt_ns;
+    const fd = step(b, 'open', { path: '/tmp', flags: O_DIRECTORY });
+    expect(fd).to.be.at.least(0);
+    const mnt = k.init.files?.fdt[fd]?.f_path.mnt;
+    expect(mnt?.mnt_ns).to.equal(mntNs);
+    step(b, 'exit', {});
+    step(k.init, 'wait', { pid: -1 });
+    expect(mntNs?.freed, 'the mount namespace died with its last task').to.equal(true);
+    expect(mnt?.freed, 'the open file keeps its mount').to.equal(false);
+    expect(mnt?.mnt_ns).to.equal(null);
+    step(k.init, 'close', { fd });
+    expect(mnt?.freed).to.equal(true);
+  });
 });
