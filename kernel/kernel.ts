@@ -1,7 +1,7 @@
 // The emulated kernel: its global state (the things that are globals in C), boot, oopses,
 // and the per-task syscall slots that the scheduler advances.
 import { Dentry, Inode, KGen, SuperBlock, Vfsmount } from './fs';
-import { KObject, kget, ktransfer, ObjectRegistry, Oops, type Holder } from './object';
+import { kget, ktransfer, ObjectRegistry, Oops } from './object';
 import { Profile } from './profile';
 import { ROOT_CRED } from './cred';
 import { Task, Mm, alloc_pid } from './task';
@@ -91,7 +91,7 @@ export class Kernel {
     const user = new UserNamespace(this, 'init', null);
     ns_alloc_inum(user, true);
     const init = new Task(this, ROOT_CRED, user);
-    ktransferInit(user, init);
+    ktransfer(user, 'init', init);
     this.current = init;
     this.init = init;
 
@@ -106,7 +106,7 @@ export class Kernel {
     const pidns = new PidNamespace(this, 'init_nsproxy', null);
     ns_alloc_inum(pidns, true);
     const nsproxy = new Nsproxy(this, init);
-    for (const ns of [mnt_ns, net, uts, ipc, pidns]) ktransferInit(ns, nsproxy, 'init_nsproxy');
+    for (const ns of [mnt_ns, net, uts, ipc, pidns]) ktransfer(ns, 'init_nsproxy', nsproxy);
     Object.assign(nsproxy, { mnt_ns, net_ns: net, uts_ns: uts, ipc_ns: ipc, pid_ns: pidns });
     if (this.profile.version === 'nsfs') {
       // today's kernels also have cgroup (4.6) and time (5.6) namespaces
@@ -123,8 +123,8 @@ export class Kernel {
     const root = memfs_mount(this, 'rootfs');
     for (const d of ['proc', 'tmp', 'mnt', 'run']) memfs_create(root.d_inode as Inode, d, true, 0);
     const rootMnt = new Vfsmount(this, root.d_sb, root);
-    ktransferInit(root, rootMnt, 'sb_root');
-    ktransferInit(rootMnt, 'tree', 'alloc_vfsmnt');
+    ktransfer(root, 'sb_root', rootMnt);
+    ktransfer(rootMnt, 'alloc_vfsmnt', 'tree');
     rootMnt.mnt_ns = mnt_ns;
     mnt_ns.root = rootMnt;
     mnt_ns.list.add(rootMnt);
@@ -146,14 +146,14 @@ export class Kernel {
   private mountAtBoot(fstype: FileSystemType, where: string): Vfsmount {
     const root = fstype.mount(this);
     const mnt = new Vfsmount(this, root.d_sb, root);
-    ktransferInit(root, mnt, 'sb_root');
-    ktransferInit(mnt, 'tree', 'alloc_vfsmnt');
+    ktransfer(root, 'sb_root', mnt);
+    ktransfer(mnt, 'alloc_vfsmnt', 'tree');
     // the mountpoint: the directory's dentry, instantiated through memfs lookup at boot
     const rootDentry = this.rootMnt.mnt_root;
     const name = where.replace(/^\//, '');
     const mp = bootLookup(rootDentry, name);
     mnt.mnt_parent = mntget(this.rootMnt, mnt);
-    ktransferInit(mp, mnt, 'boot');
+    ktransfer(mp, 'boot', mnt);
     mnt.mnt_mountpoint = mp;
     mp.d_mounted++;
     this.rootMnt.mnt_mounts.push(mnt);
@@ -204,11 +204,6 @@ export class Kernel {
     this.step++;
     return { call: slot.call, result: r.value };
   }
-}
-
-/** Relabel a boot-time reference from its allocation label to its holder. */
-function ktransferInit(o: KObject, to: Holder, from?: Holder): void {
-  ktransfer(o, from ?? [...o.holders.keys()][0], to);
 }
 
 /** The dentry of a boot-time directory: looked up through memfs, kept pinned by the mount. */
