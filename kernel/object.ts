@@ -27,7 +27,7 @@ export abstract class KObject {
   count = 1;
   freed = false;
   /**
-   * Who holds the references, in the order they first took one: label, count, label, count...
+   * Who holds the references, in the order they first took one: holder, count, holder, count...
    * A flat list while short (most objects have one to three holders), a Map once long (a
    * directory's dentry is held by each child).
    */

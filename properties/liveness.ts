@@ -141,14 +141,16 @@ interface Shadow {
 }
 
 /**
- * P1 and P2, incrementally. The kernel logs every reference taken, dropped or moved, with the
- * holder that took it; at each quiescent point only what the log names is re-read. A holder
- * that is an object had a pointer change: its outgoing pointers are re-read and update a reverse
- * index by the difference. An object whose count merely moved is re-read only where a count can
- * matter: a namespace or nsproxy (P2), a task, dentry or inode (it may have stopped being a
- * root), a mount (it may have left its namespace's list), or a freed one. The namespaces that a
- * lost pointer or a lost root leads to are re-checked, liveness by a reverse search for a root.
- * Per-step work follows what the step touched, not the size of the world.
+ * P1 and P2, incrementally. The kernel logs the references taken, dropped or moved, with the
+ * holder that took each (kernel/object.ts; COUNTED_KINDS below says which bare count changes it
+ * logs). At each quiescent point only what the log names is read again. A holder that is an
+ * object had a pointer change: its outgoing pointers are re-read and update a reverse index by
+ * the difference. An object whose count merely moved is examined where a count matters: a
+ * namespace or nsproxy (P2), a dentry or inode whose count left or reached zero (it may have
+ * stopped being a root), a mount (it may have left its namespace's list), a freed one. The
+ * namespaces that a lost pointer or a lost root leads to are re-checked, liveness by a reverse
+ * search for a root. Per-step work follows what the step touched, not the size of the world;
+ * selfCheck() lets a test compare the index with a fresh read.
  */
 export class IncrementalLiveness {
   private started = false;
