@@ -11,7 +11,7 @@ export function d_alloc(parent: Dentry, name: string, holder: Holder): Dentry {
   const d = new Dentry(parent.k, name, parent, parent.d_sb);
   ktransfer(d, 'd_alloc', holder);
   dget(parent, d);
-  parent.d_subdirs.add(d);
+  parent.children().d_subdirs.add(d);
   return d;
 }
 
@@ -43,7 +43,7 @@ export function d_instantiate(dentry: Dentry, inode: Inode | null): void {
 export function d_rehash(dentry: Dentry): void {
   if (dentry.isRoot) return;
   dentry.d_hashed = true;
-  dentry.d_parent.d_hash.set(dentry.d_name, dentry);
+  dentry.d_parent.children().d_hash.set(dentry.d_name, dentry);
 }
 
 /** d_add (fs/dcache.c): instantiate, then hash. */

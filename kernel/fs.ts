@@ -97,6 +97,9 @@ export function mutex_unlock(m: Mutex): void {
   m.owner = null;
 }
 
+/** The inode_operations of an inode that has none (each filesystem sets its own). */
+const NO_INODE_OPERATIONS: InodeOperations = Object.freeze({});
+
 export class Inode extends KObject {
   readonly kind = 'inode' as const;
   /** i_mutex: serialises lookups and readdir in a directory. */
@@ -107,13 +110,27 @@ export class Inode extends KObject {
   i_nlink = 1;
   i_state = 0;
   i_hashed = false;
-  i_op: InodeOperations = {};
+  i_op: InodeOperations = NO_INODE_OPERATIONS;
   i_fop: FileOperations | null = null;
   constructor(k: Kernel, readonly i_sb: SuperBlock) {
     super(k, 'new_inode');
     this.register();
   }
 }
+
+/** The empty child tables every dentry starts with; adding to them is a bug in the port. */
+class NoSubdirs extends Set<Dentry> {
+  override add(): this {
+    throw new Error('d_subdirs: add to the shared empty set (allocate the dentry\'s own first)');
+  }
+}
+class NoHash extends Map<string, Dentry> {
+  override set(): this {
+    throw new Error('d_hash: set on the shared empty map (allocate the dentry\'s own first)');
+  }
+}
+const NO_SUBDIRS: Set<Dentry> = new NoSubdirs();
+const NO_HASH: Map<string, Dentry> = new NoHash();
 
 export class Dentry extends KObject {
   readonly kind = 'dentry' as const;
@@ -123,10 +140,10 @@ export class Dentry extends KObject {
   d_hashed = false;
   /** How many mounts sit on this dentry (d_mounted in 3.0). */
   d_mounted = 0;
-  /** Children, hashed or not (d_subdirs). */
-  readonly d_subdirs = new Set<Dentry>();
-  /** The hash chain, per parent: hashed children by name. */
-  readonly d_hash = new Map<string, Dentry>();
+  /** Children, hashed or not (d_subdirs). Shared and empty until the first child (most dentries are leaves). */
+  d_subdirs: Set<Dentry> = NO_SUBDIRS;
+  /** The hash chain, per parent: hashed children by name. Shared and empty until the first child. */
+  d_hash: Map<string, Dentry> = NO_HASH;
   d_parent: Dentry;
   constructor(k: Kernel, readonly d_name: string, parent: Dentry | null, readonly d_sb: SuperBlock) {
     super(k, 'd_alloc');
@@ -135,6 +152,13 @@ export class Dentry extends KObject {
   }
   get isRoot(): boolean {
     return this.d_parent === this;
+  }
+
+  /** This dentry's own child tables, made on the first child. */
+  children(): { d_subdirs: Set<Dentry>; d_hash: Map<string, Dentry> } {
+    if (this.d_subdirs === NO_SUBDIRS) this.d_subdirs = new Set();
+    if (this.d_hash === NO_HASH) this.d_hash = new Map();
+    return this;
   }
 }
 

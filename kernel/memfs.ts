@@ -52,7 +52,7 @@ export function memfs_iget(sb: SuperBlock, ino: number): Inode {
       inode.i_op = memfs_dir_inode_operations;
       inode.i_fop = memfs_dir_operations;
     } else {
-      inode.i_op = {};
+      inode.i_op = memfs_file_inode_operations;
       inode.i_fop = memfs_file_operations;
     }
     unlock_new_inode(inode);
@@ -82,6 +82,9 @@ function memfs_unlink(dir: Inode, dentry: Dentry): number {
   memfs_remove(dir, dentry.d_name, dentry.d_inode as Inode);
   return 0;
 }
+
+/** A regular file's inode_operations: none (simple_file_inode_operations would be empty here). */
+const memfs_file_inode_operations: InodeOperations = Object.freeze({});
 
 const memfs_dir_inode_operations: InodeOperations = {
   lookup: memfs_lookup,
