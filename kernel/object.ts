@@ -23,6 +23,9 @@ export abstract class KObject {
   abstract readonly kind: Kind;
   /** The allocation number within its kind (1, 2, ...), stable for a seed. */
   serial = 0;
+  /** The allocation number among all objects, and the object's place in the registry's list. */
+  allocSeq = 0;
+  allocSlot = -1;
   private name: string | null = null;
   count = 1;
   freed = false;
@@ -172,23 +175,24 @@ export function kfree(k: Kernel, o: KObject, at: string): void {
 /** Every live object, by kind, in allocation order: the registry the liveness checks read. */
 export class ObjectRegistry {
   private readonly next = new Map<Kind, number>();
-  /** The live objects, in allocation order. */
-  private readonly all = new Set<KObject>();
+  /** The live objects, in no particular order (a free moves the last one into its slot). */
+  private readonly all: KObject[] = [];
+  private seq = 0;
 
   /** The live objects by id, in allocation order (a fresh map: for checks and tests, not hot paths). */
   get live(): ReadonlyMap<string, KObject> {
     const m = new Map<string, KObject>();
-    for (const o of this.all) m.set(o.id, o);
+    for (const o of this.values()) m.set(o.id, o);
     return m;
   }
 
-  /** The live objects, in allocation order. */
-  values(): IterableIterator<KObject> {
-    return this.all.values();
+  /** The live objects, in allocation order (a fresh list). */
+  values(): KObject[] {
+    return [...this.all].sort((a, b) => a.allocSeq - b.allocSeq);
   }
 
   get size(): number {
-    return this.all.size;
+    return this.all.length;
   }
 
   /**
@@ -231,17 +235,24 @@ export class ObjectRegistry {
     const n = (this.next.get(o.kind) ?? 0) + 1;
     this.next.set(o.kind, n);
     o.serial = n;
-    this.all.add(o);
+    o.allocSeq = ++this.seq;
+    o.allocSlot = this.all.length;
+    this.all.push(o);
     this.touch(o, o, true);
   }
 
   unregister(o: KObject): void {
-    this.all.delete(o);
+    const last = this.all.pop() as KObject;
+    if (last !== o) {
+      this.all[o.allocSlot] = last;
+      last.allocSlot = o.allocSlot;
+    }
+    o.allocSlot = -1;
   }
 
   ofKind(kind: Kind): KObject[] {
     const out: KObject[] = [];
-    for (const o of this.all) if (o.kind === kind) out.push(o);
+    for (const o of this.values()) if (o.kind === kind) out.push(o);
     return out;
   }
 }
