@@ -76,7 +76,23 @@ function pathArb(profile: Profile, tasks: number): fc.Arbitrary<PathSpec> {
   );
 }
 
+/**
+ * Arbitraries are immutable, and building one (fc.record above all) costs more than drawing from
+ * it: each (op, kernel version, tasks) gets its arbitrary once, whatever the run's mix.
+ */
+const callArbs = new Map<string, fc.Arbitrary<CallSpec>>();
+
 function callArb(op: Op, profile: Profile, tasks: number): fc.Arbitrary<CallSpec> {
+  const key = `${op} ${profile.version} ${tasks}`;
+  let a = callArbs.get(key);
+  if (!a) {
+    a = buildCallArb(op, profile, tasks);
+    callArbs.set(key, a);
+  }
+  return a;
+}
+
+function buildCallArb(op: Op, profile: Profile, tasks: number): fc.Arbitrary<CallSpec> {
   const fd = fc.nat(7);
   const path = pathArb(profile, tasks);
   switch (op) {
