@@ -31,10 +31,6 @@ const NO_PROCFS: ProcfsHooks = {
 };
 
 /** A syscall in flight on a task: its call and the generator the scheduler resumes. */
-interface Slot {
-  call: Call;
-  gen: KGen<SysResult>;
-}
 
 export class Kernel {
   readonly objects = new ObjectRegistry();
@@ -57,7 +53,8 @@ export class Kernel {
   /** Completed syscalls so far; oopses are stamped with it. */
   step = 0;
   private dev = 0;
-  private readonly slots = new Map<Task, Slot>();
+  /** The tasks with a syscall in flight (each task's own is task.syscall), in no order. */
+  private readonly inflight: Task[] = [];
   /** Tasks sleeping on a mutex, and the mutex. */
   readonly blocked = new Map<Task, import('./fs').Mutex>();
 
@@ -66,7 +63,7 @@ export class Kernel {
     let cur = t;
     for (let guard = 0; guard < 64; guard++) {
       const owner = this.blocked.get(cur)?.owner;
-      if (!owner || owner === cur || !this.slots.has(owner)) return cur;
+      if (!owner || owner === cur || !owner.syscall) return cur;
       cur = owner;
     }
     return cur;
@@ -173,34 +170,38 @@ export class Kernel {
 
   /** Is a syscall in flight on this task? */
   busy(t: Task): boolean {
-    return this.slots.has(t);
+    return t.syscall !== null;
   }
 
   /** How many syscalls are in flight. */
   inFlight(): number {
-    return this.slots.size;
+    return this.inflight.length;
   }
 
   /** Tasks with a syscall in flight, in pid order. */
   runnable(): Task[] {
-    return [...this.slots.keys()].sort((a, b) => a.pid.nr - b.pid.nr);
+    return [...this.inflight].sort((a, b) => a.pid.nr - b.pid.nr);
   }
 
   /** Start a syscall on an idle, running task. False when the task cannot take one. */
   submit(t: Task, call: Call, gen: KGen<SysResult>): boolean {
-    if (this.slots.has(t) || t.state !== 'running' || t.freed) return false;
-    this.slots.set(t, { call, gen });
+    if (t.syscall || t.state !== 'running' || t.freed) return false;
+    t.syscall = { call, gen };
+    this.inflight.push(t);
     return true;
   }
 
   /** Run the task's syscall to its next yield. Returns its result when it completes. */
   advance(t: Task): { call: Call; result: SysResult } | null {
-    const slot = this.slots.get(t);
+    const slot = t.syscall;
     if (!slot) return null;
     this.current = t;
     const r = slot.gen.next();
     if (!r.done) return null;
-    this.slots.delete(t);
+    t.syscall = null;
+    const i = this.inflight.indexOf(t);
+    this.inflight[i] = this.inflight[this.inflight.length - 1];
+    this.inflight.pop();
     this.step++;
     return { call: slot.call, result: r.value };
   }

@@ -200,8 +200,9 @@ export class ObjectRegistry {
    * incremental checker last drained it: the object and its holder. A holder that is an object
    * is the object whose pointer changed.
    */
-  touched: KObject[] = [];
-  touchedBy: Holder[] = [];
+  private readonly logs = [{ objects: [] as KObject[], holders: [] as Holder[] }, { objects: [] as KObject[], holders: [] as Holder[] }];
+  private touched: KObject[] = this.logs[0].objects;
+  private touchedBy: Holder[] = this.logs[0].holders;
 
   /**
    * Off (null) until an incremental checker asks for the log. Then allocations, frees and
@@ -223,11 +224,18 @@ export class ObjectRegistry {
     this.touchedBy.push(holder);
   }
 
-  /** Hand the log to the checker and start a new one. */
-  drain(): { objects: KObject[]; holders: Holder[] } {
-    const out = { objects: this.touched, holders: this.touchedBy };
-    this.touched = [];
-    this.touchedBy = [];
+  /**
+   * Hand the log to the checker and start a new one. The two logs take turns: what a drain
+   * returns is valid until the next drain.
+   */
+  drain(): { readonly objects: readonly KObject[]; readonly holders: readonly Holder[] } {
+    const first = this.touched === this.logs[0].objects;
+    const out = this.logs[first ? 0 : 1];
+    const next = this.logs[first ? 1 : 0];
+    while (next.objects.length) next.objects.pop();
+    while (next.holders.length) next.holders.pop();
+    this.touched = next.objects;
+    this.touchedBy = next.holders;
     return out;
   }
 

@@ -8,6 +8,7 @@ import { FsStruct, copy_fs_struct, put_fs_struct } from './fs_struct';
 import { copy_namespaces, exit_task_namespaces, Nsproxy } from './nsproxy';
 import { get_ns, ns_alloc_inum, PidNamespace, put_ns, UserNamespace } from './namespaces';
 import { KGen } from './fs';
+import type { Call, SysResult } from './syscalls';
 import { capable } from './cred';
 import { ECHILD, EINVAL, EPERM } from './errno';
 import {
@@ -84,6 +85,8 @@ export class Task extends KObject {
   /** cred->user->user_ns: the task holds a reference until its task_struct is freed. */
   user_ns: UserNamespace;
   pid!: Pid;
+  /** The syscall in flight on this task, where the kernel would have its kernel stack; the scheduler's. */
+  syscall: { call: Call; gen: KGen<SysResult> } | null = null;
   constructor(k: Kernel, public cred: Cred, user_ns: UserNamespace) {
     super(k, 'tasklist');
     this.register();

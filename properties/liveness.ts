@@ -92,7 +92,11 @@ export function aliveNamespaces(k: Kernel): string {
 
 /** The objects an object points at, as the reachability model follows them (with multiplicity). */
 export function edgesOf(o: KObject): KObject[] {
-  const out: KObject[] = [];
+  return edgesInto(o, []);
+}
+
+/** edgesOf into a given (empty) list, so a caller can reuse one. */
+function edgesInto(o: KObject, out: KObject[]): KObject[] {
   const add = (x: KObject | null | undefined): void => { if (x) out.push(x); };
   if (o instanceof Task) { add(o.nsproxy); add(o.user_ns); add(o.pid); add(o.files); add(o.fs); }
   else if (o instanceof Nsproxy) for (const ns of nsproxyMembers(o)) add(ns);
@@ -204,7 +208,7 @@ export class IncrementalLiveness {
         if (d < 0) lost.push(x);
       }
     }
-    s.edges = next.length ? next : NO_EDGES;
+    s.edges = next.length ? next.slice() : NO_EDGES;
   }
 
   private link(o: KObject, x: KObject, d: number, counting: boolean): void {
@@ -231,7 +235,8 @@ export class IncrementalLiveness {
   private reachable(ns: KObject, caches: boolean): boolean {
     const mark = ++this.search;
     this.shadow(ns).visited = mark;
-    const stack: Iterator<KObject>[] = [];
+    const stack = this.stack;
+    while (stack.length) stack.pop();
     const first = (ns.shadow as Shadow | null)?.rev;
     if (first) stack.push(first.keys());
     while (stack.length) {
@@ -256,6 +261,10 @@ export class IncrementalLiveness {
   private readonly recounted: Namespace[] = [];
   private readonly proxies: Nsproxy[] = [];
   private readonly lost: KObject[] = [];
+  /** The pointers being read (setEdges keeps a copy only when they changed). */
+  private readonly scratch: KObject[] = [];
+  /** The reverse search's stack of referrer iterators. */
+  private readonly stack: Iterator<KObject>[] = [];
   private caches = true;
 
   private queue(o: KObject): void {
@@ -279,7 +288,11 @@ export class IncrementalLiveness {
     // upstream of it, and the forward pass from those marks it.
     if (isNs(o)) { if (edges) this.markDirty(o); else this.recounted.push(o); }
     else if (o instanceof Nsproxy) this.proxies.push(o);
-    if (edges) this.setEdges(o, s, o.freed ? NO_EDGES : edgesOf(o), this.lost);
+    if (edges) {
+      const scratch = this.scratch;
+      while (scratch.length) scratch.pop();
+      this.setEdges(o, s, o.freed ? NO_EDGES : edgesInto(o, scratch), this.lost);
+    }
     if (o instanceof Task || o instanceof Dentry || o instanceof Inode) {
       const root = this.isRoot(o, this.caches);
       if (s.wasRoot !== root) {
@@ -303,7 +316,12 @@ export class IncrementalLiveness {
     const epoch = ++this.epoch;
     this.caches = caches;
     const { reread, counted, dirty, recounted, proxies, lost } = this;
-    for (const a of [reread, counted, dirty, recounted, proxies, lost] as unknown[][]) while (a.length) a.pop();
+    while (reread.length) reread.pop();
+    while (counted.length) counted.pop();
+    while (dirty.length) dirty.pop();
+    while (recounted.length) recounted.pop();
+    while (proxies.length) proxies.pop();
+    while (lost.length) lost.pop();
     if (!this.started) {
       this.started = true;
       k.objects.tracking = COUNTED_KINDS;

@@ -61,6 +61,7 @@ export interface Completion {
 
 /** A call in flight, as the world saw it start. */
 interface Started {
+  task: Task;
   call: Call;
   alone: boolean;
   target: Task | null;
@@ -78,7 +79,8 @@ export class World {
   readonly everyTask: Task[] = [];
   readonly completions: Completion[] = [];
   private readonly idle: Task[] = [];
-  private readonly started = new Map<Task, Started>();
+  /** The calls in flight (a few at most): a list, not a Map, which would rehash as it empties. */
+  private readonly started: Started[] = [];
   steps = 0;
 
   /**
@@ -123,7 +125,11 @@ export class World {
       const mid = (lo + hi) >> 1;
       if (this.idle[mid].pid.nr < t.pid.nr) lo = mid + 1; else hi = mid;
     }
-    if (this.idle[lo] !== t) this.idle.splice(lo, 0, t);
+    if (this.idle[lo] === t) return;
+    const n = this.idle.length;
+    this.idle.push(t);
+    this.idle.copyWithin(lo + 1, lo, n);
+    this.idle[lo] = t;
   }
 
   /** The open fds of a task, ascending. */
@@ -197,14 +203,14 @@ export class World {
   }
 
   /** What a call starts with: for a path into /proc/<pid>, the task that pid names now. */
-  private startOf(call: Call, alone: boolean): Started {
+  private startOf(task: Task, call: Call, alone: boolean): Started {
     const p = (call.args.path ?? call.args.source ?? call.args.target) as string | undefined;
     const m = p !== undefined && p.startsWith('/proc/') ? PROC_PID_PATH.exec(p) : null;
-    if (!m) return { call, alone, target: null, targetPid: null, cachedBefore: false };
+    if (!m) return { task, call, alone, target: null, targetPid: null, cachedBefore: false };
     const pid = Number(m[1]);
     const piddir = this.k.procMnt?.mnt_root.d_hash.get(m[1]);
     const cachedBefore = m[2] !== undefined && piddir?.d_hash.get('ns')?.d_hash.get(m[2]) !== undefined;
-    return { call, alone, target: this.k.tasks.get(pid) ?? null, targetPid: pid, cachedBefore };
+    return { task, call, alone, target: this.k.tasks.get(pid) ?? null, targetPid: pid, cachedBefore };
   }
 
   /** Execute one command. */
@@ -214,7 +220,8 @@ export class World {
       case 'start': {
         const idle = this.idle;
         if (!idle.length) return;
-        const t = idle[cmd.task % idle.length];
+        const idx = cmd.task % idle.length;
+        const t = idle[idx];
         let spec = cmd.call;
         if (spec.op === 'clone' && this.k.tasks.size >= (this.steady.tasks ?? Infinity)) {
           const zombie = t.group_leader.children.some((c) => c.state === 'zombie');
@@ -225,8 +232,9 @@ export class World {
         const call = this.resolve(t, spec);
         const alone = cmd.t === 'call' && this.k.inFlight() === 0;
         if (!submit(this.k, t, call)) return;
-        this.idle.splice(this.idle.indexOf(t), 1);
-        this.started.set(t, this.startOf(call, alone));
+        this.idle.copyWithin(idx, idx + 1); // (splice would allocate the removed part)
+        this.idle.pop();
+        this.started.push(this.startOf(t, call, alone));
         if (cmd.t === 'call') {
           // a call asleep on a mutex lets the holder run until it can go on
           while (this.k.busy(t)) this.advance(this.k.runFor(t));
@@ -253,14 +261,17 @@ export class World {
 
   private advance(t: Task): void {
     const done = this.k.advance(t);
+    const i = this.started.findIndex((x) => x.task === t);
+    const s = i >= 0 ? this.started[i] : undefined;
     if (!done) {
-      const s = this.started.get(t);
       if (s && this.k.inFlight() > 1) s.alone = false;
       return;
     }
-    const s = this.started.get(t);
-    this.started.delete(t);
-    for (const other of this.started.values()) other.alone = false;
+    if (s) {
+      this.started[i] = this.started[this.started.length - 1];
+      this.started.pop();
+    }
+    for (const other of this.started) other.alone = false;
     const c: Completion = {
       step: ++this.steps,
       task: t,
