@@ -189,6 +189,11 @@ export class IncrementalLiveness {
     const counting = countsToward(o);
     if (hp === lo) {
       for (let i = lo; i < hn; i++) this.link(o, next[i], +1, counting); // only new pointers
+    } else if (hn === lo) {
+      for (let i = lo; i < hp; i++) { // only pointers gone (a freed object, a closed fd)
+        this.link(o, prev[i], -1, counting);
+        lost.push(prev[i]);
+      }
     } else if (hp - lo === 1 && hn - lo <= 1) {
       // one pointer changed or went away: no multiset to build
       const x = prev[lo];

@@ -148,6 +148,15 @@ export class World {
     return n;
   }
 
+  /** The task's (i mod count)-th open fd, ascending, or `none` when it has none. */
+  private nthFd(t: Task, i: number, none: number): number {
+    const n = this.fdCount(t);
+    if (!n) return none;
+    let want = i % n;
+    const fdt = t.files?.fdt as (unknown | null)[];
+    for (let fd = 0; ; fd++) if (fdt[fd] && want-- === 0) return fd;
+  }
+
   private pidOf(i: number): number {
     return this.everyTask[i % this.everyTask.length].pid.nr;
   }
@@ -158,8 +167,7 @@ export class World {
       case 'nsdir': return `/proc/${this.pidOf(p.target)}/ns`;
       case 'fdlink': {
         const owner = this.everyTask[p.target % this.everyTask.length];
-        const fds = this.fdsOf(owner);
-        return `/proc/${owner.pid.nr}/fd/${fds.length ? fds[p.fd % fds.length] : 0}`;
+        return `/proc/${owner.pid.nr}/fd/${this.nthFd(owner, p.fd, 0)}`;
       }
       case 'mnt': return `/tmp/m${p.n % MOUNT_TARGETS}`;
     }
@@ -169,10 +177,7 @@ export class World {
   /** Turn a call spec into a concrete syscall for task t. */
   resolve(t: Task, c: CallSpec): Call {
     const args: Record<string, unknown> = {};
-    const fd = (i: number | undefined): number => {
-      const fds = this.fdsOf(t);
-      return fds.length ? fds[(i ?? 0) % fds.length] : 99;
-    };
+    const fd = (i: number | undefined): number => this.nthFd(t, i ?? 0, 99);
     switch (c.op) {
       case 'clone': args.flags = c.flags ?? 0; break;
       case 'unshare': args.flags = c.flags ?? 0; break;
