@@ -53,7 +53,7 @@ export class Kernel {
   /** Completed syscalls so far; oopses are stamped with it. */
   step = 0;
   private dev = 0;
-  /** The tasks with a syscall in flight (each task's own is task.syscall), in no order. */
+  /** The tasks with a syscall in flight (each task's own is task.syscall), in pid order. */
   private readonly inflight: Task[] = [];
   /** Tasks sleeping on a mutex, and the mutex. */
   readonly blocked = new Map<Task, import('./fs').Mutex>();
@@ -178,16 +178,21 @@ export class Kernel {
     return this.inflight.length;
   }
 
-  /** Tasks with a syscall in flight, in pid order. */
-  runnable(): Task[] {
-    return [...this.inflight].sort((a, b) => a.pid.nr - b.pid.nr);
+  /** Tasks with a syscall in flight, in pid order (the kernel's own list: read it, do not keep it). */
+  runnable(): readonly Task[] {
+    return this.inflight;
   }
 
   /** Start a syscall on an idle, running task. False when the task cannot take one. */
   submit(t: Task, call: Call, gen: KGen<SysResult>): boolean {
     if (t.syscall || t.state !== 'running' || t.freed) return false;
     t.syscall = { call, gen };
-    this.inflight.push(t);
+    // in pid order: the scheduler's picks index this list
+    const q = this.inflight;
+    let at = q.length;
+    q.push(t);
+    while (at > 0 && q[at - 1].pid.nr > t.pid.nr) { q[at] = q[at - 1]; at--; }
+    q[at] = t;
     return true;
   }
 
@@ -199,9 +204,9 @@ export class Kernel {
     const r = slot.gen.next();
     if (!r.done) return null;
     t.syscall = null;
-    const i = this.inflight.indexOf(t);
-    this.inflight[i] = this.inflight[this.inflight.length - 1];
-    this.inflight.pop();
+    const q = this.inflight;
+    q.copyWithin(q.indexOf(t), q.indexOf(t) + 1);
+    q.pop();
     this.step++;
     return { call: slot.call, result: r.value };
   }
