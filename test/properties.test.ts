@@ -100,7 +100,8 @@ describe('properties: synthetic bugs are caught', function () {
   this.timeout(120000);
   const cases: [string, string, PropertyName, RegExp, Op[] | undefined][] = [
     ['v3.0', 'missing-put', 'P1', /alive but nothing holds it/, undefined],
-    ['v3.0', 'readdir-off-by-one', 'P4', /getdents64 listed/, undefined],
+    // a resumed listing skips one entry: a wrong next name, or (the last entry skipped) an early end
+    ['v3.0', 'readdir-off-by-one', 'P4', /getdents64 (listed|reached the end after)/, undefined],
     ['v3.0', 'no-ptrace-check', 'P7', /not EPERM/, undefined],
     ['v3.0', 'setns-no-type-check', 'P7', /succeeded, not EINVAL/, undefined],
     // swarm, pinned: the loop needs a bind, an unshare and an umount, rare among nineteen operations
