@@ -71,15 +71,15 @@ function attach_mnt(child: Vfsmount, parent: Vfsmount, dentry: Dentry): void {
   parent.mnt_mounts.push(child);
   child.mnt_ns = parent.mnt_ns;
   parent.mnt_ns?.list.add(child);
-  mnt_ns_changed(child);
+  noteMountMoved(child);
 }
 
 /**
  * A mount joined or left its namespace's list, which holds no reference: say so in the
  * lifecycle log (kernel/object.ts), as a refcount change would. An annotation for the checker,
- * like lockdep's, with no effect on the kernel.
+ * like lockdep's, with no effect on the kernel (harness code, hence its camelCase name).
  */
-function mnt_ns_changed(mnt: Vfsmount): void {
+function noteMountMoved(mnt: Vfsmount): void {
   mnt.k.objects.touch(mnt, mnt, false);
 }
 
@@ -163,7 +163,7 @@ function umount_tree(mnt: Vfsmount, kill: Vfsmount[]): void {
   for (const p of kill) {
     p.mnt_ns?.list.delete(p);
     p.mnt_ns = null;
-    mnt_ns_changed(p);
+    noteMountMoved(p);
     if (p.mnt_parent !== p) {
       const siblings = p.mnt_parent.mnt_mounts;
       const i = siblings.indexOf(p);
@@ -197,7 +197,7 @@ export function copy_tree(ns: MntNamespace, src: Vfsmount): Map<Vfsmount, Vfsmou
   const root = clone_mnt(src, src.mnt_root);
   root.mnt_ns = ns;
   ns.list.add(root);
-  mnt_ns_changed(root);
+  noteMountMoved(root);
   map.set(src, root);
   const walk = (from: Vfsmount): void => {
     for (const child of from.mnt_mounts) {
