@@ -198,6 +198,11 @@ export class File extends KObject {
   }
 }
 
+/** parent_ino (include/linux/fs.h): the inode number of a dentry's parent, for "..". */
+export function parent_ino(d: Dentry): number {
+  return d.d_parent.d_inode?.i_ino ?? 1;
+}
+
 /** The running task whose syscall is executing ("current"). */
 export function current(k: Kernel): Task {
   return k.current;

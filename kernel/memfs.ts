@@ -2,7 +2,7 @@
 // directory tree lives on a "disk" of inode records, so its dentries and inodes can be pruned
 // and looked up again. It serves as the root filesystem and as bind-mount targets.
 import type { Kernel } from './kernel';
-import { Dentry, Inode, InodeOperations, KGen, SuperBlock, SuperOperations, FileOperations, Filldir } from './fs';
+import { Dentry, Inode, InodeOperations, KGen, SuperBlock, SuperOperations, FileOperations, Filldir, parent_ino } from './fs';
 import { d_add, d_alloc_root, d_instantiate } from './dcache';
 import { generic_read_dir } from './readdir';
 import { generic_drop_inode, iget_locked, unlock_new_inode } from './inode';
@@ -105,7 +105,7 @@ function* memfs_readdir(file: import('./fs').File, filldir: Filldir): KGen<numbe
     if (i === 0) {
       if (filldir('.', i, inode.i_ino, DT_DIR) < 0) return 0;
     } else if (i === 1) {
-      if (filldir('..', i, file.f_path.dentry.d_parent.d_inode?.i_ino ?? 1, DT_DIR) < 0) return 0;
+      if (filldir('..', i, parent_ino(file.f_path.dentry), DT_DIR) < 0) return 0;
     } else {
       const name = names[i - 2];
       if (name === undefined) return 0;

@@ -5,7 +5,7 @@ import type { Holder } from '../kernel/object';
 import type { Kernel } from '../kernel/kernel';
 import {
   Dentry, DentryOperations, File, FileOperations, Filldir, Inode, InodeOperations, KGen, Kstat, Nameidata, Path,
-  SuperBlock, Vfsmount, FMODE_READ, FMODE_WRITE,
+  SuperBlock, Vfsmount, FMODE_READ, FMODE_WRITE, parent_ino,
 } from '../kernel/fs';
 import { d_add, d_alloc, d_drop, d_hash_and_lookup, d_lookup, dput, shrink_dcache_parent } from '../kernel/dcache';
 import { iput, new_inode } from '../kernel/inode';
@@ -190,11 +190,6 @@ function* proc_pident_lookup(dir: Inode, dentry: Dentry, ents: readonly PidEntry
   } finally {
     put_task_struct(task, 'proc_pident_lookup');
   }
-}
-
-/** parent_ino (include/linux/fs.h). */
-function parent_ino(d: Dentry): number {
-  return d.d_parent.d_inode?.i_ino ?? 1;
 }
 
 /** proc_pident_readdir (fs/proc/base.c): ".", "..", then each entry; f_pos counts them. */

@@ -4,7 +4,7 @@ import type { Kernel } from '../kernel/kernel';
 import { Dentry, DentryOperations, File, FileOperations, Filldir, Inode, InodeOperations, KGen, Nameidata, SuperBlock } from '../kernel/fs';
 import { d_add, d_alloc_pseudo, d_drop, d_instantiate, dput } from '../kernel/dcache';
 import { iget_locked, iput, unlock_new_inode } from '../kernel/inode';
-import { FMODE_WRITE, I_NEW } from '../kernel/fs';
+import { FMODE_WRITE, I_NEW, parent_ino } from '../kernel/fs';
 import { PROC_I, ProcNsOperations } from '../kernel/proc_fs';
 import { put_task_struct, Task } from '../kernel/task';
 import { ptrace_may_access } from '../kernel/cred';
@@ -150,7 +150,7 @@ function* proc_ns_dir_readdir(filp: File, filldir: Filldir): KGen<number> {
       filp.f_pos++;
     }
     if (i === 1) {
-      if (filldir('..', i, dentry.d_parent.d_inode?.i_ino ?? 1, DT_DIR) < 0) return 0;
+      if (filldir('..', i, parent_ino(dentry), DT_DIR) < 0) return 0;
       i++;
       filp.f_pos++;
     }
