@@ -191,10 +191,6 @@ export class ObjectRegistry {
     return [...this.all].sort((a, b) => a.allocSeq - b.allocSeq);
   }
 
-  get size(): number {
-    return this.all.length;
-  }
-
   /**
    * Every reference taken, dropped or moved, and every allocation and free, since the
    * incremental checker last drained it: the object and its holder. A holder that is an object
