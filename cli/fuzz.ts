@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { randomInt } from 'crypto';
-import { ALL_PROPERTIES, fuzz, replayRun, Replay } from '../properties/fuzz';
+import { ALL_PROPERTIES, fuzz, replayRun, Replay, REPLAY_FORMAT } from '../properties/fuzz';
 import { allVerdicts, Budget, Verdict } from '../properties/verdicts';
 import { PROPERTIES, PropertyName } from '../properties/checks';
 
@@ -75,6 +75,11 @@ export function cmdReplay(file: string, out: (s: string) => void): number {
   }
   if (r.kind !== 'replay' || !Array.isArray(r.commands)) {
     out(`procns replay: ${file}: not a replay file`);
+    return 2;
+  }
+  if (r.procns !== REPLAY_FORMAT) {
+    const again = ['procns fuzz', `--profile ${r.profile}`, ...(r.fix ?? []).map((f) => `--fix ${f}`), ...(r.inject ?? []).map((f) => `--inject ${f}`), `--seed ${r.seed}`].join(' ');
+    out(`procns replay: ${file}: replay format ${String(r.procns)}, but this procns reads format ${REPLAY_FORMAT} (its commands name tasks another way); find the failure again with: ${again}`);
     return 2;
   }
   const shown = replayRun(r);

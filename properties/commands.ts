@@ -97,7 +97,8 @@ function buildCallArb(op: Op, profile: Profile, tasks: number): fc.Arbitrary<Cal
   const path = pathArb(profile, tasks);
   switch (op) {
     case 'clone':
-      return fc.record({ op: fc.constant(op), flags: fc.constantFrom(0, 0, CLONE_FILES, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE_NEWNET, CLONE_NEWUTS | CLONE_NEWIPC, CLONE_NEWNS) });
+      // `as`: the child's name (init is 0), by which later commands name it (world.ts)
+      return fc.record({ op: fc.constant(op), flags: fc.constantFrom(0, 0, CLONE_FILES, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE_NEWNET, CLONE_NEWUTS | CLONE_NEWIPC, CLONE_NEWNS), as: fc.integer({ min: 1, max: Math.max(tasks, 1) }) });
     case 'unshare':
       return fc.record({ op: fc.constant(op), flags: fc.constantFrom(CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET | CLONE_NEWUTS, CLONE_NEWNS, CLONE_FILES, CLONE_NEWPID, CLONE_NEWCGROUP | CLONE_NEWTIME) });
     case 'setns':
@@ -117,7 +118,7 @@ function buildCallArb(op: Op, profile: Profile, tasks: number): fc.Arbitrary<Cal
     case 'umount2':
       return fc.record({ op: fc.constant(op), path: fc.record({ kind: fc.constant('mnt' as const), n: fc.nat(2) }), flags: fc.constantFrom(0, MNT_DETACH) });
     case 'wait':
-      return fc.record({ op: fc.constant(op), child: fc.nat(7) });
+      return fc.record({ op: fc.constant(op), child: fc.nat(tasks) });
     case 'close': case 'dup': case 'read': case 'lseek':
       return fc.record({ op: fc.constant(op), fd });
     default:
@@ -127,7 +128,7 @@ function buildCallArb(op: Op, profile: Profile, tasks: number): fc.Arbitrary<Cal
 
 /**
  * The arbitrary of one command under a mix: mostly whole syscalls, some interleaved ones.
- * `tasks`: the largest task index worth naming (the world's size).
+ * `tasks`: the largest task name worth using (the world's size less one: init is 0).
  */
 export function commandArbs(profile: Profile, mix: Mix, tasks = 7): fc.Arbitrary<LifecycleCommand>[] {
   const calls = OPS.filter((op) => mix[op] > 0).map((op) => ({ weight: mix[op], arbitrary: callArb(op, profile, tasks) }));

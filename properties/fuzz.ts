@@ -25,8 +25,14 @@ export interface FuzzOptions {
   onRun?: (run: number) => void;
 }
 
+/**
+ * The replay file format. 2: commands name tasks by the clone that made them (world.ts); the
+ * commands of a format 1 file named them by position and mean something else now.
+ */
+export const REPLAY_FORMAT = 2;
+
 export interface Replay {
-  procns: 1;
+  procns: typeof REPLAY_FORMAT;
   kind: 'replay';
   profile: string;
   fix: string[];
@@ -100,7 +106,7 @@ export function fuzz(o: FuzzOptions): FuzzResult {
   }
   const commands = [...details.counterexample[0]].map(unwrap);
   const replay: Replay = {
-    procns: 1,
+    procns: REPLAY_FORMAT,
     kind: 'replay',
     profile: o.profile,
     fix: o.fix ?? [],

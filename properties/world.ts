@@ -1,7 +1,17 @@
 // The world a lifecycle runs in: an emulated kernel plus the harness's bookkeeping (task names,
 // mount targets, what each syscall returned). Commands are pure data; the world resolves their
-// symbolic references (the i-th task, the j-th fd) against the current state, so any list of
-// commands, shrunk or not, runs as it is.
+// symbolic references (a task by its name, the j-th fd) against the current state, so any list
+// of commands, shrunk or not, runs as it is.
+//
+// A task is named by the clone that made it: a clone command carries a name (`as`, 1 and up;
+// init is 0), and a command, a /proc path or a wait names its task by that name. So deleting a
+// command leaves the names of the other tasks alone, which is what lets fast-check shrink a
+// lifecycle down to the clones the failure needs: with tasks named by position (the i-th idle
+// task), deleting one unneeded clone re-targeted every later command. Two clones may give the
+// same name: a command goes to the newest of them still running, a path names the newest of
+// them, reaped or not. A name with no such task falls to the next lower name, down to init: a
+// run's few clones are then named often, as a random command is about as likely to name a
+// task that exists as it was by position.
 import { Kernel } from '../kernel/kernel';
 import { Profile } from '../kernel/profile';
 import { submit } from '../kernel/sched';
@@ -11,16 +21,23 @@ import { errname } from '../kernel/errno';
 import { newKernel } from '../procfs';
 import { syscall } from '../kernel/sched';
 
-/** A path template: the world fills in pids and fds. */
+/**
+ * A path template: the world fills in pids and fds. `target` is a task's name (see the top of
+ * this file).
+ */
 export type PathSpec =
   | { kind: 'ns'; target: number; ns: string; self?: boolean }
   | { kind: 'nsdir'; target: number }
   | { kind: 'fdlink'; target: number; fd: number }
   | { kind: 'mnt'; n: number };
 
-/** A syscall as data: arguments that name tasks, fds and paths do so by index. */
+/**
+ * A syscall as data: tasks are named (see the top of this file), fds by index among the task's
+ * open ones. `as`: the name a clone gives its child; `child`: the name of the child a wait reaps.
+ */
 export interface CallSpec {
   op: string;
+  as?: number;
   flags?: number;
   fd?: number;
   path?: PathSpec;
@@ -30,6 +47,7 @@ export interface CallSpec {
   nstype?: number;
 }
 
+/** `task`: the name of the task that makes the call. */
 export type Command =
   | { t: 'call'; task: number; call: CallSpec }
   | { t: 'start'; task: number; call: CallSpec }
@@ -63,6 +81,8 @@ export interface Completion {
 interface Started {
   task: Task;
   call: Call;
+  /** For a clone: the name its child gets. */
+  as: number | undefined;
   alone: boolean;
   target: Task | null;
   targetPid: number | null;
@@ -75,61 +95,60 @@ export type Observer = (w: World, c: Completion) => void;
 
 export class World {
   readonly k: Kernel;
-  /** Every task ever created, in creation order (reaped ones too: their pids are still named). */
-  readonly everyTask: Task[] = [];
+  /**
+   * The tasks each name was given, oldest first (init is 0). The ones that died are dropped
+   * as commands look past them, except the newest: a path still names its pid.
+   */
+  private readonly named: Task[][] = [];
   readonly completions: Completion[] = [];
-  private readonly idle: Task[] = [];
   /** The calls in flight (a few at most): a list, not a Map, which would rehash as it empties. */
   private readonly started: Started[] = [];
   steps = 0;
 
   /**
    * The bench's steady state (a fuzz run leaves these unset): `population`, how many tasks the
-   * world starts with (init and its forked children); `tasks`, a clone in a world of that many
-   * live tasks becomes a reap (wait) or, with no child to reap, an exit; `fds`, an open or dup by
-   * a task holding that many fds becomes a close of one of them. The world then stays the same
-   * size however long it runs.
+   * world starts with (init and its forked children, named 1, 2, ...); `tasks`, a clone in a
+   * world of that many live tasks becomes a reap (wait) or, with no child to reap, an exit;
+   * `fds`, an open or dup by a task holding that many fds becomes a close of one of them. The
+   * world then stays the same size however long it runs.
    */
   constructor(readonly profile: Profile, private readonly observers: Observer[] = [], private readonly steady: Steady = {}) {
     this.k = newKernel(profile);
-    this.everyTask.push(this.k.init);
+    this.named.push([this.k.init]);
     for (let n = 0; n < MOUNT_TARGETS; n++) syscall(this.k, this.k.init, { op: 'mknod', args: { path: `/tmp/m${n}` } });
     for (let n = 1; n < (steady.population ?? 1); n++) {
       const child = this.k.tasks.get(syscall(this.k, this.k.init, { op: 'clone', args: { flags: 0 } }).ret);
-      if (child) this.everyTask.push(child);
+      if (child) this.named[n] = [child];
     }
-    this.idle.push(...this.idleTasks());
-  }
-
-  /** Tasks that can take a syscall now (running, idle), in pid order, read afresh from the kernel. */
-  idleTasks(): Task[] {
-    const out: Task[] = [];
-    for (const t of this.k.tasks.values()) if (t.state === 'running' && !this.k.busy(t)) out.push(t);
-    return out;
   }
 
   /**
-   * The same list as the world keeps it: a task leaves when a syscall starts on it and comes
-   * back when its syscall ends with the task still running; a clone adds the child. (Only a
-   * task's own syscall changes its state: exit, or the reap of a zombie, which was not idle.)
+   * The task a path names: the newest one a clone gave that name, reaped or not; a name no clone
+   * has given falls to the next lower one (init, 0, at the bottom).
    */
-  idleKept(): readonly Task[] {
-    return this.idle;
+  taskNamed(name: number): Task {
+    for (let n = name; n > 0; n--) {
+      const ts = this.named[n];
+      if (ts) return ts[ts.length - 1];
+    }
+    return this.k.init;
   }
 
-  private idleInsert(t: Task): void {
-    if (t.state !== 'running' || this.k.busy(t)) return;
-    let lo = 0;
-    let hi = this.idle.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.idle[mid].pid.nr < t.pid.nr) lo = mid + 1; else hi = mid;
+  /**
+   * The task a command names: the newest of that name still running; a name with none falls to
+   * the next lower one (init, 0, at the bottom).
+   */
+  private runningNamed(name: number): Task {
+    for (let n = name; n > 0; n--) {
+      const ts = this.named[n];
+      if (!ts) continue;
+      for (let i = ts.length - 1; i >= 0; i--) {
+        const t = ts[i];
+        if (t.state === 'running') return t;
+        if (i < ts.length - 1) ts.splice(i, 1); // dead and not the newest: never named again
+      }
     }
-    if (this.idle[lo] === t) return;
-    const n = this.idle.length;
-    this.idle.push(t);
-    this.idle.copyWithin(lo + 1, lo, n);
-    this.idle[lo] = t;
+    return this.k.init;
   }
 
   /** The open fds of a task, ascending. */
@@ -157,8 +176,8 @@ export class World {
     for (let fd = 0; ; fd++) if (fdt[fd] && want-- === 0) return fd;
   }
 
-  private pidOf(i: number): number {
-    return this.everyTask[i % this.everyTask.length].pid.nr;
+  private pidOf(name: number): number {
+    return this.taskNamed(name).pid.nr;
   }
 
   private path(t: Task, p: PathSpec): string {
@@ -166,7 +185,7 @@ export class World {
       case 'ns': return p.self ? `/proc/self/ns/${p.ns}` : `/proc/${this.pidOf(p.target)}/ns/${p.ns}`;
       case 'nsdir': return `/proc/${this.pidOf(p.target)}/ns`;
       case 'fdlink': {
-        const owner = this.everyTask[p.target % this.everyTask.length];
+        const owner = this.taskNamed(p.target);
         return `/proc/${owner.pid.nr}/fd/${this.nthFd(owner, p.fd, 0)}`;
       }
       case 'mnt': return `/tmp/m${p.n % MOUNT_TARGETS}`;
@@ -195,8 +214,9 @@ export class World {
       case 'mount': args.source = this.path(t, c.source as PathSpec); args.target = this.path(t, c.path as PathSpec); break;
       case 'umount2': args.target = this.path(t, c.path as PathSpec); args.flags = c.flags ?? 0; break;
       case 'wait': {
-        const kids = t.group_leader.children;
-        args.pid = c.child === undefined || !kids.length ? -1 : kids[c.child % kids.length].pid.nr;
+        // the named child, when it is one of ours; any child otherwise
+        const child = c.child === undefined ? null : this.taskNamed(c.child);
+        args.pid = child && t.group_leader.children.includes(child) ? child.pid.nr : -1;
         break;
       }
       case 'setuid': args.uid = 1000; break;
@@ -208,14 +228,14 @@ export class World {
   }
 
   /** What a call starts with: for a path into /proc/<pid>, the task that pid names now. */
-  private startOf(task: Task, call: Call, alone: boolean): Started {
+  private startOf(task: Task, call: Call, alone: boolean, as: number | undefined): Started {
     const p = (call.args.path ?? call.args.source ?? call.args.target) as string | undefined;
     const m = p !== undefined && p.startsWith('/proc/') ? PROC_PID_PATH.exec(p) : null;
-    if (!m) return { task, call, alone, target: null, targetPid: null, cachedBefore: false };
+    if (!m) return { task, call, as, alone, target: null, targetPid: null, cachedBefore: false };
     const pid = Number(m[1]);
     const piddir = this.k.procMnt?.mnt_root.d_hash.get(m[1]);
     const cachedBefore = m[2] !== undefined && piddir?.d_hash.get('ns')?.d_hash.get(m[2]) !== undefined;
-    return { task, call, alone, target: this.k.tasks.get(pid) ?? null, targetPid: pid, cachedBefore };
+    return { task, call, as, alone, target: this.k.tasks.get(pid) ?? null, targetPid: pid, cachedBefore };
   }
 
   /** Execute one command. */
@@ -223,10 +243,9 @@ export class World {
     switch (cmd.t) {
       case 'call':
       case 'start': {
-        const idle = this.idle;
-        if (!idle.length) return;
-        const idx = cmd.task % idle.length;
-        const t = idle[idx];
+        // a task busy in a syscall takes no other
+        const t = this.runningNamed(cmd.task);
+        if (this.k.busy(t)) return;
         let spec = cmd.call;
         if (spec.op === 'clone' && this.k.tasks.size >= (this.steady.tasks ?? Infinity)) {
           const zombie = t.group_leader.children.some((c) => c.state === 'zombie');
@@ -237,9 +256,7 @@ export class World {
         const call = this.resolve(t, spec);
         const alone = cmd.t === 'call' && this.k.inFlight() === 0;
         if (!submit(this.k, t, call)) return;
-        this.idle.copyWithin(idx, idx + 1); // (splice would allocate the removed part)
-        this.idle.pop();
-        this.started.push(this.startOf(t, call, alone));
+        this.started.push(this.startOf(t, call, alone, spec.op === 'clone' ? spec.as : undefined));
         if (cmd.t === 'call') {
           // a call asleep on a mutex lets the holder run until it can go on
           while (this.k.busy(t)) this.advance(this.k.runFor(t));
@@ -287,13 +304,9 @@ export class World {
       targetPid: s?.targetPid ?? null,
       cachedBefore: s?.cachedBefore ?? false,
     };
-    this.idleInsert(t);
-    if (done.call.op === 'clone' && done.result.ret > 0) {
+    if (done.call.op === 'clone' && done.result.ret > 0 && s?.as !== undefined && s.as > 0) {
       const child = this.k.tasks.get(done.result.ret);
-      if (child) {
-        this.everyTask.push(child);
-        this.idleInsert(child);
-      }
+      if (child) (this.named[s.as] ??= []).push(child);
     }
     this.completions.push(c);
     for (const o of this.observers) o(this, c);
