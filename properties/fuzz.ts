@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { makeProfile, Profile } from '../kernel/profile';
 import { errname } from '../kernel/errno';
-import { Command, Steady, World } from './world';
+import { Command, Completion, Observer, Steady, World } from './world';
 import { Checker, PropertyName, PROPERTIES, Violation } from './checks';
 import { commandArbs, LifecycleCommand, Mix, mixArbitrary, Op, OPS, PropertyFailure, Real } from './commands';
 import { aliveNamespaces } from './liveness';
@@ -57,9 +57,10 @@ export function buildProfile(name: string, fix: string[] = [], inject: string[] 
   return p;
 }
 
-export function newReal(profile: Profile, props: ReadonlySet<PropertyName>, steady: Steady = {}): Real {
+/** A world watched by a checker of these properties (and by `observers`, after the checker). */
+export function newReal(profile: Profile, props: ReadonlySet<PropertyName>, steady: Steady = {}, observers: Observer[] = []): Real {
   const checker = new Checker(props);
-  const world = new World(profile, [checker.observe], steady);
+  const world = new World(profile, [checker.observe, ...observers], steady);
   return { world, checker };
 }
 
@@ -133,7 +134,8 @@ export interface ReplayResult {
 /** Re-run a saved command list; the output is a function of the file alone. */
 export function replayRun(r: Replay): ReplayResult {
   const profile = buildProfile(r.profile, r.fix, r.inject);
-  const real = newReal(profile, new Set(r.properties));
+  const done: Completion[] = [];
+  const real = newReal(profile, new Set(r.properties), {}, [(_w, c) => done.push(c)]);
   const rows: string[][] = [['step', 'task', 'syscall', 'result', 'alive namespaces [holders]']];
   let printed = 0;
   const ran: Command[] = [];
@@ -142,8 +144,9 @@ export function replayRun(r: Replay): ReplayResult {
     ran.push(cmd);
     real.world.run(cmd);
     real.checker.quiescent(real.world);
-    for (; printed < real.world.completions.length; printed++) {
-      const c = real.world.completions[printed];
+    // a row per syscall the command completed, with what is alive once it is done
+    for (; printed < done.length; printed++) {
+      const c = done[printed];
       const res = c.result.ret < 0 ? errname(c.result.ret) : String(c.result.ret);
       const args = Object.entries(c.call.args).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
       rows.push([String(c.step), `pid ${c.task.pid.nr}`, `${c.call.op}(${args})`, res, aliveNamespaces(real.world.k)]);

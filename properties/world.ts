@@ -1,5 +1,6 @@
 // The world a lifecycle runs in: an emulated kernel plus the harness's bookkeeping (task names,
-// mount targets, what each syscall returned). Commands are pure data; the world resolves their
+// mount targets, the calls in flight); each completed syscall goes to the observers, which
+// keep what they need of it (the world keeps none: a long run's history is not its cost). Commands are pure data; the world resolves their
 // symbolic references (a task by its name, the j-th fd) against the current state, so any list
 // of commands, shrunk or not, runs as it is.
 //
@@ -100,7 +101,6 @@ export class World {
    * as commands look past them, except the newest: a path still names its pid.
    */
   private readonly named: Task[][] = [];
-  readonly completions: Completion[] = [];
   /** The calls in flight (a few at most): a list, not a Map, which would rehash as it empties. */
   private readonly started: Started[] = [];
   steps = 0;
@@ -308,7 +308,6 @@ export class World {
       const child = this.k.tasks.get(done.result.ret);
       if (child) (this.named[s.as] ??= []).push(child);
     }
-    this.completions.push(c);
     for (const o of this.observers) o(this, c);
   }
 

@@ -7,7 +7,7 @@ import * as os from 'os';
 import fc from 'fast-check';
 import { buildProfile, fuzz, replayRun, Replay, FuzzResult, REPLAY_FORMAT } from '../properties/fuzz';
 import { commandArbs, mixArbitrary } from '../properties/commands';
-import { Command, World } from '../properties/world';
+import { Command, Completion, World } from '../properties/world';
 import { checkLiveness, IncrementalLiveness } from '../properties/liveness';
 import { PropertyName } from '../properties/checks';
 import { Op } from '../properties/commands';
@@ -241,28 +241,30 @@ describe('world: a task is named by the clone that made it', () => {
   ];
   for (const [what, cmds] of [['whole', essence], ['without the unrelated first clone', essence.slice(1)]] as const) {
     it(`${what}: the thread of the task that exits opens its ns entry`, () => {
-      const w = new World(buildProfile('v3.8'), []);
+      const done: Completion[] = [];
+      const w = new World(buildProfile('v3.8'), [(_w, c) => done.push(c)]);
       for (const c of cmds) w.run(c);
       const leader = w.taskNamed(2);
       const thread = w.taskNamed(3);
       expect(thread.tgid, 'task 3 is a thread of task 2').to.equal(leader.pid.nr);
-      const ops = w.completions.map((c) => `${c.call.op} by ${c.task === leader ? 2 : c.task === thread ? 3 : c.task === w.k.init ? 0 : '?'}`);
+      const ops = done.map((c) => `${c.call.op} by ${c.task === leader ? 2 : c.task === thread ? 3 : c.task === w.k.init ? 0 : '?'}`);
       expect(ops.slice(-3)).to.deep.equal(['clone by 2', 'exit by 2', 'open by 3']);
     });
   }
 
   it('a name no clone has given names init; a dead task\'s commands go to the newest running task of that name', () => {
-    const w = new World(buildProfile('v3.8'), []);
+    const done: Completion[] = [];
+    const w = new World(buildProfile('v3.8'), [(_w, c) => done.push(c)]);
     w.run({ t: 'call', task: 5, call: { op: 'clone', flags: 0, as: 1 } });
-    expect(w.completions[0].task).to.equal(w.k.init);
+    expect(done[0].task).to.equal(w.k.init);
     const first = w.taskNamed(1);
     w.run({ t: 'call', task: 0, call: { op: 'clone', flags: 0, as: 1 } });
     const second = w.taskNamed(1);
     expect(second).to.not.equal(first);
     w.run({ t: 'call', task: 1, call: { op: 'exit' } });
-    expect(w.completions[2].task, 'the newest task named 1 exits').to.equal(second);
+    expect(done[2].task, 'the newest task named 1 exits').to.equal(second);
     w.run({ t: 'call', task: 1, call: { op: 'exit' } });
-    expect(w.completions[3].task, 'then the older one, still running').to.equal(first);
+    expect(done[3].task, 'then the older one, still running').to.equal(first);
     expect(w.taskNamed(1), 'a path still names the newest, dead or not').to.equal(second);
   });
 });
