@@ -97,19 +97,22 @@ export function edgesOf(o: KObject): KObject[] {
 
 /** edgesOf into a given (empty) list, so a caller can reuse one. */
 function edgesInto(o: KObject, out: KObject[]): KObject[] {
-  const add = (x: KObject | null | undefined): void => { if (x) out.push(x); };
-  if (o instanceof Task) { add(o.nsproxy); add(o.user_ns); add(o.pid); add(o.files); add(o.fs); }
-  else if (o instanceof Nsproxy) for (const ns of nsproxyMembers(o)) add(ns);
-  else if (o instanceof MntNamespace) for (const m of o.list) add(m);
-  else if (o instanceof PidNamespace || o instanceof UserNamespace) add(o.parent);
-  else if (o instanceof Pid) add(o.ns);
-  else if (o instanceof FilesStruct) { for (const f of o.fdt) add(f); }
-  else if (o instanceof FsStruct) { add(o.root.mnt); add(o.root.dentry); add(o.pwd.mnt); add(o.pwd.dentry); }
-  else if (o instanceof File) { add(o.f_path.mnt); add(o.f_path.dentry); }
-  else if (o instanceof Vfsmount) { add(o.mnt_root); if (o.mnt_parent !== o) { add(o.mnt_mountpoint); add(o.mnt_parent); } }
-  else if (o instanceof Dentry) { add(o.d_inode); if (!o.isRoot) add(o.d_parent); }
-  else if (o instanceof Inode) { const ei = o as ProcInode; add(ei.ns ?? null); add(ei.pid ?? null); }
+  if (o instanceof Task) { add(out, o.nsproxy); add(out, o.user_ns); add(out, o.pid); add(out, o.files); add(out, o.fs); }
+  else if (o instanceof Nsproxy) for (const ns of nsproxyMembers(o)) add(out, ns);
+  else if (o instanceof MntNamespace) for (const m of o.list) add(out, m);
+  else if (o instanceof PidNamespace || o instanceof UserNamespace) add(out, o.parent);
+  else if (o instanceof Pid) add(out, o.ns);
+  else if (o instanceof FilesStruct) { for (const f of o.fdt) add(out, f); }
+  else if (o instanceof FsStruct) { add(out, o.root.mnt); add(out, o.root.dentry); add(out, o.pwd.mnt); add(out, o.pwd.dentry); }
+  else if (o instanceof File) { add(out, o.f_path.mnt); add(out, o.f_path.dentry); }
+  else if (o instanceof Vfsmount) { add(out, o.mnt_root); if (o.mnt_parent !== o) { add(out, o.mnt_mountpoint); add(out, o.mnt_parent); } }
+  else if (o instanceof Dentry) { add(out, o.d_inode); if (!o.isRoot) add(out, o.d_parent); }
+  else if (o instanceof Inode) { const ei = o as ProcInode; add(out, ei.ns ?? null); add(out, ei.pid ?? null); }
   return out;
+}
+
+function add(out: KObject[], x: KObject | null | undefined): void {
+  if (x) out.push(x);
 }
 
 /** The namespace-holding pointers only: who counts toward a namespace's refcount (P2). */
@@ -123,12 +126,41 @@ function holdsRef(o: KObject, x: KObject, counting: boolean): boolean {
   return (counting && isNs(x)) || (x instanceof Nsproxy && o instanceof Task);
 }
 
+/**
+ * The classes the checker tells apart, worked out once per object (in its shadow): an
+ * instanceof chain on the hot path costs a walk of the prototype chain per test.
+ */
+const OTHER = 0;
+const TASK = 1;
+const NSPROXY = 2;
+const NS = 3;
+const DENTRY = 4;
+const INODE = 5;
+const VFSMOUNT = 6;
+type Tag = typeof OTHER | typeof TASK | typeof NSPROXY | typeof NS | typeof DENTRY | typeof INODE | typeof VFSMOUNT;
+
+function tagOf(o: KObject): Tag {
+  if (o instanceof Task) return TASK;
+  if (o instanceof Nsproxy) return NSPROXY;
+  if (isNs(o)) return NS;
+  if (o instanceof Dentry) return DENTRY;
+  if (o instanceof Inode) return INODE;
+  if (o instanceof Vfsmount) return VFSMOUNT;
+  return OTHER;
+}
+
 /** What the incremental checker remembers of one object between two checks. */
 interface Shadow {
+  readonly tag: Tag;
+  /** Does it hold references P2 counts (countsToward)? */
+  readonly counting: boolean;
   /** Its outgoing pointers at the last check (with multiplicity). */
   edges: KObject[];
-  /** Who points at it, and how many times. */
-  rev: Map<KObject, number> | null;
+  /**
+   * Who points at it, once per pointer, in no order (a list, not a Map: most objects have one
+   * to three referrers, and a Map costs more to make and to walk than it saves).
+   */
+  rev: KObject[] | null;
   /** P2's expected refcount: pointers at it that hold a reference. */
   refs: number;
   /** Was it a root at the last check (a task in the pid hash, a dentry or inode on an LRU)? */
@@ -166,7 +198,7 @@ export class IncrementalLiveness {
   private shadow(o: KObject): Shadow {
     let s = o.shadow as Shadow | null;
     if (!s) {
-      s = { edges: NO_EDGES, rev: null, refs: 0, wasRoot: false, mntNs: null, reread: 0, counted: 0, visited: 0, dirty: 0 };
+      s = { tag: tagOf(o), counting: countsToward(o), edges: NO_EDGES, rev: null, refs: 0, wasRoot: false, mntNs: null, reread: 0, counted: 0, visited: 0, dirty: 0 };
       o.shadow = s;
     }
     return s;
@@ -186,12 +218,13 @@ export class IncrementalLiveness {
     let hp = prev.length;
     let hn = next.length;
     while (hp > lo && hn > lo && prev[hp - 1] === next[hn - 1]) { hp--; hn--; }
-    const counting = countsToward(o);
+    const counting = s.counting;
+    const task = s.tag === TASK;
     if (hp === lo) {
-      for (let i = lo; i < hn; i++) this.link(o, next[i], +1, counting); // only new pointers
+      for (let i = lo; i < hn; i++) this.link(o, next[i], +1, counting, task); // only new pointers
     } else if (hn === lo) {
       for (let i = lo; i < hp; i++) { // only pointers gone (a freed object, a closed fd)
-        this.link(o, prev[i], -1, counting);
+        this.link(o, prev[i], -1, counting, task);
         lost.push(prev[i]);
       }
     } else if (hp - lo === 1 && hn - lo <= 1) {
@@ -199,9 +232,9 @@ export class IncrementalLiveness {
       const x = prev[lo];
       const y = hn > lo ? next[lo] : null;
       if (x !== y) {
-        this.link(o, x, -1, counting);
+        this.link(o, x, -1, counting, task);
         lost.push(x);
-        if (y) this.link(o, y, +1, counting);
+        if (y) this.link(o, y, +1, counting, task);
       }
     } else {
       const delta = new Map<KObject, number>();
@@ -209,26 +242,47 @@ export class IncrementalLiveness {
       for (let i = lo; i < hn; i++) delta.set(next[i], (delta.get(next[i]) ?? 0) + 1);
       for (const [x, d] of delta) {
         if (d === 0) continue;
-        this.link(o, x, d, counting);
+        this.link(o, x, d, counting, task);
         if (d < 0) lost.push(x);
       }
     }
-    s.edges = next.length ? next.slice() : NO_EDGES;
+    // keep the new pointers in the record's own list (the shared empty one is never written)
+    if (!next.length) s.edges = NO_EDGES;
+    else if (prev === NO_EDGES) s.edges = next.slice();
+    else {
+      while (prev.length > next.length) prev.pop();
+      for (let i = 0; i < next.length; i++) prev[i] = next[i];
+    }
   }
 
-  private link(o: KObject, x: KObject, d: number, counting: boolean): void {
+  /**
+   * d more (or fewer) pointers from o to x. `counting`, `task`: o holds the references P2
+   * counts, o is a task (holdsRef, with the tags in the shadows).
+   */
+  private link(o: KObject, x: KObject, d: number, counting: boolean, task: boolean): void {
     const t = this.shadow(x);
-    if (holdsRef(o, x, counting)) t.refs += d;
-    const m = t.rev ?? (t.rev = new Map());
-    const n = (m.get(o) ?? 0) + d;
-    if (n <= 0) m.delete(o); else m.set(o, n);
+    if ((counting && t.tag === NS) || (task && t.tag === NSPROXY)) t.refs += d;
+    let rev = t.rev;
+    if (d > 0) {
+      if (!rev) rev = t.rev = [];
+      for (; d > 0; d--) rev.push(o);
+      return;
+    }
+    if (!rev) return;
+    for (; d < 0; d++) {
+      // the last pointer from o goes (the order of the others is kept)
+      const i = rev.lastIndexOf(o);
+      if (i < 0) return;
+      rev.copyWithin(i, i + 1);
+      rev.pop();
+    }
   }
 
-  private isRoot(o: KObject, caches: boolean): boolean {
-    if (o instanceof Task) return !o.freed && this.k.tasks.get(o.pid.nr) === o;
+  private isRoot(o: KObject, tag: Tag, caches: boolean): boolean {
+    if (tag === TASK) return !o.freed && this.k.tasks.get((o as Task).pid.nr) === o;
     if (!caches) return false;
-    if (o instanceof Dentry) return !o.freed && o.count === 0 && o.d_sb.s_dentry_lru.has(o);
-    if (o instanceof Inode) return !o.freed && this.k.inode_lru.has(o);
+    if (tag === DENTRY) return !o.freed && o.count === 0 && (o as Dentry).d_sb.s_dentry_lru.has(o as Dentry);
+    if (tag === INODE) return !o.freed && this.k.inode_lru.has(o as Inode);
     return false;
   }
 
@@ -239,20 +293,25 @@ export class IncrementalLiveness {
    */
   private reachable(ns: KObject, caches: boolean): boolean {
     const mark = ++this.search;
-    this.shadow(ns).visited = mark;
-    const stack = this.stack;
-    while (stack.length) stack.pop();
-    const first = (ns.shadow as Shadow | null)?.rev;
-    if (first) stack.push(first.keys());
-    while (stack.length) {
-      const next = stack[stack.length - 1].next();
-      if (next.done) { stack.pop(); continue; }
-      const r = next.value;
+    const own = this.shadow(ns);
+    own.visited = mark;
+    // the stack: a referrer list and how far along it the search is, for each level
+    const lists = this.stack;
+    const at = this.stackAt;
+    while (lists.length) { lists.pop(); at.pop(); }
+    if (own.rev) { lists.push(own.rev); at.push(0); }
+    while (lists.length) {
+      const top = lists.length - 1;
+      const list = lists[top];
+      const i = at[top];
+      if (i === list.length) { lists.pop(); at.pop(); continue; }
+      at[top] = i + 1;
+      const r = list[i];
       const s = this.shadow(r);
       if (s.visited === mark || r.freed) continue;
-      if (this.isRoot(r, caches)) return true;
+      if (this.isRoot(r, s.tag, caches)) return true;
       s.visited = mark;
-      if (s.rev) stack.push(s.rev.keys());
+      if (s.rev) { lists.push(s.rev); at.push(0); }
     }
     return false;
   }
@@ -268,8 +327,9 @@ export class IncrementalLiveness {
   private readonly lost: KObject[] = [];
   /** The pointers being read (setEdges keeps a copy only when they changed). */
   private readonly scratch: KObject[] = [];
-  /** The reverse search's stack of referrer iterators. */
-  private readonly stack: Iterator<KObject>[] = [];
+  /** The reverse search's stack: referrer lists, and the next index into each. */
+  private readonly stack: KObject[][] = [];
+  private readonly stackAt: number[] = [];
   private caches = true;
 
   private queue(o: KObject): void {
@@ -291,26 +351,28 @@ export class IncrementalLiveness {
     // A namespace that is new or had a pointer change is re-checked whole. One whose count
     // merely moved needs only P2: its liveness can fall only with a pointer or a root lost
     // upstream of it, and the forward pass from those marks it.
-    if (isNs(o)) { if (edges) this.markDirty(o); else this.recounted.push(o); }
-    else if (o instanceof Nsproxy) this.proxies.push(o);
+    const tag = s.tag;
+    if (tag === NS) { if (edges) this.markDirty(o as Namespace); else this.recounted.push(o as Namespace); }
+    else if (tag === NSPROXY) this.proxies.push(o as Nsproxy);
     if (edges) {
       const scratch = this.scratch;
       while (scratch.length) scratch.pop();
       this.setEdges(o, s, o.freed ? NO_EDGES : edgesInto(o, scratch), this.lost);
     }
-    if (o instanceof Task || o instanceof Dentry || o instanceof Inode) {
-      const root = this.isRoot(o, this.caches);
+    if (tag === TASK || tag === DENTRY || tag === INODE) {
+      const root = this.isRoot(o, tag, this.caches);
       if (s.wasRoot !== root) {
         s.wasRoot = root;
         if (!root) this.lost.push(o);
       }
-    } else if (o instanceof Vfsmount) {
+    } else if (tag === VFSMOUNT) {
       // a mount's place in its namespace's list is not refcounted by the namespace: re-read
       // the namespace it is in now and the one it was in at the last check
-      if (s.mntNs !== o.mnt_ns) {
+      const mnt_ns = (o as Vfsmount).mnt_ns;
+      if (s.mntNs !== mnt_ns) {
         if (s.mntNs) this.queue(s.mntNs);
-        if (o.mnt_ns) this.queue(o.mnt_ns);
-        s.mntNs = o.mnt_ns;
+        if (mnt_ns) this.queue(mnt_ns);
+        s.mntNs = mnt_ns;
       }
     }
   }
@@ -364,11 +426,13 @@ export class IncrementalLiveness {
       const s = this.shadow(o);
       if (s.visited === mark) continue;
       s.visited = mark;
-      if (isNs(o)) { this.markDirty(o); continue; }
+      if (s.tag === NS) { this.markDirty(o as Namespace); continue; }
       if (o.freed) continue;
-      for (const x of s.edges) {
-        if (x instanceof Dentry && o instanceof Dentry && o.d_parent === x) continue; // parents hold no namespace
-        if (x instanceof Vfsmount && o instanceof Vfsmount) continue;
+      const edges = s.edges;
+      for (let i = 0; i < edges.length; i++) {
+        const x = edges[i];
+        if (s.tag === DENTRY && (o as Dentry).d_parent === x) continue; // parents hold no namespace
+        if (s.tag === VFSMOUNT && x instanceof Vfsmount) continue;
         lost.push(x);
       }
     }
@@ -377,8 +441,10 @@ export class IncrementalLiveness {
     for (const ns of dirty) {
       const s = this.shadow(ns);
       if (ns.freed) {
-        for (const r of s.rev?.keys() ?? []) {
-          if (!r.freed) out.push({ property: 'P1', message: `${ns.id} is freed but ${r.id} still points to it`, ns: ns.id });
+        const rev = s.rev ?? NO_EDGES;
+        for (let i = 0; i < rev.length; i++) {
+          const r = rev[i];
+          if (!r.freed && rev.indexOf(r) === i) out.push({ property: 'P1', message: `${ns.id} is freed but ${r.id} still points to it`, ns: ns.id });
         }
         continue;
       }
@@ -418,7 +484,8 @@ export class IncrementalLiveness {
       const kept = s?.edges ?? NO_EDGES;
       if (edges.length !== kept.length || edges.some((x, i) => x !== kept[i])) out.push(`${o.id}: pointers ${kept.map((x) => x.id)} kept, ${edges.map((x) => x.id)} now`);
       if ((isNs(o) || o instanceof Nsproxy) && (s?.refs ?? 0) !== (refs.get(o) ?? 0)) out.push(`${o.id}: ${s?.refs ?? 0} holders kept, ${refs.get(o) ?? 0} now`);
-      if ((o instanceof Task || o instanceof Dentry || o instanceof Inode) && (s?.wasRoot ?? false) !== this.isRoot(o, caches)) out.push(`${o.id}: root status kept stale`);
+      const tag = tagOf(o);
+      if ((tag === TASK || tag === DENTRY || tag === INODE) && (s?.wasRoot ?? false) !== this.isRoot(o, tag, caches)) out.push(`${o.id}: root status kept stale`);
       if (o instanceof Vfsmount && (s?.mntNs ?? null) !== o.mnt_ns) out.push(`${o.id}: mount namespace kept stale`);
     }
     return out;
