@@ -55,6 +55,13 @@ export class Kernel {
   private dev = 0;
   /** The tasks with a syscall in flight (each task's own is task.syscall), in pid order. */
   private readonly inflight: Task[] = [];
+  /**
+   * need_resched (TIF_NEED_RESCHED): may the scheduler pick another task at a preemption point?
+   * Set unless the harness runs one syscall to its end with nothing else in flight and nothing
+   * able to start (runAlone): then no other task could be picked, and a cond_resched() point,
+   * which would only let one run, does not yield. Sleeping on a held mutex yields regardless.
+   */
+  need_resched = true;
   /** Tasks sleeping on a mutex, and the mutex. */
   readonly blocked = new Map<Task, import('./fs').Mutex>();
 

@@ -231,7 +231,7 @@ function* link_path_walk(k: Kernel, name: string, nd: Nameidata, lc: LinkCount):
       follow_dotdot(k, nd);
       continue;
     }
-    yield; // preemption point between components (cond_resched in the ref walk)
+    if (k.need_resched) yield; // preemption point between components (cond_resched in the ref walk)
     // do_lookup: the dentry cache first, the directory's ->lookup (which may sleep) on a miss
     const r = lookup_fast(nd, comp) ?? (yield* lookup_slow(k, nd, comp));
     if (typeof r === 'number') return r;

@@ -67,10 +67,16 @@ export function runToIdle(k: Kernel, picks: PickSource): Completion[] {
 /** Run one syscall to completion with nothing else in flight (the common case in tests). */
 export function syscall(k: Kernel, t: Task, call: Call): SysResult {
   if (!submit(k, t, call)) return { ret: -ESRCH }; // the task cannot run syscalls
-  for (;;) {
-    // a task asleep on a mutex waits for its holder, which runs in the meantime
-    const next = k.runFor(t);
-    const done = k.advance(next);
-    if (done && next === t) return done.result;
+  // alone, it runs to its end with no other task to pick: preemption points need not yield
+  k.need_resched = k.inFlight() > 1;
+  try {
+    for (;;) {
+      // a task asleep on a mutex waits for its holder, which runs in the meantime
+      const next = k.runFor(t);
+      const done = k.advance(next);
+      if (done && next === t) return done.result;
+    }
+  } finally {
+    k.need_resched = true;
   }
 }

@@ -97,7 +97,7 @@ function* sys_unshare(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) && tsk.mm && tsk.mm.count > 1) return r(-EINVAL);
   if (flags & CLONE_NEWUSER) return r(-EINVAL); // 3.8 user namespaces by unshare: not modelled
   if (flags & CLONE_NEWNS) flags |= CLONE_FS;
-  yield; // allocations below may sleep
+  if (k.need_resched) yield; // allocations below may sleep
   // unshare_fs
   let new_fs = null;
   if (flags & CLONE_FS && tsk.fs && tsk.fs.count > 1) new_fs = copy_fs_struct(tsk.fs, 'unshare');
@@ -131,7 +131,7 @@ function* sys_setns_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult>
   const nstype = int(a.nstype ?? 0);
   if (fd === null) return r(-EBADF);
   if (nstype === null) return r(-EINVAL);
-  yield; // create_new_namespaces allocates
+  if (k.need_resched) yield; // create_new_namespaces allocates
   return r(sys_setns(k, fd, nstype));
 }
 

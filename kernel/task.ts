@@ -137,7 +137,7 @@ export function* copy_process(k: Kernel, clone_flags: number): KGen<Task | numbe
     if (clone_flags & CLONE_THREAD) return -EINVAL;
     if (k.profile.version === '3.0' && (!capable(k, 'CAP_SYS_ADMIN') || !capable(k, 'CAP_SETUID'))) return -EPERM;
   }
-  yield; // dup_task_struct allocates: GFP_KERNEL may sleep
+  if (k.need_resched) yield; // dup_task_struct allocates: GFP_KERNEL may sleep
 
   let user_ns = parent.user_ns;
   const p = new Task(k, parent.cred, user_ns);
@@ -216,11 +216,11 @@ export function* do_exit(k: Kernel, code: number): KGen<number> {
   tsk.state = 'exiting'; // exit_signals sets PF_EXITING
   tsk.exit_code = code;
   exit_mm(tsk);
-  yield;
+  if (k.need_resched) yield;
   exit_files(tsk);
-  yield;
+  if (k.need_resched) yield;
   exit_fs(tsk);
-  yield;
+  if (k.need_resched) yield;
   exit_notify(k, tsk);
   return 0;
 }

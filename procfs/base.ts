@@ -165,7 +165,7 @@ const DIR = (name: string, mode: number, iop: InodeOperations, fop: FileOperatio
  */
 function* proc_pident_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr: unknown): KGen<Dentry | null | number> {
   const p = ptr as PidEntry;
-  yield; // new_inode: GFP_KERNEL may sleep
+  if (dir.k.need_resched) yield; // new_inode: GFP_KERNEL may sleep
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return -ENOENT;
   inode.i_mode = p.mode;
@@ -302,7 +302,7 @@ const tid_fd_dentry_operations: DentryOperations = Object.freeze({
 /** proc_fd_instantiate (fs/proc/base.c): a link inode whose mode mirrors the file's access. */
 function* proc_fd_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr: unknown): KGen<Dentry | null | number> {
   const fd = ptr as number;
-  yield; // new_inode may sleep
+  if (dir.k.need_resched) yield; // new_inode may sleep
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return -ENOENT;
   inode.fd = fd;
@@ -394,7 +394,7 @@ const proc_fd_operations: FileOperations = Object.freeze({ name: 'proc_fd_operat
 
 /** proc_task_instantiate (fs/proc/base.c): /proc/<tgid>/task/<tid>, a tid_base directory. */
 function* proc_task_instantiate(dir: Inode, dentry: Dentry, task: Task, _ptr: unknown): KGen<Dentry | null | number> {
-  yield; // new_inode may sleep
+  if (dir.k.need_resched) yield; // new_inode may sleep
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return -ENOENT;
   inode.i_mode = S_IFDIR | S_IRUGO | S_IXUGO;
@@ -519,7 +519,7 @@ const proc_tid_base_operations: FileOperations = Object.freeze({
 
 /** proc_pid_instantiate (fs/proc/base.c): /proc/<pid>, a tgid_base directory. */
 export function* proc_pid_instantiate(dir: Inode, dentry: Dentry, task: Task, _ptr: unknown): KGen<Dentry | null | number> {
-  yield; // new_inode may sleep
+  if (dir.k.need_resched) yield; // new_inode may sleep
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return -ENOENT;
   inode.i_mode = S_IFDIR | S_IRUGO | S_IXUGO;

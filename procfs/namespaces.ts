@@ -89,7 +89,7 @@ export function* proc_ns_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr
   const k = dir.k;
   const ns_ops = ptr as ProcNsOperations;
   const error = -ENOENT;
-  yield; // new_inode: GFP_KERNEL may sleep
+  if (k.need_resched) yield; // new_inode: GFP_KERNEL may sleep
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return error;
   const ei = PROC_I(inode);
@@ -117,7 +117,7 @@ export function* proc_ns_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr
     ei.ns_ops = ns_ops;
     ei.ns = ns;
   }
-  yield; // preemptible: the task may exit and be reaped before the dentry is hashed
+  if (k.need_resched) yield; // preemptible: the task may exit and be reaped before the dentry is hashed
   dentry.d_op = k.profile.version === '3.0' && !has(k.profile, 'stale-ns-dentry') ? proc_ns_dentry_operations : pid_dentry_operations;
   d_add(dentry, inode);
   // Close the race of the process dying before we return the dentry

@@ -258,8 +258,14 @@ export class World {
         if (!submit(this.k, t, call)) return;
         this.started.push(this.startOf(t, call, alone, spec.op === 'clone' ? spec.as : undefined));
         if (cmd.t === 'call') {
-          // a call asleep on a mutex lets the holder run until it can go on
-          while (this.k.busy(t)) this.advance(this.k.runFor(t));
+          // a call asleep on a mutex lets the holder run until it can go on. A call alone runs
+          // to its end with no other task to pick: its preemption points need not yield.
+          this.k.need_resched = !alone;
+          try {
+            while (this.k.busy(t)) this.advance(this.k.runFor(t));
+          } finally {
+            this.k.need_resched = true;
+          }
         } else {
           this.advance(t);
         }
