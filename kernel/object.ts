@@ -220,6 +220,11 @@ export class ObjectRegistry {
     this.touchedBy.push(holder);
   }
 
+  /** How many changes the log holds (the checker has nothing to read when none). */
+  get logged(): number {
+    return this.touched.length;
+  }
+
   /**
    * Hand the log to the checker and start a new one. The two logs take turns: what a drain
    * returns is valid until the next drain.

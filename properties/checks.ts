@@ -62,7 +62,12 @@ export class Checker {
   private oopsesSeen = 0;
   private incremental: IncrementalLiveness | null = null;
 
-  constructor(private readonly enabled: ReadonlySet<PropertyName>) {}
+  /** Is P1 or P2 checked (the incremental checker runs only then)? */
+  private readonly livenessOn: boolean;
+
+  constructor(private readonly enabled: ReadonlySet<PropertyName>) {
+    this.livenessOn = enabled.has('P1') || enabled.has('P2');
+  }
 
   private fail(property: PropertyName, step: number, message: string): void {
     if (this.enabled.has(property)) this.violations.push({ property, step, message });
@@ -203,11 +208,11 @@ export class Checker {
       // a task that oopses dies inside the kernel with what its syscall held: exact liveness is lost too
       this.fail('P1', w.steps, text);
     }
-    if (!this.enabled.has('P1') && !this.enabled.has('P2')) return;
+    if (!this.livenessOn) return;
     this.incremental ??= new IncrementalLiveness(w.k);
     // after memory pressure cached dentries are no longer roots: every namespace that hung from
     // one lost it in the shrink (a touch), so the incremental check sees it
-    const vs: LiveViolation[] = this.incremental.check(caches);
+    const vs: readonly LiveViolation[] = this.incremental.check(caches);
     for (const v of vs) this.fail(v.property, w.steps, v.message);
   }
 }

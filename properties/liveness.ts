@@ -378,8 +378,11 @@ export class IncrementalLiveness {
   }
 
   /** Re-read what the log names since the last call and check the namespaces it leads to. */
-  check(caches: boolean): Violation[] {
+  check(caches: boolean): readonly Violation[] {
     const k = this.k;
+    // nothing logged since the last check: nothing it knows has changed (most commands in a
+    // run start nothing, or only advance a syscall that is still in flight)
+    if (this.started && k.objects.logged === 0) return NO_VIOLATIONS;
     const epoch = ++this.epoch;
     this.caches = caches;
     const { reread, counted, dirty, recounted, proxies, lost } = this;
@@ -493,6 +496,7 @@ export class IncrementalLiveness {
 }
 
 const NO_EDGES: KObject[] = [];
+const NO_VIOLATIONS: readonly Violation[] = Object.freeze([]);
 
 /**
  * The bare count changes the checker reads (examine): every one for namespaces and nsproxies
