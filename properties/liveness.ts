@@ -157,10 +157,11 @@ interface Shadow {
   /** Its outgoing pointers at the last check (with multiplicity). */
   edges: KObject[];
   /**
-   * Who points at it, once per pointer, in no order (a list, not a Map: most objects have one
-   * to three referrers, and a Map costs more to make and to walk than it saves).
+   * Who points at it: a list with one entry per pointer while short (most objects have one to
+   * three referrers, and a Map costs more to make and to walk), a referrer → count Map once
+   * long (a mount is pointed at by every file opened on it: thousands at 512 tasks).
    */
-  rev: KObject[] | null;
+  rev: KObject[] | Map<KObject, number> | null;
   /** P2's expected refcount: pointers at it that hold a reference. */
   refs: number;
   /** Was it a root at the last check (a task in the pid hash, a dentry or inode on an LRU)? */
@@ -262,18 +263,28 @@ export class IncrementalLiveness {
   private link(o: KObject, x: KObject, d: number, counting: boolean, task: boolean): void {
     const t = this.shadow(x);
     if ((counting && t.tag === NS) || (task && t.tag === NSPROXY)) t.refs += d;
-    let rev = t.rev;
+    const rev = t.rev;
+    if (rev instanceof Map) {
+      const n = (rev.get(o) ?? 0) + d;
+      if (n <= 0) rev.delete(o); else rev.set(o, n);
+      return;
+    }
     if (d > 0) {
-      if (!rev) rev = t.rev = [];
-      for (; d > 0; d--) rev.push(o);
+      const list = rev ?? (t.rev = []);
+      for (; d > 0; d--) list.push(o);
+      if (list.length > REV_LIST_MAX) {
+        const m = new Map<KObject, number>();
+        for (const r of list) m.set(r, (m.get(r) ?? 0) + 1);
+        t.rev = m;
+      }
       return;
     }
     if (!rev) return;
     for (; d < 0; d++) {
-      // the last pointer from o goes (the order of the others is kept)
+      // the last pointer from o goes, its place taken by the list's last
       const i = rev.lastIndexOf(o);
       if (i < 0) return;
-      rev.copyWithin(i, i + 1);
+      rev[i] = rev[rev.length - 1];
       rev.pop();
     }
   }
@@ -295,23 +306,31 @@ export class IncrementalLiveness {
     const mark = ++this.search;
     const own = this.shadow(ns);
     own.visited = mark;
-    // the stack: a referrer list and how far along it the search is, for each level
+    // the stack: for each level, a referrer list and how far along it the search is (or the
+    // keys of a long one's Map)
     const lists = this.stack;
     const at = this.stackAt;
     while (lists.length) { lists.pop(); at.pop(); }
-    if (own.rev) { lists.push(own.rev); at.push(0); }
+    if (own.rev) { lists.push(own.rev instanceof Map ? own.rev.keys() : own.rev); at.push(0); }
     while (lists.length) {
       const top = lists.length - 1;
       const list = lists[top];
-      const i = at[top];
-      if (i === list.length) { lists.pop(); at.pop(); continue; }
-      at[top] = i + 1;
-      const r = list[i];
+      let r: KObject;
+      if (list instanceof Array) {
+        const i = at[top];
+        if (i === list.length) { lists.pop(); at.pop(); continue; }
+        at[top] = i + 1;
+        r = list[i];
+      } else {
+        const next = list.next();
+        if (next.done) { lists.pop(); at.pop(); continue; }
+        r = next.value;
+      }
       const s = this.shadow(r);
       if (s.visited === mark || r.freed) continue;
       if (this.isRoot(r, s.tag, caches)) return true;
       s.visited = mark;
-      if (s.rev) { lists.push(s.rev); at.push(0); }
+      if (s.rev) { lists.push(s.rev instanceof Map ? s.rev.keys() : s.rev); at.push(0); }
     }
     return false;
   }
@@ -327,8 +346,8 @@ export class IncrementalLiveness {
   private readonly lost: KObject[] = [];
   /** The pointers being read (setEdges keeps a copy only when they changed). */
   private readonly scratch: KObject[] = [];
-  /** The reverse search's stack: referrer lists, and the next index into each. */
-  private readonly stack: KObject[][] = [];
+  /** The reverse search's stack: referrer lists (or a Map's keys), and the next index into each. */
+  private readonly stack: (KObject[] | Iterator<KObject>)[] = [];
   private readonly stackAt: number[] = [];
   private caches = true;
 
@@ -444,10 +463,8 @@ export class IncrementalLiveness {
     for (const ns of dirty) {
       const s = this.shadow(ns);
       if (ns.freed) {
-        const rev = s.rev ?? NO_EDGES;
-        for (let i = 0; i < rev.length; i++) {
-          const r = rev[i];
-          if (!r.freed && rev.indexOf(r) === i) out.push({ property: 'P1', message: `${ns.id} is freed but ${r.id} still points to it`, ns: ns.id });
+        for (const r of new Set(s.rev instanceof Map ? s.rev.keys() : s.rev ?? NO_EDGES)) {
+          if (!r.freed) out.push({ property: 'P1', message: `${ns.id} is freed but ${r.id} still points to it`, ns: ns.id });
         }
         continue;
       }
@@ -481,8 +498,23 @@ export class IncrementalLiveness {
   selfCheck(caches: boolean): string[] {
     const out: string[] = [];
     const refs = modelHolders(this.k);
+    // who points at each object now, with multiplicity, as "referrer id×count" in a fixed order
+    const fresh = new Map<KObject, Map<KObject, number>>();
+    for (const o of this.k.objects.values()) {
+      for (const x of edgesOf(o)) {
+        const m = fresh.get(x) ?? new Map<KObject, number>();
+        m.set(o, (m.get(o) ?? 0) + 1);
+        fresh.set(x, m);
+      }
+    }
+    const text = (m: Map<KObject, number> | undefined): string => [...(m ?? [])].map(([r, n]) => `${r.id}×${n}`).sort().join(' ');
     for (const o of this.k.objects.values()) {
       const s = o.shadow as Shadow | null;
+      const rev = s?.rev;
+      const referrers = new Map<KObject, number>();
+      if (rev instanceof Map) for (const [r, n] of rev) referrers.set(r, n);
+      else for (const r of rev ?? NO_EDGES) referrers.set(r, (referrers.get(r) ?? 0) + 1);
+      if (text(referrers) !== text(fresh.get(o))) out.push(`${o.id}: referrers ${text(referrers)} kept, ${text(fresh.get(o))} now`);
       const edges = edgesOf(o);
       const kept = s?.edges ?? NO_EDGES;
       if (edges.length !== kept.length || edges.some((x, i) => x !== kept[i])) out.push(`${o.id}: pointers ${kept.map((x) => x.id)} kept, ${edges.map((x) => x.id)} now`);
@@ -496,6 +528,8 @@ export class IncrementalLiveness {
 }
 
 const NO_EDGES: KObject[] = [];
+/** Past this many pointers at an object, its referrers are kept in a Map. */
+const REV_LIST_MAX = 32;
 const NO_VIOLATIONS: readonly Violation[] = Object.freeze([]);
 
 /**
