@@ -425,7 +425,9 @@ export class IncrementalLiveness {
       for (const o of log.objects) {
         if (o.freed) { this.queue(o); continue; }
         const s = this.shadow(o);
-        if (s.counted === epoch) continue;
+        // a count that moved matters only where examine reads one (below): a file's, a pid's,
+        // an fd table's... matters only when it is freed
+        if (s.tag === OTHER || s.counted === epoch) continue;
         s.counted = epoch;
         counted.push(o);
       }
