@@ -1,8 +1,8 @@
 // The world a lifecycle runs in: an emulated kernel plus the harness's bookkeeping (task names,
-// mount targets, the calls in flight); each completed syscall goes to the observers, which
-// keep what they need of it (the world keeps none: a long run's history is not its cost). Commands are pure data; the world resolves their
-// symbolic references (a task by its name, the j-th fd) against the current state, so any list
-// of commands, shrunk or not, runs as it is.
+// mount targets, the calls in flight); each completed syscall goes to the observers, which keep
+// what they need of it (the world keeps none: a long run's history is not its cost). Commands
+// are pure data; the world resolves their symbolic references (a task by its name, the j-th fd)
+// against the current state, so any list of commands, shrunk or not, runs as it is.
 //
 // A task is named by the clone that made it: a clone command carries a name (`as`, 1 and up;
 // init is 0), and a command, a /proc path or a wait names its task by that name. So deleting a
