@@ -97,8 +97,30 @@ export function mutex_unlock(m: Mutex): void {
   m.owner = null;
 }
 
+/**
+ * An ops table as a C initializer makes one: every member present, unset ones NULL (undefined
+ * here), frozen. All tables of a kind then share one layout, so the VFS's loads through them
+ * (i_op->lookup at each path component) see one shape; tables each with their own set of keys
+ * made those loads megamorphic.
+ */
+export function inodeOperations(ops: InodeOperations): InodeOperations {
+  return Object.freeze({
+    lookup: ops.lookup, follow_link: ops.follow_link, readlink: ops.readlink, getattr: ops.getattr,
+    setattr: ops.setattr, permission: ops.permission, create: ops.create, mkdir: ops.mkdir,
+    unlink: ops.unlink, rmdir: ops.rmdir,
+  });
+}
+
+export function fileOperations(ops: FileOperations): FileOperations {
+  return Object.freeze({ name: ops.name, llseek: ops.llseek, read: ops.read, readdir: ops.readdir, open: ops.open });
+}
+
+export function dentryOperations(ops: DentryOperations): DentryOperations {
+  return Object.freeze({ d_revalidate: ops.d_revalidate, d_delete: ops.d_delete });
+}
+
 /** The inode_operations of an inode that has none (each filesystem sets its own). */
-const NO_INODE_OPERATIONS: InodeOperations = Object.freeze({});
+const NO_INODE_OPERATIONS: InodeOperations = inodeOperations({});
 
 export class Inode extends KObject {
   readonly kind = 'inode' as const;

@@ -2,7 +2,7 @@
 // directory tree lives on a "disk" of inode records, so its dentries and inodes can be pruned
 // and looked up again. It serves as the root filesystem and as bind-mount targets.
 import type { Kernel } from './kernel';
-import { Dentry, Inode, InodeOperations, KGen, SuperBlock, SuperOperations, FileOperations, Filldir, parent_ino } from './fs';
+import { Dentry, Inode, InodeOperations, KGen, SuperBlock, SuperOperations, FileOperations, Filldir, fileOperations, inodeOperations, parent_ino } from './fs';
 import { d_add, d_alloc_root, d_instantiate } from './dcache';
 import { generic_read_dir } from './readdir';
 import { generic_drop_inode, iget_locked, unlock_new_inode } from './inode';
@@ -84,15 +84,15 @@ function memfs_unlink(dir: Inode, dentry: Dentry): number {
 }
 
 /** A regular file's inode_operations: none (simple_file_inode_operations would be empty here). */
-const memfs_file_inode_operations: InodeOperations = Object.freeze({});
+const memfs_file_inode_operations: InodeOperations = inodeOperations({});
 
-const memfs_dir_inode_operations: InodeOperations = {
+const memfs_dir_inode_operations: InodeOperations = inodeOperations({
   lookup: memfs_lookup,
   create: (dir, dentry) => memfs_make(dir, dentry, false),
   mkdir: (dir, dentry) => memfs_make(dir, dentry, true),
   unlink: memfs_unlink,
   rmdir: (dir, dentry) => (memfsIsEmptyDir(dentry.d_inode as Inode) ? memfs_unlink(dir, dentry) : -39),
-};
+});
 
 /** dcache_readdir-like listing of a memfs directory: ".", "..", then the entries in creation order. */
 function* memfs_readdir(file: import('./fs').File, filldir: Filldir): KGen<number> {
@@ -117,17 +117,17 @@ function* memfs_readdir(file: import('./fs').File, filldir: Filldir): KGen<numbe
   }
 }
 
-const memfs_dir_operations: FileOperations = {
+const memfs_dir_operations: FileOperations = fileOperations({
   name: 'memfs_dir_operations',
   read: generic_read_dir,
   readdir: memfs_readdir,
   llseek: generic_file_llseek,
-};
-const memfs_file_operations: FileOperations = {
+});
+const memfs_file_operations: FileOperations = fileOperations({
   name: 'memfs_file_operations',
   read: () => 0,
   llseek: generic_file_llseek,
-};
+});
 
 /** generic_file_llseek (fs/read_write.c): SEEK_SET, SEEK_CUR, SEEK_END (size 0 here); a negative result is EINVAL. */
 function generic_file_llseek(file: import('./fs').File, offset: number, whence: number): number {

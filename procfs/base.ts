@@ -5,7 +5,7 @@ import type { Holder } from '../kernel/object';
 import type { Kernel } from '../kernel/kernel';
 import {
   Dentry, DentryOperations, File, FileOperations, Filldir, Inode, InodeOperations, KGen, Kstat, Nameidata, Path,
-  SuperBlock, Vfsmount, FMODE_READ, FMODE_WRITE, parent_ino,
+  SuperBlock, Vfsmount, FMODE_READ, FMODE_WRITE, dentryOperations, fileOperations, inodeOperations, parent_ino,
 } from '../kernel/fs';
 import { d_add, d_alloc, d_drop, d_hash_and_lookup, d_lookup, dput, shrink_dcache_parent } from '../kernel/dcache';
 import { iput, new_inode } from '../kernel/inode';
@@ -41,7 +41,7 @@ function get_task_pid(task: Task, holder: Holder) {
   return task.pid.task === task ? get_pid(task.pid, holder) : null;
 }
 
-const proc_def_inode_operations: InodeOperations = Object.freeze({ setattr: proc_setattr });
+const proc_def_inode_operations: InodeOperations = inodeOperations({ setattr: proc_setattr });
 
 /**
  * proc_pid_make_inode (fs/proc/base.c): a new unhashed inode with a fresh number, pinning the
@@ -85,7 +85,7 @@ export function pid_delete_dentry(dentry: Dentry): boolean {
   return inode === null || pid_task(PROC_I(inode).pid) === null;
 }
 
-export const pid_dentry_operations: DentryOperations = Object.freeze({
+export const pid_dentry_operations: DentryOperations = dentryOperations({
   d_revalidate: pid_revalidate,
   d_delete: pid_delete_dentry,
 });
@@ -270,7 +270,7 @@ function proc_pid_readlink(dentry: Dentry): string | number {
   return text;
 }
 
-const proc_pid_link_inode_operations: InodeOperations = Object.freeze({
+const proc_pid_link_inode_operations: InodeOperations = inodeOperations({
   readlink: proc_pid_readlink,
   follow_link: proc_pid_follow_link,
   setattr: proc_setattr,
@@ -294,7 +294,7 @@ function tid_fd_revalidate(dentry: Dentry, _nd: Nameidata | null): number {
   return 0;
 }
 
-const tid_fd_dentry_operations: DentryOperations = Object.freeze({
+const tid_fd_dentry_operations: DentryOperations = dentryOperations({
   d_revalidate: tid_fd_revalidate,
   d_delete: pid_delete_dentry,
 });
@@ -383,12 +383,12 @@ function proc_fd_permission(inode: Inode, mask: number): number {
   return rv;
 }
 
-const proc_fd_inode_operations: InodeOperations = Object.freeze({
+const proc_fd_inode_operations: InodeOperations = inodeOperations({
   lookup: proc_lookupfd,
   permission: proc_fd_permission,
   setattr: proc_setattr,
 });
-const proc_fd_operations: FileOperations = Object.freeze({ name: 'proc_fd_operations', read: generic_read_dir, readdir: proc_readfd });
+const proc_fd_operations: FileOperations = fileOperations({ name: 'proc_fd_operations', read: generic_read_dir, readdir: proc_readfd });
 
 // ---- /proc/<pid>/task ----
 
@@ -449,12 +449,12 @@ function* proc_task_readdir(filp: File, filldir: Filldir): KGen<number> {
   }
 }
 
-const proc_task_inode_operations: InodeOperations = Object.freeze({
+const proc_task_inode_operations: InodeOperations = inodeOperations({
   lookup: proc_task_lookup,
   getattr: pid_getattr,
   setattr: proc_setattr,
 });
-const proc_task_operations: FileOperations = Object.freeze({ name: 'proc_task_operations', read: generic_read_dir, readdir: proc_task_readdir });
+const proc_task_operations: FileOperations = fileOperations({ name: 'proc_task_operations', read: generic_read_dir, readdir: proc_task_readdir });
 
 // ---- the base entries ----
 
@@ -494,24 +494,24 @@ function proc_pid_permission(inode: Inode, mask: number): number {
   return generic_permission(inode.k, inode, mask);
 }
 
-const proc_tgid_base_inode_operations: InodeOperations = Object.freeze({
+const proc_tgid_base_inode_operations: InodeOperations = inodeOperations({
   lookup: (dir: Inode, d: Dentry) => proc_pident_lookup(dir, d, tgid_base_stuff()),
   getattr: pid_getattr,
   setattr: proc_setattr,
   permission: proc_pid_permission,
 });
-const proc_tgid_base_operations: FileOperations = Object.freeze({
+const proc_tgid_base_operations: FileOperations = fileOperations({
   name: 'proc_tgid_base_operations',
   read: generic_read_dir,
   readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tgid_base_stuff()),
 });
-const proc_tid_base_inode_operations: InodeOperations = Object.freeze({
+const proc_tid_base_inode_operations: InodeOperations = inodeOperations({
   lookup: (dir: Inode, d: Dentry) => proc_pident_lookup(dir, d, tid_base_stuff()),
   getattr: pid_getattr,
   setattr: proc_setattr,
   permission: proc_pid_permission,
 });
-const proc_tid_base_operations: FileOperations = Object.freeze({
+const proc_tid_base_operations: FileOperations = fileOperations({
   name: 'proc_tid_base_operations',
   read: generic_read_dir,
   readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tid_base_stuff()),

@@ -4,7 +4,7 @@ import type { Kernel } from '../kernel/kernel';
 import { Dentry, DentryOperations, File, FileOperations, Filldir, Inode, InodeOperations, KGen, Nameidata, SuperBlock } from '../kernel/fs';
 import { d_add, d_alloc_pseudo, d_drop, d_instantiate, dput } from '../kernel/dcache';
 import { iget_locked, iput, unlock_new_inode } from '../kernel/inode';
-import { FMODE_WRITE, I_NEW, parent_ino } from '../kernel/fs';
+import { FMODE_WRITE, I_NEW, dentryOperations, fileOperations, inodeOperations, parent_ino } from '../kernel/fs';
 import { PROC_I, ProcNsOperations } from '../kernel/proc_fs';
 import { put_task_struct, Task } from '../kernel/task';
 import { ptrace_may_access } from '../kernel/cred';
@@ -49,7 +49,7 @@ function no_llseek(): number {
  * proc_ns_fget knows a ns file by it. Today's nsfs refuses a write open with EPERM (observed
  * on this machine's kernel, oracle/linux/FACTS.md).
  */
-export const ns_file_operations: FileOperations = Object.freeze({
+export const ns_file_operations: FileOperations = fileOperations({
   name: 'ns_file_operations',
   llseek: no_llseek,
   open: (inode: Inode, file: File) => (inode.k.profile.version === 'nsfs' && file.f_mode & FMODE_WRITE ? -EPERM : 0),
@@ -74,7 +74,7 @@ function proc_ns_revalidate(dentry: Dentry, nd: Nameidata | null): number {
   return 0;
 }
 
-const proc_ns_dentry_operations: DentryOperations = Object.freeze({
+const proc_ns_dentry_operations: DentryOperations = dentryOperations({
   d_revalidate: proc_ns_revalidate,
   d_delete: (d: Dentry) => pid_delete_dentry(d),
 });
@@ -167,7 +167,7 @@ function* proc_ns_dir_readdir(filp: File, filldir: Filldir): KGen<number> {
 }
 
 /** proc_ns_dir_operations (fs/proc/namespaces.c). */
-export const proc_ns_dir_operations: FileOperations = Object.freeze({
+export const proc_ns_dir_operations: FileOperations = fileOperations({
   name: 'proc_ns_dir_operations',
   read: generic_read_dir,
   readdir: proc_ns_dir_readdir,
@@ -202,7 +202,7 @@ function* proc_ns_dir_lookup(dir: Inode, dentry: Dentry): KGen<Dentry | null | n
 }
 
 /** proc_ns_dir_inode_operations (fs/proc/namespaces.c). */
-export const proc_ns_dir_inode_operations: InodeOperations = Object.freeze({
+export const proc_ns_dir_inode_operations: InodeOperations = inodeOperations({
   lookup: proc_ns_dir_lookup,
   getattr: pid_getattr,
   setattr: proc_setattr,
@@ -222,8 +222,8 @@ export function proc_ns_fget(k: Kernel, fd: number): File | number {
 // ---- 3.8: magic symlinks to one inode per namespace ----
 
 /** ns_delete_dentry (fs/proc/namespaces.c, 3.8): namespace dentries are never cached. */
-const ns_dentry_operations: DentryOperations = Object.freeze({ d_delete: () => true });
-const ns_inode_operations: InodeOperations = Object.freeze({ setattr: proc_setattr });
+const ns_dentry_operations: DentryOperations = dentryOperations({ d_delete: () => true });
+const ns_inode_operations: InodeOperations = inodeOperations({ setattr: proc_setattr });
 
 /**
  * proc_ns_get_dentry (fs/proc/namespaces.c, 3.8): a pseudo dentry on the inode numbered by the
@@ -292,7 +292,7 @@ function proc_ns_readlink(dentry: Dentry): string | number {
   }
 }
 
-const proc_ns_link_inode_operations: InodeOperations = Object.freeze({
+const proc_ns_link_inode_operations: InodeOperations = inodeOperations({
   readlink: proc_ns_readlink,
   follow_link: proc_ns_follow_link,
   setattr: proc_setattr,

@@ -1,7 +1,7 @@
 // fs/proc/root.c and the /proc/self part of fs/proc/base.c: the proc root directory, whose
 // lookup finds "self" and /proc/<pid>, and the proc filesystem type (proc_fill_super).
 import type { Kernel, FileSystemType } from '../kernel/kernel';
-import { Dentry, File, FileOperations, Filldir, Inode, InodeOperations, KGen, SuperBlock } from '../kernel/fs';
+import { Dentry, File, FileOperations, Filldir, Inode, InodeOperations, KGen, SuperBlock, fileOperations, inodeOperations } from '../kernel/fs';
 import { d_add, d_alloc_root } from '../kernel/dcache';
 import { new_inode } from '../kernel/inode';
 import { PROC_I } from '../kernel/proc_fs';
@@ -23,7 +23,7 @@ function proc_self_follow_link(dentry: Dentry): string | number {
   return tgid ? String(tgid) : -ENOENT;
 }
 
-const proc_self_inode_operations: InodeOperations = Object.freeze({
+const proc_self_inode_operations: InodeOperations = inodeOperations({
   readlink: (d: Dentry) => proc_self_follow_link(d),
   follow_link: (d: Dentry) => proc_self_follow_link(d),
 });
@@ -115,11 +115,11 @@ function* proc_root_readdir(filp: File, filldir: Filldir): KGen<number> {
   }
 }
 
-const proc_root_inode_operations: InodeOperations = Object.freeze({
+const proc_root_inode_operations: InodeOperations = inodeOperations({
   lookup: proc_root_lookup,
   getattr: pid_getattr,
 });
-const proc_root_operations: FileOperations = Object.freeze({ name: 'proc_root_operations', read: generic_read_dir, readdir: proc_root_readdir });
+const proc_root_operations: FileOperations = fileOperations({ name: 'proc_root_operations', read: generic_read_dir, readdir: proc_root_readdir });
 
 /** proc_fill_super (fs/proc/inode.c) + proc_get_sb: the root inode pins pid 1 of the namespace. */
 function proc_fill_super(k: Kernel): Dentry {
