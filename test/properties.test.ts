@@ -14,6 +14,7 @@ import { Op } from '../properties/commands';
 import { main } from '../cli/main';
 import { syscall } from '../kernel/sched';
 import { Task } from '../kernel/task';
+import { Kernel } from '../kernel/kernel';
 import { CLONE_FILES, CLONE_NEWNET, CLONE_NEWNS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM, O_DIRECTORY } from '../kernel/flags';
 
 const SEED = Number(process.env.PROCNS_SEED ?? 7);
@@ -231,23 +232,31 @@ describe('P1/P2: the incremental checker agrees with a full recount', function (
   }
 });
 
+/**
+ * A world whose syscalls are each followed by the incremental check, its self-check and the full
+ * recount, all of which must find nothing. `step` returns the syscall's result.
+ */
+function checkedWorld(profile: string): { k: Kernel; step: (t: Task, op: string, args: Record<string, unknown>) => number } {
+  const k = new World(buildProfile(profile), []).k;
+  const inc = new IncrementalLiveness(k);
+  inc.check(true);
+  const step = (t: Task, op: string, args: Record<string, unknown>): number => {
+    const r = syscall(k, t, { op, args }).ret;
+    expect(inc.check(true), `${op} ${JSON.stringify(args)}`).to.deep.equal([]);
+    expect(inc.selfCheck(true), `${op} ${JSON.stringify(args)}`).to.deep.equal([]);
+    expect(checkLiveness(k, true), `${op} ${JSON.stringify(args)}`).to.deep.equal([]);
+    return r;
+  };
+  return { k, step };
+}
+
 describe('P1/P2: the incremental checker and an object with many referrers', () => {
   // Past 32 pointers at one object the checker keeps its referrers in a Map (liveness.ts): here
   // 40 files opened on one ns entry, in a table shared with init, hold a net namespace whose
   // task is gone. Each close goes through that Map; the reverse search walks it.
   for (const profile of ['v3.0', 'v3.8']) {
     it(`${profile}: the namespace lives until the 40th file closes; verdicts and index agree with a fresh read at each step`, () => {
-      const w = new World(buildProfile(profile), []);
-      const k = w.k;
-      const inc = new IncrementalLiveness(k);
-      inc.check(true);
-      const step = (t: Task, op: string, args: Record<string, unknown>): number => {
-        const r = syscall(k, t, { op, args }).ret;
-        expect(inc.check(true), `${op} ${JSON.stringify(args)}`).to.deep.equal([]);
-        expect(inc.selfCheck(true), `${op} ${JSON.stringify(args)}`).to.deep.equal([]);
-        expect(checkLiveness(k, true), `${op} ${JSON.stringify(args)}`).to.deep.equal([]);
-        return r;
-      };
+      const { k, step } = checkedWorld(profile);
       const b = k.tasks.get(step(k.init, 'clone', { flags: CLONE_FILES })) as Task;
       expect(step(b, 'unshare', { flags: CLONE_NEWNET })).to.equal(0);
       const net = b.nsproxy?.net_ns;
@@ -308,16 +317,7 @@ describe('world: a task is named by the clone that made it', () => {
 
 describe('P1/P2: the incremental checker and a mount that outlives its namespace', () => {
   it('a file opened in a mount namespace keeps its mount after the namespace dies; the index follows', () => {
-    const w = new World(buildProfile('v3.8'), []);
-    const k = w.k;
-    const inc = new IncrementalLiveness(k);
-    inc.check(true);
-    const step = (t: Task, op: string, args: Record<string, unknown>): number => {
-      const r = syscall(k, t, { op, args }).ret;
-      expect(inc.check(true), `${op} ${JSON.stringify(args)}`).to.deep.equal([]);
-      expect(inc.selfCheck(true), `${op} ${JSON.stringify(args)}`).to.deep.equal([]);
-      return r;
-    };
+    const { k, step } = checkedWorld('v3.8');
     // B shares A's fd table; B's own mount namespace dies with B while A still holds B's file
     const b = k.tasks.get(step(k.init, 'clone', { flags: CLONE_FILES })) as Task;
     expect(step(b, 'unshare', { flags: CLONE_NEWNS })).to.equal(0);
