@@ -192,19 +192,21 @@ export class ObjectRegistry {
   }
 
   /**
-   * Every reference taken, dropped or moved, and every allocation and free, since the
-   * incremental checker last drained it: the object and its holder. A holder that is an object
-   * is the object whose pointer changed.
+   * What changed since the incremental checker last drained the log: the objects whose pointers
+   * changed (holders that are objects), and the objects whose own state did (allocated, freed,
+   * or a count the checker reads). Two lists, not pairs: an fd table copied at fork is one
+   * holder entry, not 32.
    */
   private readonly logs = [{ objects: [] as KObject[], holders: [] as Holder[] }, { objects: [] as KObject[], holders: [] as Holder[] }];
   private touched: KObject[] = this.logs[0].objects;
   private touchedBy: Holder[] = this.logs[0].holders;
 
   /**
-   * Off (null) until an incremental checker asks for the log. Then allocations, frees and
-   * references whose holder is an object (a pointer that changed) are logged always. A bare
-   * count change (a holder that is a label, such as a path walk's) is logged for the kinds the
-   * checker names: 'always', or 'zero' (only when the count leaves or reaches zero).
+   * Off (null) until an incremental checker asks for the log. Then a holder that is an object
+   * (a pointer that changed) is logged always, once while the same holder logs in a row. The
+   * object is logged when allocated or annotated (its own holder) or freed, and otherwise for
+   * the kinds the checker names: 'always', or 'zero' (only when the count leaves or reaches
+   * zero); a count change of any other kind matters to no check.
    */
   tracking: ReadonlyMap<Kind, 'always' | 'zero'> | null = null;
 
@@ -212,17 +214,20 @@ export class ObjectRegistry {
   touch(o: KObject, holder: Holder, zero: boolean): void {
     const kinds = this.tracking;
     if (kinds === null) return;
-    if (typeof holder === 'string' && !o.freed) {
+    if (typeof holder !== 'string') {
+      const by = this.touchedBy;
+      if (by.length === 0 || by[by.length - 1] !== holder) by.push(holder);
+    }
+    if (holder !== o && !o.freed) {
       const when = kinds.get(o.kind);
       if (when === undefined || (when === 'zero' && !zero)) return;
     }
     this.touched.push(o);
-    this.touchedBy.push(holder);
   }
 
   /** How many changes the log holds (the checker has nothing to read when none). */
   get logged(): number {
-    return this.touched.length;
+    return this.touched.length + this.touchedBy.length;
   }
 
   /**

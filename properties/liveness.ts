@@ -178,9 +178,10 @@ interface Shadow {
 }
 
 /**
- * P1 and P2, incrementally. The kernel logs the references taken, dropped or moved, with the
- * holder that took each (kernel/object.ts; COUNTED_KINDS below says which bare count changes it
- * logs). At each quiescent point only what the log names is read again. A holder that is an
+ * P1 and P2, incrementally. The kernel logs the objects whose pointers changed (a reference's
+ * holder that is an object) and those whose own state did: allocated, freed, or a count the
+ * checker reads (kernel/object.ts; COUNTED_KINDS below says which). At each quiescent point
+ * only what the log names is read again. A holder that is an
  * object had a pointer change: its outgoing pointers are re-read and update a reverse index by
  * the difference. An object whose count merely moved is examined where a count matters: a
  * namespace or nsproxy (P2), a dentry or inode whose count left or reached zero (it may have
@@ -545,10 +546,10 @@ const REV_LIST_MAX = 32;
 const NO_VIOLATIONS: readonly Violation[] = Object.freeze([]);
 
 /**
- * The bare count changes the checker reads (examine): every one for namespaces and nsproxies
- * (P2); for dentries and inodes only those that leave or reach zero, the only ones that can
- * change their root status (on an LRU with no user). A task stops being a root when it is
- * unhashed (release_task puts its pid, a pointer change), and a mount's namespace changes are
+ * The count changes the checker reads (examine), whoever the holder: every one for namespaces
+ * and nsproxies (P2); for dentries and inodes only those that leave or reach zero, the only ones
+ * that can change their root status (on an LRU with no user). A task stops being a root when it
+ * is unhashed (release_task puts its pid, a pointer change), and a mount's namespace changes are
  * logged by the mount code itself; a file's, an fd table's, an fs_struct's, an mm's or a pid's
  * count matters only when it is freed, and frees are logged anyway.
  */
