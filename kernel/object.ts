@@ -197,9 +197,9 @@ export class ObjectRegistry {
    * or a count the checker reads). Two lists, not pairs: an fd table copied at fork is one
    * holder entry, not 32.
    */
-  private readonly logs = [{ objects: [] as KObject[], holders: [] as Holder[] }, { objects: [] as KObject[], holders: [] as Holder[] }];
+  private readonly logs = [{ objects: [] as KObject[], holders: [] as KObject[] }, { objects: [] as KObject[], holders: [] as KObject[] }];
   private touched: KObject[] = this.logs[0].objects;
-  private touchedBy: Holder[] = this.logs[0].holders;
+  private touchedBy: KObject[] = this.logs[0].holders;
 
   /**
    * Off (null) until an incremental checker asks for the log. Then a holder that is an object
@@ -234,7 +234,7 @@ export class ObjectRegistry {
    * Hand the log to the checker and start a new one. The two logs take turns: what a drain
    * returns is valid until the next drain.
    */
-  drain(): { readonly objects: readonly KObject[]; readonly holders: readonly Holder[] } {
+  drain(): { readonly objects: readonly KObject[]; readonly holders: readonly KObject[] } {
     const first = this.touched === this.logs[0].objects;
     const out = this.logs[first ? 0 : 1];
     const next = this.logs[first ? 1 : 0];

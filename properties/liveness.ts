@@ -422,7 +422,7 @@ export class IncrementalLiveness {
       }
     } else {
       const log = k.objects.drain();
-      for (const h of log.holders) if (typeof h !== 'string' && !transient(h)) this.queue(h);
+      for (const h of log.holders) if (!transient(h)) this.queue(h);
       for (const o of log.objects) {
         if (o.freed) { if (!transient(o)) this.queue(o); continue; }
         const s = this.shadow(o);
