@@ -8,7 +8,7 @@ import { Task } from '../kernel/task';
 import { fcheck_files } from '../kernel/file';
 import { ns_entries } from '../procfs/namespaces';
 import { dirent64_reclen } from '../kernel/readdir';
-import { Completion, World } from './world';
+import { Completion, NsPath, World } from './world';
 import { IncrementalLiveness, Violation as LiveViolation } from './liveness';
 
 export type PropertyName = 'P1' | 'P2' | 'P3' | 'P4' | 'P5' | 'P6' | 'P7' | 'P8';
@@ -47,7 +47,6 @@ function fileOf(t: Task, fd: number): File | null {
   return t.files ? fcheck_files(t.files, fd) : null;
 }
 
-const NS_PATH = /^\/proc\/(\d+|self)\/ns\/([a-z_]+)$/;
 /** Syscalls that look a path up; those that also reach the ns file's target. */
 const LOOKUPS: ReadonlySet<string> = new Set(['open', 'stat', 'lstat', 'readlink']);
 const FOLLOWING_LOOKUPS: ReadonlySet<string> = new Set(['open', 'stat', 'readlink']);
@@ -79,17 +78,17 @@ export class Checker {
     if (!OBSERVED.has(op)) return;
     const ret = c.result.ret;
     const path = typeof args.path === 'string' ? args.path : '';
-    const m = path.startsWith('/proc/') ? NS_PATH.exec(path) : null;
+    const m = c.nsPath;
     // P1 after memory pressure: cached dentries are no longer roots
     if (op === 'drop_caches' && ret === 0 && c.alone && !k.inFlight()) this.liveness(w, false);
 
     // P3: an ns file opened now names the target's current namespace
     if (op === 'open' && ret >= 0 && m && c.alone) {
       // /proc/self is the thread group: a thread's "self" is its leader's tgid
-      const target = m[1] === 'self' ? (w.k.tasks.get(c.task.tgid) ?? null) : c.target;
+      const target = m.pid === 'self' ? (w.k.tasks.get(c.task.tgid) ?? null) : c.target;
       const f = fileOf(c.task, ret);
       const ns = f?.f_path.dentry.d_inode ? PROC_I(f.f_path.dentry.d_inode).ns : null;
-      const now = target ? taskNs(target, m[2]) : null;
+      const now = target ? taskNs(target, m.entry) : null;
       if (target && now && ns && ns !== now) {
         this.fail('P3', c.step, `open ${path} named ${ns.id}, but task ${target.pid.nr} is in ${now.id}`);
       }
@@ -105,10 +104,10 @@ export class Checker {
     }
 
     // P5: lookups under a pid with no task
-    if (m && m[1] !== 'self' && c.targetPid !== null && c.target === null && LOOKUPS.has(op)) {
+    if (m && m.pid !== 'self' && c.targetPid !== null && c.target === null && LOOKUPS.has(op)) {
       if (ret !== -2) this.fail('P5', c.step, `${op} ${path} of a reaped pid returned ${ret < 0 ? errname(ret) : ret}, not ENOENT`);
       const procRoot = k.procMnt?.mnt_root;
-      if (procRoot?.d_hash.get(m[1])) this.fail('P5', c.step, `${op} ${path} of a reaped pid left /proc/${m[1]} in the dcache`);
+      if (procRoot?.d_hash.get(m.pid)) this.fail('P5', c.step, `${op} ${path} of a reaped pid left /proc/${m.pid} in the dcache`);
     }
 
     // P6: setns lands in exactly the file's namespace
@@ -156,7 +155,7 @@ export class Checker {
     this.listed.set(f, seen);
   }
 
-  private checkErrors(k: Kernel, c: Completion, m: RegExpExecArray | null): void {
+  private checkErrors(k: Kernel, c: Completion, m: NsPath | null): void {
     const { op, args } = c.call;
     const ret = c.result.ret;
     const v30 = k.profile.version === '3.0';
@@ -179,7 +178,7 @@ export class Checker {
     // another uid's live task: its namespaces are not for us. 3.8 checks ptrace on every
     // follow_link and readlink (EACCES). 3.0 checks only in lookup (EPERM), so a dentry cached
     // by an earlier lookup skips the check; open still fails on the 0400 inode (EACCES).
-    const target = m && m[1] !== 'self' ? c.target : null;
+    const target = m && m.pid !== 'self' ? c.target : null;
     if (target && c.alone && target.state === 'running' && target !== c.task && !caps.has('CAP_SYS_PTRACE')
       && target.cred.uid !== c.task.cred.uid) {
       const got = ret < 0 ? errname(ret) : String(ret);

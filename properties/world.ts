@@ -71,11 +71,19 @@ export interface Completion {
   result: SysResult;
   /** The syscall ran alone: nothing else was in flight from its start to its end. */
   alone: boolean;
-  /** For paths into /proc/<pid>: the task that pid named when the call started (null: none). */
+  /** Its path (args.path) is /proc/<pid or self>/ns/<entry>: the parts; else null. */
+  nsPath: NsPath | null;
+  /** For /proc/<pid>/ns/<entry>: the task that pid named when the call started (null: none). */
   target: Task | null;
   targetPid: number | null;
-  /** For /proc/<pid>/ns/<x>: was its dentry in the dcache when the call started? */
+  /** For /proc/<pid>/ns/<entry>: was its dentry in the dcache when the call started? */
   cachedBefore: boolean;
+}
+
+/** The parts of a path /proc/<pid>/ns/<entry>: `pid` is the digits or "self". */
+export interface NsPath {
+  pid: string;
+  entry: string;
 }
 
 /** A call in flight, as the world saw it start. */
@@ -85,12 +93,14 @@ interface Started {
   /** For a clone: the name its child gets. */
   as: number | undefined;
   alone: boolean;
+  nsPath: NsPath | null;
   target: Task | null;
   targetPid: number | null;
   cachedBefore: boolean;
 }
 
-const PROC_PID_PATH = /^\/proc\/(\d+)\/(?:ns\/([a-z_]+))?/;
+/** The paths P3, P5 and P7 speak of, parsed once as the call starts. */
+const NS_PATH = /^\/proc\/(\d+|self)\/ns\/([a-z_]+)$/;
 
 export type Observer = (w: World, c: Completion) => void;
 
@@ -229,13 +239,15 @@ export class World {
 
   /** What a call starts with: for a path into /proc/<pid>, the task that pid names now. */
   private startOf(task: Task, call: Call, alone: boolean, as: number | undefined): Started {
-    const p = (call.args.path ?? call.args.source ?? call.args.target) as string | undefined;
-    const m = p !== undefined && p.startsWith('/proc/') ? PROC_PID_PATH.exec(p) : null;
-    if (!m) return { task, call, as, alone, target: null, targetPid: null, cachedBefore: false };
+    const p = call.args.path;
+    const m = typeof p === 'string' && p.startsWith('/proc/') ? NS_PATH.exec(p) : null;
+    if (!m) return { task, call, as, alone, nsPath: null, target: null, targetPid: null, cachedBefore: false };
+    const nsPath = { pid: m[1], entry: m[2] };
+    if (m[1] === 'self') return { task, call, as, alone, nsPath, target: null, targetPid: null, cachedBefore: false };
     const pid = Number(m[1]);
     const piddir = this.k.procMnt?.mnt_root.d_hash.get(m[1]);
-    const cachedBefore = m[2] !== undefined && piddir?.d_hash.get('ns')?.d_hash.get(m[2]) !== undefined;
-    return { task, call, as, alone, target: this.k.tasks.get(pid) ?? null, targetPid: pid, cachedBefore };
+    const cachedBefore = piddir?.d_hash.get('ns')?.d_hash.get(m[2]) !== undefined;
+    return { task, call, as, alone, nsPath, target: this.k.tasks.get(pid) ?? null, targetPid: pid, cachedBefore };
   }
 
   /** Execute one command. */
@@ -306,6 +318,7 @@ export class World {
       call: done.call,
       result: done.result,
       alone: s?.alone ?? false,
+      nsPath: s?.nsPath ?? null,
       target: s?.target ?? null,
       targetPid: s?.targetPid ?? null,
       cachedBefore: s?.cachedBefore ?? false,
