@@ -107,8 +107,9 @@ export type Observer = (w: World, c: Completion) => void;
 export class World {
   readonly k: Kernel;
   /**
-   * The tasks each name was given, oldest first (init is 0). The ones that died are dropped
-   * as commands look past them, except the newest: a path still names its pid.
+   * The tasks each name from 1 up was given, oldest first (0, and any name with none, falls to
+   * init: see taskNamed). The ones that died are dropped as commands look past them, except the
+   * newest: a path still names its pid.
    */
   private readonly named: Task[][] = [];
   /** The calls in flight (a few at most): a list, not a Map, which would rehash as it empties. */
@@ -124,7 +125,6 @@ export class World {
    */
   constructor(readonly profile: Profile, private readonly observers: Observer[] = [], private readonly steady: Steady = {}) {
     this.k = newKernel(profile);
-    this.named.push([this.k.init]);
     for (let n = 0; n < MOUNT_TARGETS; n++) syscall(this.k, this.k.init, { op: 'mknod', args: { path: `/tmp/m${n}` } });
     for (let n = 1; n < (steady.population ?? 1); n++) {
       const child = this.k.tasks.get(syscall(this.k, this.k.init, { op: 'clone', args: { flags: 0 } }).ret);
