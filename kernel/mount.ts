@@ -80,7 +80,7 @@ function attach_mnt(child: Vfsmount, parent: Vfsmount, dentry: Dentry): void {
  * like lockdep's, with no effect on the kernel (harness code, hence its camelCase name).
  */
 function noteMountMoved(mnt: Vfsmount): void {
-  mnt.k.objects.touch(mnt, mnt, false);
+  mnt.k.objects.touch(mnt.kref, mnt, false);
 }
 
 /** clone_mnt (fs/namespace.c): a new mount of the same sb rooted at `root` (one reference: the tree's). */

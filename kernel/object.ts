@@ -2,9 +2,12 @@
 // with misuse (NULL put, underflow, use after free) recorded as an oops instead of thrown.
 import type { Kernel } from './kernel';
 
-export type Kind =
-  | 'task' | 'pid' | 'mm' | 'nsproxy' | 'net' | 'uts' | 'ipc' | 'mnt_ns' | 'pid_ns' | 'user_ns' | 'cgroup_ns' | 'time_ns'
-  | 'files' | 'fs' | 'file' | 'dentry' | 'inode' | 'vfsmount' | 'sb';
+export const KINDS = [
+  'task', 'pid', 'mm', 'nsproxy', 'net', 'uts', 'ipc', 'mnt_ns', 'pid_ns', 'user_ns', 'cgroup_ns', 'time_ns',
+  'files', 'fs', 'file', 'dentry', 'inode', 'vfsmount', 'sb',
+] as const;
+export type Kind = (typeof KINDS)[number];
+const KIND_INDEX: ReadonlyMap<Kind, number> = new Map(KINDS.map((kind, i) => [kind, i]));
 
 /**
  * Who holds a reference: the object whose pointer it is (a dentry holding its parent, a file
@@ -18,53 +21,40 @@ export function holderName(h: Holder): string {
   return typeof h === 'string' ? h : h.id;
 }
 
-/** A refcounted object. `count` is the kernel's counter; `holders` says who took each reference. */
-export abstract class KObject {
-  abstract readonly kind: Kind;
+/**
+ * An object's refcount, and what the kernel's debugging options keep beside one: who took each
+ * reference (ref_tracker), whether the object was freed (KASAN), its allocation order
+ * (kmemleak) and the incremental checker's record of it. One struct for every kind of object,
+ * as the kernel embeds one struct kref in each: code that works on any object (kget, kput, the
+ * checker) reads one layout, whatever the object's class.
+ */
+export class Kref {
+  count = 1;
+  freed = false;
+  /** The object's kind as a number (KIND_INDEX), set when it registers; -1 before. */
+  kind = -1;
   /** The allocation number within its kind (1, 2, ...), stable for a seed. */
   serial = 0;
   /** The allocation number among all objects, and the object's place in the registry's list. */
   allocSeq = 0;
   allocSlot = -1;
-  private name: string | null = null;
-  count = 1;
-  freed = false;
+  name: string | null = null;
   /**
    * Who holds the references, in the order they first took one: holder, count, holder, count...
    * A flat list while short (most objects have one to three holders), a Map once long (a
    * directory's dentry is held by each child).
    */
-  private held: (Holder | number)[] | Map<Holder, number>;
+  held: (Holder | number)[] | Map<Holder, number>;
   /**
-   * The incremental checker's record of this object (properties/liveness.ts), kept on the
-   * object as kmemleak and lockdep keep theirs: the kernel never reads it.
+   * The incremental checker's record of this object (properties/liveness.ts), kept beside the
+   * refcount as kmemleak and lockdep keep theirs: the kernel never reads it.
    */
   shadow: object | null = null;
+  /** The lifecycle log's number when the object was last entered in it (see touch). */
+  logged = 0;
 
-  constructor(readonly k: Kernel, firstHolder: Holder) {
+  constructor(readonly obj: KObject, firstHolder: Holder) {
     this.held = [firstHolder, 1];
-  }
-
-  /** Called by subclasses once their fields are set: registers the object as alive. */
-  protected register(): void {
-    this.k.objects.register(this);
-  }
-
-  /** Symbolic identity, stable for a seed: "net#3", "dentry#12" (made when first asked for). */
-  get id(): string {
-    if (this.name === null) {
-      if (!this.serial) return `${this.kind}#?`; // not registered yet: nothing to remember
-      this.name = `${this.kind}#${this.serial}`;
-    }
-    return this.name;
-  }
-
-  /** The holders as a multiset (a copy, for messages and tests). */
-  get holders(): ReadonlyMap<string, number> {
-    const m = new Map<string, number>();
-    if (this.held instanceof Map) for (const [h, n] of this.held) m.set(holderName(h), (m.get(holderName(h)) ?? 0) + n);
-    else for (let i = 0; i < this.held.length; i += 2) m.set(holderName(this.held[i] as Holder), (m.get(holderName(this.held[i] as Holder)) ?? 0) + (this.held[i + 1] as number));
-    return m;
   }
 
   /** One more reference held by `holder`. */
@@ -102,6 +92,49 @@ export abstract class KObject {
   }
 }
 
+/** A refcounted object: its refcount and bookkeeping are its `kref` (count and freed read through). */
+export abstract class KObject {
+  abstract readonly kind: Kind;
+  readonly kref: Kref;
+
+  constructor(readonly k: Kernel, firstHolder: Holder) {
+    this.kref = new Kref(this, firstHolder);
+  }
+
+  /** The kernel's counter. */
+  get count(): number {
+    return this.kref.count;
+  }
+
+  get freed(): boolean {
+    return this.kref.freed;
+  }
+
+  /** Called by subclasses once their fields are set: registers the object as alive. */
+  protected register(): void {
+    this.k.objects.register(this);
+  }
+
+  /** Symbolic identity, stable for a seed: "net#3", "dentry#12" (made when first asked for). */
+  get id(): string {
+    const r = this.kref;
+    if (r.name === null) {
+      if (!r.serial) return `${this.kind}#?`; // not registered yet: nothing to remember
+      r.name = `${this.kind}#${r.serial}`;
+    }
+    return r.name;
+  }
+
+  /** The holders as a multiset (a copy, for messages and tests). */
+  get holders(): ReadonlyMap<string, number> {
+    const m = new Map<string, number>();
+    const held = this.kref.held;
+    if (held instanceof Map) for (const [h, n] of held) m.set(holderName(h), (m.get(holderName(h)) ?? 0) + n);
+    else for (let i = 0; i < held.length; i += 2) m.set(holderName(held[i] as Holder), (m.get(holderName(held[i] as Holder)) ?? 0) + (held[i + 1] as number));
+    return m;
+  }
+}
+
 /** Past this many entries (holders × 2) the holder list becomes a Map. */
 const HELD_LIST_MAX = 16;
 
@@ -120,13 +153,14 @@ export function kget<T extends KObject>(k: Kernel, o: T | null, holder: Holder, 
     k.oops('BUG: unable to handle kernel NULL pointer dereference', at);
     return null;
   }
-  if (o.freed) {
+  const r = o.kref;
+  if (r.freed) {
     k.oops('BUG: use after free (get)', at, o.id);
     return o;
   }
-  o.count++;
-  o.hold(holder);
-  k.objects.touch(o, holder, o.count === 1);
+  r.count++;
+  r.hold(holder);
+  k.objects.touch(r, holder, r.count === 1);
   return o;
 }
 
@@ -139,44 +173,48 @@ export function kput(k: Kernel, o: KObject | null, holder: Holder, at: string): 
     k.oops('BUG: unable to handle kernel NULL pointer dereference', at);
     return false;
   }
-  if (o.freed) {
+  const r = o.kref;
+  if (r.freed) {
     k.oops('BUG: use after free (put)', at, o.id);
     return false;
   }
-  if (o.count <= 0) {
+  if (r.count <= 0) {
     k.oops('BUG: refcount underflow', at, o.id);
     return false;
   }
-  o.count--;
-  k.objects.touch(o, holder, o.count === 0);
-  if (!o.unhold(holder)) k.oops('WARNING: put by a holder that holds no reference', at, `${o.id} by ${holderName(holder)}`);
-  return o.count === 0;
+  r.count--;
+  k.objects.touch(r, holder, r.count === 0);
+  if (!r.unhold(holder)) k.oops('WARNING: put by a holder that holds no reference', at, `${o.id} by ${holderName(holder)}`);
+  return r.count === 0;
 }
 
 /** Move a reference from one holder to another without touching the count. */
 export function ktransfer(o: KObject, from: Holder, to: Holder): void {
-  o.unhold(from);
-  o.hold(to);
-  o.k.objects.touch(o, from, false);
-  o.k.objects.touch(o, to, false);
+  const r = o.kref;
+  r.unhold(from);
+  r.hold(to);
+  o.k.objects.touch(r, from, false);
+  o.k.objects.touch(r, to, false);
 }
 
 /** Free an object: it leaves the set of live objects. A double free is an oops. */
 export function kfree(k: Kernel, o: KObject, at: string): void {
-  if (o.freed) {
+  const r = o.kref;
+  if (r.freed) {
     k.oops('BUG: double free', at, o.id);
     return;
   }
-  o.freed = true;
-  k.objects.unregister(o);
-  k.objects.touch(o, at, true);
+  r.freed = true;
+  k.objects.unregister(r);
+  k.objects.touch(r, at, true);
 }
 
 /** Every live object, by kind, in allocation order: the registry the liveness checks read. */
 export class ObjectRegistry {
-  private readonly next = new Map<Kind, number>();
-  /** The live objects, in no particular order (a free moves the last one into its slot). */
-  private readonly all: KObject[] = [];
+  /** Per kind (KIND_INDEX), how many objects of it were ever allocated. */
+  private readonly next: number[] = KINDS.map(() => 0);
+  /** The live objects' krefs, in no particular order (a free moves the last one into its slot). */
+  private readonly all: Kref[] = [];
   private seq = 0;
 
   /** The live objects by id, in allocation order (a fresh map: for checks and tests, not hot paths). */
@@ -188,7 +226,7 @@ export class ObjectRegistry {
 
   /** The live objects, in allocation order (a fresh list). */
   values(): KObject[] {
-    return [...this.all].sort((a, b) => a.allocSeq - b.allocSeq);
+    return [...this.all].sort((a, b) => a.allocSeq - b.allocSeq).map((r) => r.obj);
   }
 
   /**
@@ -197,32 +235,44 @@ export class ObjectRegistry {
    * or a count the checker reads). Two lists, not pairs: an fd table copied at fork is one
    * holder entry, not 32.
    */
-  private readonly logs = [{ objects: [] as KObject[], holders: [] as KObject[] }, { objects: [] as KObject[], holders: [] as KObject[] }];
-  private touched: KObject[] = this.logs[0].objects;
+  private readonly logs = [{ objects: [] as Kref[], holders: [] as KObject[] }, { objects: [] as Kref[], holders: [] as KObject[] }];
+  private touched: Kref[] = this.logs[0].objects;
   private touchedBy: KObject[] = this.logs[0].holders;
+  /** The number of the log being written (Kref.logged: an object is entered once per log). */
+  private generation = 1;
 
   /**
-   * Off (null) until an incremental checker asks for the log. Then a holder that is an object
-   * (a pointer that changed) is logged always, once while the same holder logs in a row. The
-   * object is logged when allocated or annotated (its own holder) or freed, and otherwise for
-   * the kinds the checker names: 'always', or 'zero' (only when the count leaves or reaches
-   * zero); a count change of any other kind matters to no check.
+   * Per kind (KIND_INDEX), which count changes are logged: none (0) until an incremental
+   * checker asks for the log (track). Then a holder that is an object (a pointer that changed)
+   * is logged always, once while the same holder logs in a row. The object is logged when
+   * allocated or annotated (its own holder) or freed, and otherwise for the kinds the checker
+   * names: 'always' (2), or 'zero' (1: only when the count leaves or reaches zero); a count
+   * change of any other kind matters to no check.
    */
-  tracking: ReadonlyMap<Kind, 'always' | 'zero'> | null = null;
+  private tracking: Uint8Array | null = null;
 
-  /** Log a change to o's references; `zero`: its count left or reached zero. */
-  touch(o: KObject, holder: Holder, zero: boolean): void {
+  /** Start the log: `kinds` says whose count changes the checker reads (see tracking). */
+  track(kinds: ReadonlyMap<Kind, 'always' | 'zero'>): void {
+    const t = new Uint8Array(KINDS.length);
+    for (const [kind, when] of kinds) t[KIND_INDEX.get(kind) as number] = when === 'always' ? 2 : 1;
+    this.tracking = t;
+  }
+
+  /** Log a change to the references of r's object; `zero`: its count left or reached zero. */
+  touch(r: Kref, holder: Holder, zero: boolean): void {
     const kinds = this.tracking;
     if (kinds === null) return;
     if (typeof holder !== 'string') {
       const by = this.touchedBy;
       if (by.length === 0 || by[by.length - 1] !== holder) by.push(holder);
     }
-    if (holder !== o && !o.freed) {
-      const when = kinds.get(o.kind);
-      if (when === undefined || (when === 'zero' && !zero)) return;
+    if (r.logged === this.generation) return;
+    if (holder !== r.obj && !r.freed) {
+      const when = kinds[r.kind];
+      if (when === 0 || (when === 1 && !zero)) return;
     }
-    this.touched.push(o);
+    r.logged = this.generation;
+    this.touched.push(r);
   }
 
   /** How many changes the log holds (the checker has nothing to read when none). */
@@ -234,7 +284,7 @@ export class ObjectRegistry {
    * Hand the log to the checker and start a new one. The two logs take turns: what a drain
    * returns is valid until the next drain.
    */
-  drain(): { readonly objects: readonly KObject[]; readonly holders: readonly KObject[] } {
+  drain(): { readonly objects: readonly Kref[]; readonly holders: readonly KObject[] } {
     const first = this.touched === this.logs[0].objects;
     const out = this.logs[first ? 0 : 1];
     const next = this.logs[first ? 1 : 0];
@@ -242,26 +292,28 @@ export class ObjectRegistry {
     while (next.holders.length) next.holders.pop();
     this.touched = next.objects;
     this.touchedBy = next.holders;
+    this.generation++;
     return out;
   }
 
   register(o: KObject): void {
-    const n = (this.next.get(o.kind) ?? 0) + 1;
-    this.next.set(o.kind, n);
-    o.serial = n;
-    o.allocSeq = ++this.seq;
-    o.allocSlot = this.all.length;
-    this.all.push(o);
-    this.touch(o, o, true);
+    const r = o.kref;
+    const kind = KIND_INDEX.get(o.kind) as number;
+    r.kind = kind;
+    r.serial = ++this.next[kind];
+    r.allocSeq = ++this.seq;
+    r.allocSlot = this.all.length;
+    this.all.push(r);
+    this.touch(r, o, true);
   }
 
-  unregister(o: KObject): void {
-    const last = this.all.pop() as KObject;
-    if (last !== o) {
-      this.all[o.allocSlot] = last;
-      last.allocSlot = o.allocSlot;
+  unregister(r: Kref): void {
+    const last = this.all.pop() as Kref;
+    if (last !== r) {
+      this.all[r.allocSlot] = last;
+      last.allocSlot = r.allocSlot;
     }
-    o.allocSlot = -1;
+    r.allocSlot = -1;
   }
 
   ofKind(kind: Kind): KObject[] {

@@ -198,10 +198,10 @@ export class IncrementalLiveness {
   constructor(private readonly k: Kernel) {}
 
   private shadow(o: KObject): Shadow {
-    let s = o.shadow as Shadow | null;
+    let s = o.kref.shadow as Shadow | null;
     if (!s) {
       s = { tag: tagOf(o), counting: countsToward(o), edges: NO_EDGES, rev: null, refs: 0, wasRoot: false, mntNs: null, reread: 0, counted: 0, visited: 0, dirty: 0 };
-      o.shadow = s;
+      o.kref.shadow = s;
     }
     return s;
   }
@@ -414,7 +414,7 @@ export class IncrementalLiveness {
     while (lost.length) lost.pop();
     if (!this.started) {
       this.started = true;
-      k.objects.tracking = COUNTED_KINDS;
+      k.objects.track(COUNTED_KINDS);
       k.objects.drain();
       for (const o of k.objects.values()) {
         this.queue(o);
@@ -423,8 +423,9 @@ export class IncrementalLiveness {
     } else {
       const log = k.objects.drain();
       for (const h of log.holders) if (!transient(h)) this.queue(h);
-      for (const o of log.objects) {
-        if (o.freed) { if (!transient(o)) this.queue(o); continue; }
+      for (const r of log.objects) {
+        const o = r.obj;
+        if (r.freed) { if (!transient(o)) this.queue(o); continue; }
         const s = this.shadow(o);
         // a count that moved matters only where examine reads one (below): a file's, a pid's,
         // an fd table's... matters only when it is freed
@@ -490,7 +491,7 @@ export class IncrementalLiveness {
       const tasks = this.shadow(o).refs;
       if (o.count !== tasks) out.push({ property: 'P2', message: `${o.id} has refcount ${o.count} but ${tasks} task(s) point to it (${holdersText(o)})` });
     }
-    for (const o of reread) if (o.freed) o.shadow = null;
+    for (const o of reread) if (o.kref.freed) o.kref.shadow = null;
     return out;
   }
 
@@ -512,7 +513,7 @@ export class IncrementalLiveness {
     }
     const text = (m: Map<KObject, number> | undefined): string => [...(m ?? [])].map(([r, n]) => `${r.id}×${n}`).sort().join(' ');
     for (const o of this.k.objects.values()) {
-      const s = o.shadow as Shadow | null;
+      const s = o.kref.shadow as Shadow | null;
       const rev = s?.rev;
       const referrers = new Map<KObject, number>();
       if (rev instanceof Map) for (const [r, n] of rev) referrers.set(r, n);
@@ -537,7 +538,7 @@ export class IncrementalLiveness {
  * points at it is a P1 failure.
  */
 function transient(o: KObject): boolean {
-  return o.freed && o.shadow === null && !isNs(o);
+  return o.kref.freed && o.kref.shadow === null && !isNs(o);
 }
 
 const NO_EDGES: KObject[] = [];
