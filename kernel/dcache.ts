@@ -62,9 +62,12 @@ export function d_lookup(parent: Dentry, name: string, holder: Holder): Dentry |
 /** d_hash_and_lookup (fs/dcache.c): d_lookup for callers that build the name themselves. */
 export const d_hash_and_lookup = d_lookup;
 
-/** dget (include/linux/dcache.h): take a reference; a used dentry leaves the LRU. */
+/**
+ * dget (include/linux/dcache.h, 3.0: dget_dlock): d_count++ and nothing else. A cached dentry
+ * that comes back into use stays on the LRU; the shrinkers take used ones off it as they meet
+ * them (the LRU is lazy since 2.6.38).
+ */
 export function dget(d: Dentry, holder: Holder): Dentry {
-  d.d_sb.s_dentry_lru.delete(d);
   kget(d.k, d, holder, 'dget');
   return d;
 }
@@ -94,7 +97,7 @@ export function dput(dentry: Dentry | null, holder: Holder): void {
     else if (!d.d_hashed) kill = true;
     if (!kill) {
       kput(d.k, d, h, 'dput');
-      d.d_sb.s_dentry_lru.add(d);
+      d.d_sb.s_dentry_lru.add(d); // dentry_lru_add: only if not on it already (its place is kept)
       return;
     }
     kput(d.k, d, h, 'dput');
@@ -168,10 +171,20 @@ function try_prune_one_dentry(d: Dentry): void {
   }
 }
 
-/** select_parent (fs/dcache.c): the unused dentries below `parent`, depth first. */
+/**
+ * select_parent (fs/dcache.c): the unused dentries below `parent`, depth first, each moved to
+ * the LRU's tail; a used one met on the way is taken off the LRU.
+ */
 function select_parent(parent: Dentry, out: Dentry[]): void {
+  const lru = parent.d_sb.s_dentry_lru;
   for (const child of parent.d_subdirs) {
-    if (child.count === 0) out.push(child);
+    if (child.count === 0) {
+      lru.delete(child); // dentry_lru_move_tail
+      lru.add(child);
+      out.push(child);
+    } else {
+      lru.delete(child);
+    }
     if (child.d_subdirs.size) select_parent(child, out);
   }
 }
@@ -194,19 +207,23 @@ export function shrink_dcache_parent(parent: Dentry): number {
   }
 }
 
-/** shrink_dcache_sb (fs/dcache.c): prune every unused dentry of the superblock. */
+/**
+ * shrink_dcache_sb (fs/dcache.c): take the whole LRU and prune every unused dentry on it
+ * (shrink_dentry_list); a used one is only taken off the LRU. Again until the LRU is empty.
+ */
 export function shrink_dcache_sb(sb: SuperBlock): number {
   let pruned = 0;
-  for (;;) {
-    const victims = [...sb.s_dentry_lru].filter((d) => d.count === 0 && !d.freed);
-    if (!victims.length) return pruned;
-    for (const d of victims) {
-      if (d.freed || d.count !== 0) continue;
-      sb.s_dentry_lru.delete(d);
+  const lru = sb.s_dentry_lru;
+  while (lru.size) {
+    for (const d of [...lru]) {
+      if (!lru.has(d)) continue; // an ancestor pruned with an earlier one
+      lru.delete(d);
+      if (d.count !== 0) continue;
       try_prune_one_dentry(d);
       pruned++;
     }
   }
+  return pruned;
 }
 
 /** d_mountpoint (include/linux/dcache.h). */

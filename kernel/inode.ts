@@ -14,8 +14,7 @@ export function iget_locked(sb: SuperBlock, ino: number, holder: Holder): Inode 
   const k = sb.k;
   const found = sb.s_inode_hash.get(ino);
   if (found && !(found.i_state & I_FREEING)) {
-    // __iget: an unused inode comes back off the LRU
-    k.inode_lru.delete(found);
+    // __iget: i_count++ only; an unused inode coming back into use stays on the LRU (lazy)
     kget(k, found, holder, 'iget_locked');
     return found;
   }
@@ -37,7 +36,6 @@ export function unlock_new_inode(inode: Inode): void {
 export function ilookup(sb: SuperBlock, ino: number, holder: Holder): Inode | null {
   const found = sb.s_inode_hash.get(ino);
   if (!found || found.i_state & I_FREEING) return null;
-  sb.k.inode_lru.delete(found);
   return kget(sb.k, found, holder, 'ilookup');
 }
 
@@ -62,7 +60,7 @@ function iput_final(inode: Inode): void {
   const sb = inode.i_sb;
   const drop = sb.s_op.drop_inode ? sb.s_op.drop_inode(inode) : generic_drop_inode(inode);
   if (!drop) {
-    inode.k.inode_lru.add(inode);
+    inode.k.inode_lru.add(inode); // inode_lru_list_add: only if not on it already
     return;
   }
   inode.i_state |= I_FREEING;
@@ -79,12 +77,15 @@ function evict(inode: Inode): void {
   kfree(inode.k, inode, 'destroy_inode');
 }
 
-/** prune_icache (fs/inode.c): memory pressure evicts every unused cached inode. */
+/**
+ * prune_icache (fs/inode.c): memory pressure evicts every unused cached inode; a used one is
+ * only taken off the LRU.
+ */
 export function prune_icache(k: Kernel): number {
   let n = 0;
   for (const inode of [...k.inode_lru]) {
-    if (inode.count !== 0) continue;
     k.inode_lru.delete(inode);
+    if (inode.count !== 0) continue;
     inode.i_state |= I_FREEING;
     evict(inode);
     n++;

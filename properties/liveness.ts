@@ -35,8 +35,9 @@ export function reachable(k: Kernel, caches = true): Via {
   };
   for (const t of k.tasks.values()) push(t, `task ${t.pid.nr}`);
   if (caches) {
-    for (const sb of k.supers()) for (const d of sb.s_dentry_lru) push(d, `cached dentry ${d.d_name}`);
-    for (const i of k.inode_lru) push(i, 'cached inode');
+    // the LRUs are lazy: a dentry or inode back in use may still be on one, and is no root
+    for (const sb of k.supers()) for (const d of sb.s_dentry_lru) if (d.count === 0) push(d, `cached dentry ${d.d_name}`);
+    for (const i of k.inode_lru) if (i.count === 0) push(i, 'cached inode');
   }
   while (stack.length) {
     const [o, why] = stack.pop() as [KObject, string];
@@ -294,7 +295,7 @@ export class IncrementalLiveness {
     if (tag === TASK) return !o.freed && this.k.tasks.get((o as Task).pid.nr) === o;
     if (!caches) return false;
     if (tag === DENTRY) return !o.freed && o.count === 0 && (o as Dentry).d_sb.s_dentry_lru.has(o as Dentry);
-    if (tag === INODE) return !o.freed && this.k.inode_lru.has(o as Inode);
+    if (tag === INODE) return !o.freed && o.count === 0 && this.k.inode_lru.has(o as Inode);
     return false;
   }
 

@@ -39,7 +39,7 @@ describe('dput and the LRU', () => {
     expect(procSb(k).s_dentry_lru.has(dir)).to.equal(false);
   });
 
-  it('dget: using a cached dentry takes it off the LRU; an open file holds d_count 1', () => {
+  it('dget (3.0: d_count++ only): a cached dentry back in use stays on the LRU; the shrinker takes it off without freeing it', () => {
     const k = boot('v3.0');
     const a = fork(k, k.init);
     sys(k, k.init, 'stat', { path: `/proc/${a.pid.nr}/ns/net` });
@@ -47,7 +47,13 @@ describe('dput and the LRU', () => {
     const fd = openFd(k, k.init, `/proc/${a.pid.nr}/ns/net`);
     expect(fileAt(k.init, fd).f_path.dentry).to.equal(d); // the same cached dentry
     expect(d.count).to.equal(1);
+    expect(procSb(k).s_dentry_lru.has(d)).to.equal(true); // include/linux/dcache.h dget_dlock
+    shrink_dcache_sb(procSb(k)); // shrink_dentry_list: d_count → dentry_lru_del, skip
+    expect(d.freed).to.equal(false);
     expect(procSb(k).s_dentry_lru.has(d)).to.equal(false);
+    expect(sys(k, k.init, 'close', { fd }).ret).to.equal(0);
+    expect(d.count).to.equal(0);
+    expect(procSb(k).s_dentry_lru.has(d)).to.equal(true); // dput: dentry_lru_add
   });
 
   it('memfs negative dentries are cached too: a failed lookup leaves an unused negative dentry on the LRU', () => {

@@ -8,6 +8,7 @@ import { CLONE_NEWNET } from '../../kernel/flags';
 import { Inode } from '../../kernel/fs';
 import { NetNamespace } from '../../kernel/namespaces';
 import { shrink_dcache_sb } from '../../kernel/dcache';
+import { prune_icache } from '../../kernel/inode';
 import { asUser, boot, fileAt, fork, inodeAt, mkfile, objs, ok, openFd, procSb, sys } from './util';
 
 function memfsInode(k: ReturnType<typeof boot>, path: string): Inode {
@@ -28,7 +29,7 @@ describe('memfs inodes: generic_drop_inode keeps unused inodes cached', () => {
     expect(k.inode_lru.has(inode)).to.equal(true);
   });
 
-  it('iget_locked finds the cached inode again (same object) and takes it off the LRU (__iget)', () => {
+  it('iget_locked finds the cached inode again (same object); __iget leaves it on the LRU, prune_icache takes it off without evicting it', () => {
     const k = boot();
     mkfile(k, k.init, '/tmp/f');
     const inode = memfsInode(k, '/tmp/f');
@@ -37,8 +38,11 @@ describe('memfs inodes: generic_drop_inode keeps unused inodes cached', () => {
     expect(st.obs?.stat?.ino).to.equal(inode.i_ino);
     const again = memfsInode(k, '/tmp/f');
     expect(again).to.equal(inode);
-    expect(k.inode_lru.has(inode)).to.equal(false);
     expect(inode.count).to.equal(1); // the dentry's reference
+    expect(k.inode_lru.has(inode)).to.equal(true); // 3.0 __iget: i_count++ only
+    prune_icache(k); // a used inode is taken off the LRU, not evicted
+    expect(inode.freed).to.equal(false);
+    expect(k.inode_lru.has(inode)).to.equal(false);
   });
 
   it('drop_caches (prune_icache) evicts unused cached inodes; the next lookup reads a new inode with the same number', () => {
