@@ -4,7 +4,7 @@
 // checked against the holders the model counts (P2).
 import { Kernel } from '../kernel/kernel';
 import { Dentry, File, Inode, Vfsmount } from '../kernel/fs';
-import { Kind, KObject } from '../kernel/object';
+import { Kind, KObject, Kref } from '../kernel/object';
 import { Namespace, MntNamespace, PidNamespace, UserNamespace } from '../kernel/namespaces';
 import { Nsproxy, nsproxyMembers } from '../kernel/nsproxy';
 import { ProcInode } from '../kernel/proc_fs';
@@ -150,32 +150,41 @@ function tagOf(o: KObject): Tag {
   return OTHER;
 }
 
-/** What the incremental checker remembers of one object between two checks. */
-interface Shadow {
+/**
+ * What the incremental checker remembers of one object between two checks. The checker's own
+ * lists (work lists, referrers) hold these records, not the objects: a record has one layout
+ * whatever the object's class, and leads to the object and its Kref.
+ */
+class Shadow {
   readonly tag: Tag;
   /** Does it hold references P2 counts (countsToward)? */
   readonly counting: boolean;
   /** Its outgoing pointers at the last check (with multiplicity). */
-  edges: KObject[];
+  edges: KObject[] = NO_EDGES;
   /**
    * Who points at it: a list with one entry per pointer while short (most objects have one to
    * three referrers, and a Map costs more to make and to walk), a referrer → count Map once
    * long (a mount is pointed at by every file opened on it: thousands at 512 tasks).
    */
-  rev: KObject[] | Map<KObject, number> | null;
+  rev: Shadow[] | Map<Shadow, number> | null = null;
   /** P2's expected refcount: pointers at it that hold a reference. */
-  refs: number;
+  refs = 0;
   /** Was it a root at the last check (a task in the pid hash, a dentry or inode on an LRU)? */
-  wasRoot: boolean;
+  wasRoot = false;
   /** For a mount: the mount namespace it was in at the last check. */
-  mntNs: MntNamespace | null;
+  mntNs: MntNamespace | null = null;
   /** The check that last queued it for a re-read of its pointers, or for its count. */
-  reread: number;
-  counted: number;
+  reread = 0;
+  counted = 0;
   /** The search that last visited it. */
-  visited: number;
+  visited = 0;
   /** The check that last marked it (a namespace) for a liveness re-check. */
-  dirty: number;
+  dirty = 0;
+
+  constructor(readonly obj: KObject, readonly kref: Kref) {
+    this.tag = tagOf(obj);
+    this.counting = countsToward(obj);
+  }
 }
 
 /**
@@ -199,19 +208,23 @@ export class IncrementalLiveness {
   constructor(private readonly k: Kernel) {}
 
   private shadow(o: KObject): Shadow {
-    let s = o.kref.shadow as Shadow | null;
+    return this.shadowOf(o.kref);
+  }
+
+  private shadowOf(r: Kref): Shadow {
+    let s = r.shadow as Shadow | null;
     if (!s) {
-      s = { tag: tagOf(o), counting: countsToward(o), edges: NO_EDGES, rev: null, refs: 0, wasRoot: false, mntNs: null, reread: 0, counted: 0, visited: 0, dirty: 0 };
-      o.kref.shadow = s;
+      s = new Shadow(r.obj, r);
+      r.shadow = s;
     }
     return s;
   }
 
   /**
-   * Record o's outgoing pointers and update the reverse index by the difference; the targets
-   * o points at fewer times than before go on `lost`.
+   * Record s's outgoing pointers and update the reverse index by the difference; the targets
+   * it points at fewer times than before go on `lost`.
    */
-  private setEdges(o: KObject, s: Shadow, next: KObject[], lost: KObject[]): void {
+  private setEdges(s: Shadow, next: KObject[], lost: Shadow[]): void {
     const prev = s.edges;
     // the common prefix and suffix are unchanged pointers (an fd table gains or loses one file)
     let lo = 0;
@@ -221,23 +234,23 @@ export class IncrementalLiveness {
     let hp = prev.length;
     let hn = next.length;
     while (hp > lo && hn > lo && prev[hp - 1] === next[hn - 1]) { hp--; hn--; }
-    const counting = s.counting;
-    const task = s.tag === TASK;
     if (hp === lo) {
-      for (let i = lo; i < hn; i++) this.link(o, next[i], +1, counting, task); // only new pointers
+      for (let i = lo; i < hn; i++) this.link(s, this.shadow(next[i]), +1); // only new pointers
     } else if (hn === lo) {
       for (let i = lo; i < hp; i++) { // only pointers gone (a freed object, a closed fd)
-        this.link(o, prev[i], -1, counting, task);
-        lost.push(prev[i]);
+        const t = this.shadow(prev[i]);
+        this.link(s, t, -1);
+        lost.push(t);
       }
     } else if (hp - lo === 1 && hn - lo <= 1) {
       // one pointer changed or went away: no multiset to build
       const x = prev[lo];
       const y = hn > lo ? next[lo] : null;
       if (x !== y) {
-        this.link(o, x, -1, counting, task);
-        lost.push(x);
-        if (y) this.link(o, y, +1, counting, task);
+        const t = this.shadow(x);
+        this.link(s, t, -1);
+        lost.push(t);
+        if (y) this.link(s, this.shadow(y), +1);
       }
     } else {
       const delta = new Map<KObject, number>();
@@ -245,8 +258,9 @@ export class IncrementalLiveness {
       for (let i = lo; i < hn; i++) delta.set(next[i], (delta.get(next[i]) ?? 0) + 1);
       for (const [x, d] of delta) {
         if (d === 0) continue;
-        this.link(o, x, d, counting, task);
-        if (d < 0) lost.push(x);
+        const t = this.shadow(x);
+        this.link(s, t, d);
+        if (d < 0) lost.push(t);
       }
     }
     // keep the new pointers in the record's own list (the shared empty one is never written)
@@ -258,24 +272,20 @@ export class IncrementalLiveness {
     }
   }
 
-  /**
-   * d more (or fewer) pointers from o to x. `counting`, `task`: o holds the references P2
-   * counts, o is a task (holdsRef, with the tags in the shadows).
-   */
-  private link(o: KObject, x: KObject, d: number, counting: boolean, task: boolean): void {
-    const t = this.shadow(x);
-    if ((counting && t.tag === NS) || (task && t.tag === NSPROXY)) t.refs += d;
+  /** d more (or fewer) pointers from s's object to t's (holdsRef, with the tags in the records). */
+  private link(s: Shadow, t: Shadow, d: number): void {
+    if ((s.counting && t.tag === NS) || (s.tag === TASK && t.tag === NSPROXY)) t.refs += d;
     const rev = t.rev;
     if (rev instanceof Map) {
-      const n = (rev.get(o) ?? 0) + d;
-      if (n <= 0) rev.delete(o); else rev.set(o, n);
+      const n = (rev.get(s) ?? 0) + d;
+      if (n <= 0) rev.delete(s); else rev.set(s, n);
       return;
     }
     if (d > 0) {
       const list = rev ?? (t.rev = []);
-      for (; d > 0; d--) list.push(o);
+      for (; d > 0; d--) list.push(s);
       if (list.length > REV_LIST_MAX) {
-        const m = new Map<KObject, number>();
+        const m = new Map<Shadow, number>();
         for (const r of list) m.set(r, (m.get(r) ?? 0) + 1);
         t.rev = m;
       }
@@ -283,19 +293,22 @@ export class IncrementalLiveness {
     }
     if (!rev) return;
     for (; d < 0; d++) {
-      // the last pointer from o goes, its place taken by the list's last
-      const i = rev.lastIndexOf(o);
+      // the last pointer from s goes, its place taken by the list's last
+      const i = rev.lastIndexOf(s);
       if (i < 0) return;
       rev[i] = rev[rev.length - 1];
       rev.pop();
     }
   }
 
-  private isRoot(o: KObject, tag: Tag, caches: boolean): boolean {
-    if (tag === TASK) return !o.freed && this.k.tasks.get((o as Task).pid.nr) === o;
-    if (!caches) return false;
-    if (tag === DENTRY) return !o.freed && o.count === 0 && (o as Dentry).d_sb.s_dentry_lru.has(o as Dentry);
-    if (tag === INODE) return !o.freed && o.count === 0 && this.k.inode_lru.has(o as Inode);
+  private isRoot(s: Shadow, caches: boolean): boolean {
+    const r = s.kref;
+    if (r.freed) return false;
+    const tag = s.tag;
+    if (tag === TASK) return this.k.tasks.get((s.obj as Task).pid.nr) === s.obj;
+    if (!caches || r.count !== 0) return false;
+    if (tag === DENTRY) return (s.obj as Dentry).d_sb.s_dentry_lru.has(s.obj as Dentry);
+    if (tag === INODE) return this.k.inode_lru.has(s.obj as Inode);
     return false;
   }
 
@@ -304,9 +317,8 @@ export class IncrementalLiveness {
    * namespace held through a long list (a pid namespace's pids, a user namespace's tasks) is
    * proven alive by the first chain that ends at a root, not after the whole list is queued.
    */
-  private reachable(ns: KObject, caches: boolean): boolean {
+  private reachable(own: Shadow, caches: boolean): boolean {
     const mark = ++this.search;
-    const own = this.shadow(ns);
     own.visited = mark;
     // the stack: for each level, a referrer list and how far along it the search is (or the
     // keys of a long one's Map)
@@ -317,20 +329,19 @@ export class IncrementalLiveness {
     while (lists.length) {
       const top = lists.length - 1;
       const list = lists[top];
-      let r: KObject;
+      let s: Shadow;
       if (list instanceof Array) {
         const i = at[top];
         if (i === list.length) { lists.pop(); at.pop(); continue; }
         at[top] = i + 1;
-        r = list[i];
+        s = list[i];
       } else {
         const next = list.next();
         if (next.done) { lists.pop(); at.pop(); continue; }
-        r = next.value;
+        s = next.value;
       }
-      const s = this.shadow(r);
-      if (s.visited === mark || r.freed) continue;
-      if (this.isRoot(r, s.tag, caches)) return true;
+      if (s.visited === mark || s.kref.freed) continue;
+      if (this.isRoot(s, caches)) return true;
       s.visited = mark;
       if (s.rev) { lists.push(s.rev instanceof Map ? s.rev.keys() : s.rev); at.push(0); }
     }
@@ -339,60 +350,57 @@ export class IncrementalLiveness {
 
   // Work lists of the check in progress, kept between checks to spare the allocations.
   /** Objects whose pointers are re-read. */
-  private readonly reread: KObject[] = [];
+  private readonly reread: Shadow[] = [];
   /** Objects whose count moved (and nothing else is known). */
-  private readonly counted: KObject[] = [];
-  private readonly dirty: Namespace[] = [];
-  private readonly recounted: Namespace[] = [];
-  private readonly proxies: Nsproxy[] = [];
-  private readonly lost: KObject[] = [];
+  private readonly counted: Shadow[] = [];
+  private readonly dirty: Shadow[] = [];
+  private readonly recounted: Shadow[] = [];
+  private readonly proxies: Shadow[] = [];
+  private readonly lost: Shadow[] = [];
   /** The pointers being read (setEdges keeps a copy only when they changed). */
   private readonly scratch: KObject[] = [];
   /** The reverse search's stack: referrer lists (or a Map's keys), and the next index into each. */
-  private readonly stack: (KObject[] | Iterator<KObject>)[] = [];
+  private readonly stack: (Shadow[] | Iterator<Shadow>)[] = [];
   private readonly stackAt: number[] = [];
   private caches = true;
 
-  private queue(o: KObject): void {
-    const s = this.shadow(o);
+  private queue(s: Shadow): void {
     if (s.reread === this.epoch) return;
     s.reread = this.epoch;
-    this.reread.push(o);
+    this.reread.push(s);
   }
 
-  private markDirty(ns: Namespace): void {
-    const s = this.shadow(ns);
+  private markDirty(s: Shadow): void {
     if (s.dirty === this.epoch) return;
     s.dirty = this.epoch;
-    this.dirty.push(ns);
+    this.dirty.push(s);
   }
 
-  private examine(o: KObject, edges: boolean): void {
-    const s = this.shadow(o);
+  private examine(s: Shadow, edges: boolean): void {
     // A namespace that is new or had a pointer change is re-checked whole. One whose count
     // merely moved needs only P2: its liveness can fall only with a pointer or a root lost
     // upstream of it, and the forward pass from those marks it.
     const tag = s.tag;
-    if (tag === NS) { if (edges) this.markDirty(o as Namespace); else this.recounted.push(o as Namespace); }
-    else if (tag === NSPROXY) this.proxies.push(o as Nsproxy);
+    if (tag === NS) { if (edges) this.markDirty(s); else this.recounted.push(s); }
+    else if (tag === NSPROXY) this.proxies.push(s);
     if (edges) {
       const scratch = this.scratch;
       while (scratch.length) scratch.pop();
-      this.setEdges(o, s, o.freed ? NO_EDGES : edgesInto(o, scratch), this.lost);
+      this.setEdges(s, s.kref.freed ? NO_EDGES : edgesInto(s.obj, scratch), this.lost);
     }
     if (tag === TASK || tag === DENTRY || tag === INODE) {
-      const root = this.isRoot(o, tag, this.caches);
+      const root = this.isRoot(s, this.caches);
       if (s.wasRoot !== root) {
         s.wasRoot = root;
-        if (!root) this.lost.push(o);
+        if (!root) this.lost.push(s);
       }
     } else if (tag === VFSMOUNT) {
       // a mount's place in its namespace's list is not refcounted by the namespace: re-read
       // the namespace it is in now and the one it was in at the last check
-      const mnt_ns = (o as Vfsmount).mnt_ns;
+      const mnt_ns = (s.obj as Vfsmount).mnt_ns;
       if (s.mntNs !== mnt_ns) {
-        if (s.mntNs) this.queue(s.mntNs);
-        if (mnt_ns) this.queue(mnt_ns);
+        if (s.mntNs) this.queue(this.shadow(s.mntNs));
+        if (mnt_ns) this.queue(this.shadow(mnt_ns));
         s.mntNs = mnt_ns;
       }
     }
@@ -418,21 +426,24 @@ export class IncrementalLiveness {
       k.objects.track(COUNTED_KINDS);
       k.objects.drain();
       for (const o of k.objects.values()) {
-        this.queue(o);
-        if (o instanceof Vfsmount) this.shadow(o).mntNs = o.mnt_ns;
+        const s = this.shadow(o);
+        this.queue(s);
+        if (o instanceof Vfsmount) s.mntNs = o.mnt_ns;
       }
     } else {
       const log = k.objects.drain();
-      for (const h of log.holders) if (!transient(h)) this.queue(h);
+      for (const h of log.holders) {
+        const r = h.kref;
+        if (!transient(r)) this.queue(this.shadowOf(r));
+      }
       for (const r of log.objects) {
-        const o = r.obj;
-        if (r.freed) { if (!transient(o)) this.queue(o); continue; }
-        const s = this.shadow(o);
+        if (r.freed) { if (!transient(r)) this.queue(this.shadowOf(r)); continue; }
+        const s = this.shadowOf(r);
         // a count that moved matters only where examine reads one (below): a file's, a pid's,
         // an fd table's... matters only when it is freed
         if (s.tag === OTHER || s.counted === epoch) continue;
         s.counted = epoch;
-        counted.push(o);
+        counted.push(s);
       }
     }
 
@@ -442,57 +453,55 @@ export class IncrementalLiveness {
     // An object both re-read and counted is examined once; a mount may queue its namespaces.
     for (let i = 0, j = 0; i < reread.length || j < counted.length;) {
       if (i < reread.length) { this.examine(reread[i++], true); continue; }
-      const o = counted[j++];
-      if (this.shadow(o).reread !== epoch) this.examine(o, false);
+      const s = counted[j++];
+      if (s.reread !== epoch) this.examine(s, false);
     }
 
     // forward from what lost a holder, up to the namespaces it leads to
     const mark = ++this.search;
     while (lost.length) {
-      const o = lost.pop() as KObject;
-      const s = this.shadow(o);
+      const s = lost.pop() as Shadow;
       if (s.visited === mark) continue;
       s.visited = mark;
-      if (s.tag === NS) { this.markDirty(o as Namespace); continue; }
-      if (o.freed) continue;
+      if (s.tag === NS) { this.markDirty(s); continue; }
+      if (s.kref.freed) continue;
       const edges = s.edges;
       for (let i = 0; i < edges.length; i++) {
         const x = edges[i];
-        if (s.tag === DENTRY && (o as Dentry).d_parent === x) continue; // parents hold no namespace
+        if (s.tag === DENTRY && (s.obj as Dentry).d_parent === x) continue; // parents hold no namespace
         if (s.tag === VFSMOUNT && x instanceof Vfsmount) continue;
-        lost.push(x);
+        lost.push(this.shadow(x));
       }
     }
 
     const out: Violation[] = [];
-    for (const ns of dirty) {
-      const s = this.shadow(ns);
-      if (ns.freed) {
-        for (const r of new Set(s.rev instanceof Map ? s.rev.keys() : s.rev ?? NO_EDGES)) {
-          if (!r.freed) out.push({ property: 'P1', message: `${ns.id} is freed but ${r.id} still points to it`, ns: ns.id });
+    for (const s of dirty) {
+      const ns = s.obj;
+      if (s.kref.freed) {
+        for (const r of new Set(s.rev instanceof Map ? s.rev.keys() : s.rev ?? [])) {
+          if (!r.kref.freed) out.push({ property: 'P1', message: `${ns.id} is freed but ${r.obj.id} still points to it`, ns: ns.id });
         }
         continue;
       }
-      if (!this.reachable(ns, caches)) {
-        out.push({ property: 'P1', message: `${ns.id} is alive but nothing holds it (refcount ${ns.count}: ${holdersText(ns)})`, ns: ns.id });
+      if (!this.reachable(s, caches)) {
+        out.push({ property: 'P1', message: `${ns.id} is alive but nothing holds it (refcount ${s.kref.count}: ${holdersText(ns)})`, ns: ns.id });
       }
-      if (ns.count !== s.refs) {
-        out.push({ property: 'P2', message: `${ns.id} has refcount ${ns.count} but ${s.refs} holder(s) (${holdersText(ns)})`, ns: ns.id });
-      }
-    }
-    for (const ns of recounted) {
-      const s = this.shadow(ns);
-      if (s.dirty === epoch || ns.freed) continue;
-      if (ns.count !== s.refs) {
-        out.push({ property: 'P2', message: `${ns.id} has refcount ${ns.count} but ${s.refs} holder(s) (${holdersText(ns)})`, ns: ns.id });
+      if (s.kref.count !== s.refs) {
+        out.push({ property: 'P2', message: `${ns.id} has refcount ${s.kref.count} but ${s.refs} holder(s) (${holdersText(ns)})`, ns: ns.id });
       }
     }
-    for (const o of proxies) {
-      if (o.freed) continue;
-      const tasks = this.shadow(o).refs;
-      if (o.count !== tasks) out.push({ property: 'P2', message: `${o.id} has refcount ${o.count} but ${tasks} task(s) point to it (${holdersText(o)})` });
+    for (const s of recounted) {
+      if (s.dirty === epoch || s.kref.freed) continue;
+      if (s.kref.count !== s.refs) {
+        const ns = s.obj;
+        out.push({ property: 'P2', message: `${ns.id} has refcount ${s.kref.count} but ${s.refs} holder(s) (${holdersText(ns)})`, ns: ns.id });
+      }
     }
-    for (const o of reread) if (o.kref.freed) o.kref.shadow = null;
+    for (const s of proxies) {
+      if (s.kref.freed) continue;
+      if (s.kref.count !== s.refs) out.push({ property: 'P2', message: `${s.obj.id} has refcount ${s.kref.count} but ${s.refs} task(s) point to it (${holdersText(s.obj)})` });
+    }
+    for (const s of reread) if (s.kref.freed) s.kref.shadow = null;
     return out;
   }
 
@@ -517,15 +526,15 @@ export class IncrementalLiveness {
       const s = o.kref.shadow as Shadow | null;
       const rev = s?.rev;
       const referrers = new Map<KObject, number>();
-      if (rev instanceof Map) for (const [r, n] of rev) referrers.set(r, n);
-      else for (const r of rev ?? NO_EDGES) referrers.set(r, (referrers.get(r) ?? 0) + 1);
+      if (rev instanceof Map) for (const [r, n] of rev) referrers.set(r.obj, n);
+      else for (const r of rev ?? []) referrers.set(r.obj, (referrers.get(r.obj) ?? 0) + 1);
       if (text(referrers) !== text(fresh.get(o))) out.push(`${o.id}: referrers ${text(referrers)} kept, ${text(fresh.get(o))} now`);
       const edges = edgesOf(o);
       const kept = s?.edges ?? NO_EDGES;
       if (edges.length !== kept.length || edges.some((x, i) => x !== kept[i])) out.push(`${o.id}: pointers ${kept.map((x) => x.id)} kept, ${edges.map((x) => x.id)} now`);
       if ((isNs(o) || o instanceof Nsproxy) && (s?.refs ?? 0) !== (refs.get(o) ?? 0)) out.push(`${o.id}: ${s?.refs ?? 0} holders kept, ${refs.get(o) ?? 0} now`);
       const tag = tagOf(o);
-      if ((tag === TASK || tag === DENTRY || tag === INODE) && (s?.wasRoot ?? false) !== this.isRoot(o, tag, caches)) out.push(`${o.id}: root status kept stale`);
+      if ((tag === TASK || tag === DENTRY || tag === INODE) && (s?.wasRoot ?? false) !== this.isRoot(s ?? new Shadow(o, o.kref), caches)) out.push(`${o.id}: root status kept stale`);
       if (o instanceof Vfsmount && (s?.mntNs ?? null) !== o.mnt_ns) out.push(`${o.id}: mount namespace kept stale`);
     }
     return out;
@@ -538,8 +547,8 @@ export class IncrementalLiveness {
  * ns lookup's dentry and inode). A namespace is still examined: one freed while something
  * points at it is a P1 failure.
  */
-function transient(o: KObject): boolean {
-  return o.kref.freed && o.kref.shadow === null && !isNs(o);
+function transient(r: Kref): boolean {
+  return r.freed && r.shadow === null && !isNs(r.obj);
 }
 
 const NO_EDGES: KObject[] = [];
