@@ -211,8 +211,9 @@ export class Kernel {
     const r = slot.gen.next();
     if (!r.done) return null;
     t.syscall = null;
+    // out of the list, the later ones moving up (a few at most: a loop, not copyWithin)
     const q = this.inflight;
-    q.copyWithin(q.indexOf(t), q.indexOf(t) + 1);
+    for (let i = q.indexOf(t) + 1; i < q.length; i++) q[i - 1] = q[i];
     q.pop();
     this.step++;
     return { call: slot.call, result: r.value };

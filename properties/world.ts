@@ -99,8 +99,8 @@ interface Started {
   cachedBefore: boolean;
 }
 
-/** The paths P3, P5 and P7 speak of, parsed once as the call starts. */
-const NS_PATH = /^\/proc\/(\d+|self)\/ns\/([a-z_]+)$/;
+/** The syscalls whose args.path is resolve's path of their spec's `path`. */
+const PATH_OPS: ReadonlySet<string> = new Set(['open', 'stat', 'lstat', 'readlink']);
 
 export type Observer = (w: World, c: Completion) => void;
 
@@ -237,16 +237,19 @@ export class World {
     return { op: c.op, args };
   }
 
-  /** What a call starts with: for a path into /proc/<pid>, the task that pid names now. */
-  private startOf(task: Task, call: Call, alone: boolean, as: number | undefined): Started {
-    const p = call.args.path;
-    const m = typeof p === 'string' && p.startsWith('/proc/') ? NS_PATH.exec(p) : null;
-    if (!m) return { task, call, as, alone, nsPath: null, target: null, targetPid: null, cachedBefore: false };
-    const nsPath = { pid: m[1], entry: m[2] };
-    if (m[1] === 'self') return { task, call, as, alone, nsPath, target: null, targetPid: null, cachedBefore: false };
-    const pid = Number(m[1]);
-    const piddir = this.k.procMnt?.mnt_root.d_hash.get(m[1]);
-    const cachedBefore = piddir?.d_hash.get('ns')?.d_hash.get(m[2]) !== undefined;
+  /**
+   * What a call starts with: for a path /proc/<pid>/ns/<entry> (resolved from an 'ns' path
+   * spec as args.path), its parts and the task that pid names now.
+   */
+  private startOf(task: Task, spec: CallSpec, call: Call, alone: boolean): Started {
+    const as = spec.op === 'clone' ? spec.as : undefined;
+    const p = spec.path;
+    if (p?.kind !== 'ns' || !PATH_OPS.has(spec.op)) return { task, call, as, alone, nsPath: null, target: null, targetPid: null, cachedBefore: false };
+    if (p.self) return { task, call, as, alone, nsPath: { pid: 'self', entry: p.ns }, target: null, targetPid: null, cachedBefore: false };
+    const pid = this.pidOf(p.target);
+    const nsPath = { pid: String(pid), entry: p.ns };
+    const piddir = this.k.procMnt?.mnt_root.d_hash.get(nsPath.pid);
+    const cachedBefore = piddir?.d_hash.get('ns')?.d_hash.get(p.ns) !== undefined;
     return { task, call, as, alone, nsPath, target: this.k.tasks.get(pid) ?? null, targetPid: pid, cachedBefore };
   }
 
@@ -268,7 +271,7 @@ export class World {
         const call = this.resolve(t, spec);
         const alone = cmd.t === 'call' && this.k.inFlight() === 0;
         if (!submit(this.k, t, call)) return;
-        this.started.push(this.startOf(t, call, alone, spec.op === 'clone' ? spec.as : undefined));
+        this.started.push(this.startOf(t, spec, call, alone));
         if (cmd.t === 'call') {
           // a call asleep on a mutex lets the holder run until it can go on. A call alone runs
           // to its end with no other task to pick: its preemption points need not yield.
