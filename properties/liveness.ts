@@ -4,7 +4,7 @@
 // checked against the holders the model counts (P2).
 import { Kernel } from '../kernel/kernel';
 import { Dentry, File, Inode, Vfsmount } from '../kernel/fs';
-import { Kind, KObject, Kref } from '../kernel/object';
+import { Kind, KINDS, KObject, Kref } from '../kernel/object';
 import { Namespace, MntNamespace, PidNamespace, UserNamespace } from '../kernel/namespaces';
 import { Nsproxy, nsproxyMembers } from '../kernel/nsproxy';
 import { ProcInode } from '../kernel/proc_fs';
@@ -96,19 +96,22 @@ export function edgesOf(o: KObject): KObject[] {
   return edgesInto(o, []);
 }
 
-/** edgesOf into a given (empty) list, so a caller can reuse one. */
-function edgesInto(o: KObject, out: KObject[]): KObject[] {
-  if (o instanceof Task) { add(out, o.nsproxy); add(out, o.user_ns); add(out, o.pid); add(out, o.files); add(out, o.fs); }
-  else if (o instanceof Nsproxy) for (const ns of nsproxyMembers(o)) add(out, ns);
-  else if (o instanceof MntNamespace) for (const m of o.list) add(out, m);
-  else if (o instanceof PidNamespace || o instanceof UserNamespace) add(out, o.parent);
-  else if (o instanceof Pid) add(out, o.ns);
-  else if (o instanceof FilesStruct) { for (const f of o.fdt) add(out, f); }
-  else if (o instanceof FsStruct) { add(out, o.root.mnt); add(out, o.root.dentry); add(out, o.pwd.mnt); add(out, o.pwd.dentry); }
-  else if (o instanceof File) { add(out, o.f_path.mnt); add(out, o.f_path.dentry); }
-  else if (o instanceof Vfsmount) { add(out, o.mnt_root); if (o.mnt_parent !== o) { add(out, o.mnt_mountpoint); add(out, o.mnt_parent); } }
-  else if (o instanceof Dentry) { add(out, o.d_inode); if (!o.isRoot) add(out, o.d_parent); }
-  else if (o instanceof Inode) { const ei = o as ProcInode; add(out, ei.ns ?? null); add(out, ei.pid ?? null); }
+/** edgesOf into a given (empty) list, so a caller can reuse one; `tag`: o's (tagOf). */
+function edgesInto(o: KObject, out: KObject[], tag = tagOf(o)): KObject[] {
+  switch (tag) {
+    case TASK: { const t = o as Task; add(out, t.nsproxy); add(out, t.user_ns); add(out, t.pid); add(out, t.files); add(out, t.fs); break; }
+    case NSPROXY: for (const ns of nsproxyMembers(o as Nsproxy)) add(out, ns); break;
+    case NS_MNT: for (const m of (o as MntNamespace).list) add(out, m); break;
+    case NS_PARENT: add(out, (o as PidNamespace | UserNamespace).parent); break;
+    case PID: add(out, (o as Pid).ns); break;
+    case FILES: for (const f of (o as FilesStruct).fdt) add(out, f); break;
+    case FS: { const fs = o as FsStruct; add(out, fs.root.mnt); add(out, fs.root.dentry); add(out, fs.pwd.mnt); add(out, fs.pwd.dentry); break; }
+    case FILE: { const f = o as File; add(out, f.f_path.mnt); add(out, f.f_path.dentry); break; }
+    case VFSMOUNT: { const m = o as Vfsmount; add(out, m.mnt_root); if (m.mnt_parent !== m) { add(out, m.mnt_mountpoint); add(out, m.mnt_parent); } break; }
+    case DENTRY: { const d = o as Dentry; add(out, d.d_inode); if (!d.isRoot) add(out, d.d_parent); break; }
+    case INODE: { const ei = o as ProcInode; add(out, ei.ns ?? null); add(out, ei.pid ?? null); break; }
+    default: break;
+  }
   return out;
 }
 
@@ -128,26 +131,51 @@ function holdsRef(o: KObject, x: KObject, counting: boolean): boolean {
 }
 
 /**
- * The classes the checker tells apart, worked out once per object (in its shadow): an
- * instanceof chain on the hot path costs a walk of the prototype chain per test.
+ * The classes the checker tells apart, by the object's kind (kernel/object.ts): worked out once
+ * per object, from a number in its Kref, where an instanceof chain would walk the prototype
+ * chain per test. The namespaces come last (tag >= NS).
  */
 const OTHER = 0;
 const TASK = 1;
 const NSPROXY = 2;
-const NS = 3;
-const DENTRY = 4;
-const INODE = 5;
-const VFSMOUNT = 6;
-type Tag = typeof OTHER | typeof TASK | typeof NSPROXY | typeof NS | typeof DENTRY | typeof INODE | typeof VFSMOUNT;
+const DENTRY = 3;
+const INODE = 4;
+const VFSMOUNT = 5;
+const PID = 6;
+const FILES = 7;
+const FS = 8;
+const FILE = 9;
+/** net, uts, ipc, cgroup, time: no pointers the model follows. */
+const NS = 10;
+/** A mount namespace: its mounts. */
+const NS_MNT = 11;
+/** A pid or user namespace: its parent. */
+const NS_PARENT = 12;
+type Tag = number;
+
+const KIND_TAG: Readonly<Record<Kind, Tag>> = {
+  task: TASK, pid: PID, mm: OTHER, nsproxy: NSPROXY, net: NS, uts: NS, ipc: NS, mnt_ns: NS_MNT, pid_ns: NS_PARENT,
+  user_ns: NS_PARENT, cgroup_ns: NS, time_ns: NS, files: FILES, fs: FS, file: FILE, dentry: DENTRY, inode: INODE,
+  vfsmount: VFSMOUNT, sb: OTHER,
+};
+/** The tag of each kind by its number (Kref.kind). */
+const TAG_BY_KIND: readonly Tag[] = KINDS.map((kind) => KIND_TAG[kind]);
 
 function tagOf(o: KObject): Tag {
-  if (o instanceof Task) return TASK;
-  if (o instanceof Nsproxy) return NSPROXY;
-  if (isNs(o)) return NS;
-  if (o instanceof Dentry) return DENTRY;
-  if (o instanceof Inode) return INODE;
-  if (o instanceof Vfsmount) return VFSMOUNT;
-  return OTHER;
+  return KIND_TAG[o.kind];
+}
+
+/** Does an object of this tag hold references P2 counts (countsToward, by tag)? */
+function countingTag(tag: Tag): boolean {
+  return tag === TASK || tag === NSPROXY || tag === PID || tag === NS_PARENT || tag === INODE;
+}
+
+/**
+ * Does a bare count change of an object of this tag matter to a check (examine reads it: a
+ * namespace's or nsproxy's for P2, a dentry's or inode's root status, a mount's namespace)?
+ */
+function countReadTag(tag: Tag): boolean {
+  return tag >= NS || tag === NSPROXY || tag === TASK || tag === DENTRY || tag === INODE || tag === VFSMOUNT;
 }
 
 /**
@@ -159,6 +187,8 @@ class Shadow {
   readonly tag: Tag;
   /** Does it hold references P2 counts (countsToward)? */
   readonly counting: boolean;
+  /** Does a bare change of its count matter to a check (countReadTag)? */
+  readonly countRead: boolean;
   /** Its outgoing pointers at the last check (with multiplicity). */
   edges: KObject[] = NO_EDGES;
   /**
@@ -182,8 +212,10 @@ class Shadow {
   dirty = 0;
 
   constructor(readonly obj: KObject, readonly kref: Kref) {
-    this.tag = tagOf(obj);
-    this.counting = countsToward(obj);
+    const tag = TAG_BY_KIND[kref.kind];
+    this.tag = tag;
+    this.counting = countingTag(tag);
+    this.countRead = countReadTag(tag);
   }
 }
 
@@ -274,7 +306,7 @@ export class IncrementalLiveness {
 
   /** d more (or fewer) pointers from s's object to t's (holdsRef, with the tags in the records). */
   private link(s: Shadow, t: Shadow, d: number): void {
-    if ((s.counting && t.tag === NS) || (s.tag === TASK && t.tag === NSPROXY)) t.refs += d;
+    if ((s.counting && t.tag >= NS) || (s.tag === TASK && t.tag === NSPROXY)) t.refs += d;
     const rev = t.rev;
     if (rev instanceof Map) {
       const n = (rev.get(s) ?? 0) + d;
@@ -381,12 +413,12 @@ export class IncrementalLiveness {
     // merely moved needs only P2: its liveness can fall only with a pointer or a root lost
     // upstream of it, and the forward pass from those marks it.
     const tag = s.tag;
-    if (tag === NS) { if (edges) this.markDirty(s); else this.recounted.push(s); }
+    if (tag >= NS) { if (edges) this.markDirty(s); else this.recounted.push(s); }
     else if (tag === NSPROXY) this.proxies.push(s);
     if (edges) {
       const scratch = this.scratch;
       while (scratch.length) scratch.pop();
-      this.setEdges(s, s.kref.freed ? NO_EDGES : edgesInto(s.obj, scratch), this.lost);
+      this.setEdges(s, s.kref.freed ? NO_EDGES : edgesInto(s.obj, scratch, tag), this.lost);
     }
     if (tag === TASK || tag === DENTRY || tag === INODE) {
       const root = this.isRoot(s, this.caches);
@@ -441,7 +473,7 @@ export class IncrementalLiveness {
         const s = this.shadowOf(r);
         // a count that moved matters only where examine reads one (below): a file's, a pid's,
         // an fd table's... matters only when it is freed
-        if (s.tag === OTHER || s.counted === epoch) continue;
+        if (!s.countRead || s.counted === epoch) continue;
         s.counted = epoch;
         counted.push(s);
       }
@@ -463,7 +495,7 @@ export class IncrementalLiveness {
       const s = lost.pop() as Shadow;
       if (s.visited === mark) continue;
       s.visited = mark;
-      if (s.tag === NS) { this.markDirty(s); continue; }
+      if (s.tag >= NS) { this.markDirty(s); continue; }
       if (s.kref.freed) continue;
       const edges = s.edges;
       for (let i = 0; i < edges.length; i++) {
@@ -548,7 +580,7 @@ export class IncrementalLiveness {
  * points at it is a P1 failure.
  */
 function transient(r: Kref): boolean {
-  return r.freed && r.shadow === null && !isNs(r.obj);
+  return r.freed && r.shadow === null && TAG_BY_KIND[r.kind] < NS;
 }
 
 const NO_EDGES: KObject[] = [];
