@@ -82,6 +82,17 @@ export interface Mutex {
   owner: Task | null;
 }
 
+/**
+ * mutex_trylock (kernel/mutex.c): take a free mutex at once, or say it is held. Callers take
+ * this fast path first, as mutex_lock's __mutex_fastpath_lock does, and only a held mutex costs
+ * a sleep in mutex_lock (the slow path).
+ */
+export function mutex_trylock(k: Kernel, m: Mutex): boolean {
+  if (m.owner !== null && m.owner !== k.current) return false;
+  m.owner = k.current;
+  return true;
+}
+
 /** mutex_lock (kernel/mutex.c): sleep (yield) while another task holds it. */
 export function* mutex_lock(k: Kernel, m: Mutex): KGen<void> {
   while (m.owner !== null && m.owner !== k.current) {

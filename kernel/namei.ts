@@ -3,7 +3,7 @@
 // followed, symlinks and proc's magic links followed, ELOOP after 40 links or 8 nested.
 import type { Holder } from './object';
 import type { Kernel } from './kernel';
-import { Dentry, DentryOperations, Inode, KGen, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, mutex_lock, mutex_unlock, Nameidata, Path, Vfsmount } from './fs';
+import { Dentry, DentryOperations, Inode, KGen, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, mutex_lock, mutex_trylock, mutex_unlock, Nameidata, Path, Vfsmount } from './fs';
 import { d_alloc, d_invalidate, d_lookup, dget, dput } from './dcache';
 import { lookup_mnt, mntget, mntput, path_get, path_put } from './mount';
 import { capable } from './cred';
@@ -132,7 +132,7 @@ function* lookup_slow(k: Kernel, nd: Nameidata, name: string): KGen<Path | numbe
   const parent = nd.path.dentry;
   const dir = parent.d_inode as Inode;
   if (!dir.i_op.lookup) return -ENOTDIR;
-  yield* mutex_lock(k, dir.i_mutex);
+  if (!mutex_trylock(k, dir.i_mutex)) yield* mutex_lock(k, dir.i_mutex);
   let dentry: Dentry | null;
   let found = false;
   try {
@@ -309,7 +309,7 @@ export function* lookup_one(k: Kernel, parent: Path, name: string, holder: Holde
   }
   if (d) return d;
   if (!dir.i_op.lookup) return -ENOTDIR;
-  yield* mutex_lock(k, dir.i_mutex);
+  if (!mutex_trylock(k, dir.i_mutex)) yield* mutex_lock(k, dir.i_mutex);
   try {
     const again = d_lookup(parent.dentry, name, holder);
     if (again) return again;

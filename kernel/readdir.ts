@@ -1,6 +1,6 @@
 // fs/readdir.c: getdents64 and filldir64, writing real struct linux_dirent64 records.
 import type { Kernel } from './kernel';
-import { File, Inode, KGen, mutex_lock, mutex_unlock } from './fs';
+import { File, Inode, KGen, mutex_lock, mutex_trylock, mutex_unlock } from './fs';
 import { EBADF, EINVAL, EISDIR, ENOENT, ENOTDIR } from './errno';
 import { fget, fput } from './file';
 
@@ -30,7 +30,7 @@ export function generic_read_dir(): number {
 function* vfs_readdir(file: File, filler: (name: string, offset: number, ino: number, type: number) => number): KGen<number> {
   if (!file.f_op?.readdir) return -ENOTDIR;
   const inode = file.f_path.dentry.d_inode as Inode;
-  yield* mutex_lock(file.k, inode.i_mutex);
+  if (!mutex_trylock(file.k, inode.i_mutex)) yield* mutex_lock(file.k, inode.i_mutex);
   try {
     if (inode.i_nlink === 0) return -ENOENT; // IS_DEADDIR
     return yield* file.f_op.readdir(file, filler);

@@ -61,14 +61,23 @@ function dirfdPath(k: Kernel, dirfd: unknown): Path | number | undefined {
   return f.f_path;
 }
 
-/** Resolve a user path: -EFAULT for a non-string pointer, else kern_path. */
-function* user_path(k: Kernel, p: unknown, flags: number, holder: Holder, dirfd?: unknown): KGen<Path | number> {
+/**
+ * Resolve a user path: -EFAULT for a non-string pointer, else kern_path. It hands back
+ * kern_path's own walk (a generator, not one more around it: each level a syscall delegates
+ * through costs a resumption at every step of the walk).
+ */
+function user_path(k: Kernel, p: unknown, flags: number, holder: Holder, dirfd?: unknown): KGen<Path | number> {
   const name = str(p);
-  if (name === null) return -EFAULT;
+  if (name === null) return done(-EFAULT);
   // path_init: an absolute name starts at the root and never looks at dirfd
   const base = name.startsWith('/') ? undefined : dirfdPath(k, dirfd);
-  if (typeof base === 'number') return base;
-  return yield* kern_path(k, name, flags, holder, base);
+  if (typeof base === 'number') return done(base);
+  return kern_path(k, name, flags, holder, base);
+}
+
+/** A walk that ends before it starts: the error, as a generator's return value. */
+function* done(err: number): KGen<number> {
+  return err;
 }
 
 // ---- processes and namespaces ----
@@ -485,7 +494,7 @@ function* sys_drop_caches(k: Kernel, a: Record<string, unknown>): KGen<SysResult
 type Handler = (k: Kernel, a: Record<string, unknown>) => KGen<SysResult>;
 
 /** The syscall table. */
-export const SYSCALLS: Readonly<Record<string, Handler>> = Object.freeze({
+export const SYSCALLS: ReadonlyMap<string, Handler> = new Map(Object.entries({
   clone: sys_clone,
   fork: (k: Kernel) => sys_clone(k, { flags: 0 }),
   unshare: sys_unshare,
@@ -515,11 +524,11 @@ export const SYSCALLS: Readonly<Record<string, Handler>> = Object.freeze({
   mkdir: (k, a) => sys_mknod(k, a, 'mkdir'),
   unlink: (k, a) => sys_unlink(k, a, 'unlink'),
   rmdir: (k, a) => sys_unlink(k, a, 'rmdir'),
-});
+} satisfies Record<string, Handler>));
 
 /** The generator for a call; an unknown syscall is ENOSYS, as the kernel's sys_ni_syscall. */
 export function syscallGen(k: Kernel, call: Call): KGen<SysResult> {
-  const h = Object.prototype.hasOwnProperty.call(SYSCALLS, call.op) ? SYSCALLS[call.op] : undefined;
+  const h = SYSCALLS.get(call.op);
   const args = call.args !== null && typeof call.args === 'object' ? call.args : {};
   if (!h) return (function* () { return r(-ENOSYS); })();
   return h(k, args);

@@ -304,7 +304,8 @@ export class World {
 
   private advance(t: Task): void {
     const done = this.k.advance(t);
-    const i = this.started.findIndex((x) => x.task === t);
+    let i = this.started.length - 1;
+    while (i >= 0 && this.started[i].task !== t) i--;
     const s = i >= 0 ? this.started[i] : undefined;
     if (!done) {
       if (s && this.k.inFlight() > 1) s.alone = false;
@@ -330,7 +331,8 @@ export class World {
       const child = this.k.tasks.get(done.result.ret);
       if (child) (this.named[s.as] ??= []).push(child);
     }
-    for (const o of this.observers) o(this, c);
+    const observers = this.observers;
+    for (let j = 0; j < observers.length; j++) observers[j](this, c);
   }
 
   /** "open /proc/2/ns/net → fd3" */

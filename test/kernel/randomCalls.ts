@@ -99,7 +99,7 @@ export class CallGen {
     if (rng() < (isInit ? 0.5 : 0.05)) return { op: 'wait', args: { pid: -1 } };
     if (op === '?unknown') return { op: pick(rng, UNKNOWN_OPS), args: { fd: this.fd(), path: this.path() } };
     if (op === '?weird') {
-      let wop = pick(rng, Object.keys(SYSCALLS));
+      let wop = pick(rng, [...SYSCALLS.keys()]);
       if (wop === 'exit' || wop === 'clone' || wop === 'fork' || (isInit && INIT_FORBIDDEN.has(wop))) wop = 'getpid';
       return { op: wop, args: pick(rng, [null, undefined, 42, 'path', [], [1, 2], { length: 3 }]) as Record<string, unknown> };
     }

@@ -35,7 +35,7 @@ describe('syscall table', () => {
       fd: 'x', oldfd: {}, newfd: [], path: 12, target: null, source: 3, flags: 'f', count: 'c', uid: 'u',
       caps: 'all', name: 7, pid: 'p', nstype: '0', mode: 'm', offset: {}, whence: 'w', dirfd: 'd', code: 'c',
     };
-    for (const op of Object.keys(SYSCALLS)) {
+    for (const op of [...SYSCALLS.keys()]) {
       if (op === 'exit') continue;
       const r = sys(k, a, op, garbage);
       expect(Number.isInteger(r.ret), op).to.equal(true);
