@@ -64,7 +64,7 @@ export function sys_setuid(k: Kernel, uid: number): number {
     const caps = wasRoot && uid !== 0 ? new Set<Cap>() : old.caps;
     next = { uid, euid: uid, suid: uid, fsuid: uid, caps };
   } else if (uid === old.uid || uid === old.suid) {
-    next = { ...old, euid: uid, fsuid: uid };
+    next = { uid: old.uid, euid: uid, suid: old.suid, fsuid: uid, caps: old.caps };
   } else {
     return -EPERM;
   }
@@ -82,6 +82,7 @@ export function commit_creds(task: Task, next: Cred): void {
 export function sys_capset(k: Kernel, caps: readonly Cap[]): number {
   const task = k.current;
   for (const c of caps) if (!task.cred.caps.has(c)) return -EPERM;
-  commit_creds(task, { ...task.cred, caps: new Set(caps) });
+  const old = task.cred;
+  commit_creds(task, { uid: old.uid, euid: old.euid, suid: old.suid, fsuid: old.fsuid, caps: new Set(caps) });
   return 0;
 }

@@ -40,11 +40,14 @@ export class Kref {
   allocSlot = -1;
   name: string | null = null;
   /**
-   * Who holds the references, in the order they first took one: holder, count, holder, count...
-   * A flat list while short (most objects have one to three holders), a Map once long (a
-   * directory's dentry is held by each child).
+   * Who holds the references, in the order they first took one. The first holder still holding
+   * and its count sit in the struct itself (most objects have one holder all their life: no list
+   * to allocate); `held` has the others: holder, count, holder, count... a flat list while short,
+   * a Map once long (a directory's dentry is held by each child). No first holder: no others.
    */
-  held: (Holder | number)[] | Map<Holder, number>;
+  holder0: Holder | null;
+  held0 = 1;
+  held: (Holder | number)[] | Map<Holder, number> | null = null;
   /**
    * The incremental checker's record of this object (properties/liveness.ts), kept beside the
    * refcount as kmemleak and lockdep keep theirs: the kernel never reads it.
@@ -54,12 +57,15 @@ export class Kref {
   logged = 0;
 
   constructor(readonly obj: KObject, firstHolder: Holder) {
-    this.held = [firstHolder, 1];
+    this.holder0 = firstHolder;
   }
 
   /** One more reference held by `holder`. */
   hold(holder: Holder): void {
+    if (this.holder0 === holder) { this.held0++; return; }
+    if (this.holder0 === null) { this.holder0 = holder; this.held0 = 1; return; }
     const h = this.held;
+    if (h === null) { this.held = [holder, 1]; return; }
     if (h instanceof Map) { h.set(holder, (h.get(holder) ?? 0) + 1); return; }
     for (let i = 0; i < h.length; i += 2) {
       if (h[i] === holder) { (h[i + 1] as number)++; return; }
@@ -74,6 +80,31 @@ export class Kref {
   /** One reference fewer held by `holder`; false when it held none. */
   unhold(holder: Holder): boolean {
     const h = this.held;
+    if (this.holder0 === holder) {
+      if (--this.held0 > 0) return true;
+      // the next holder in first-taken order moves up
+      if (h === null || (h instanceof Map ? h.size : h.length) === 0) {
+        this.holder0 = null;
+        this.held = null;
+        return true;
+      }
+      if (h instanceof Map) {
+        const [next, n] = h.entries().next().value as [Holder, number];
+        h.delete(next);
+        this.holder0 = next;
+        this.held0 = n;
+        if (h.size === 0) this.held = null;
+        return true;
+      }
+      this.holder0 = h[0] as Holder;
+      this.held0 = h[1] as number;
+      for (let j = 2; j < h.length; j++) h[j - 2] = h[j];
+      h.pop();
+      h.pop();
+      if (h.length === 0) this.held = null;
+      return true;
+    }
+    if (h === null) return false;
     if (h instanceof Map) {
       const n = h.get(holder);
       if (n === undefined) return false;
@@ -128,9 +159,12 @@ export abstract class KObject {
   /** The holders as a multiset (a copy, for messages and tests). */
   get holders(): ReadonlyMap<string, number> {
     const m = new Map<string, number>();
-    const held = this.kref.held;
-    if (held instanceof Map) for (const [h, n] of held) m.set(holderName(h), (m.get(holderName(h)) ?? 0) + n);
-    else for (let i = 0; i < held.length; i += 2) m.set(holderName(held[i] as Holder), (m.get(holderName(held[i] as Holder)) ?? 0) + (held[i + 1] as number));
+    const add = (h: Holder, n: number): void => { m.set(holderName(h), (m.get(holderName(h)) ?? 0) + n); };
+    const r = this.kref;
+    if (r.holder0 !== null) add(r.holder0, r.held0);
+    const held = r.held;
+    if (held instanceof Map) for (const [h, n] of held) add(h, n);
+    else if (held) for (let i = 0; i < held.length; i += 2) add(held[i] as Holder, held[i + 1] as number);
     return m;
   }
 }
