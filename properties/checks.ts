@@ -212,6 +212,6 @@ export class Checker {
     // after memory pressure cached dentries are no longer roots: every namespace that hung from
     // one lost it in the shrink (a touch), so the incremental check sees it
     const vs: readonly LiveViolation[] = this.incremental.check(caches);
-    for (const v of vs) this.fail(v.property, w.steps, v.message);
+    for (let i = 0; i < vs.length; i++) this.fail(vs[i].property, w.steps, vs[i].message);
   }
 }

@@ -161,14 +161,6 @@ export class World {
     return this.k.init;
   }
 
-  /** The open fds of a task, ascending. */
-  fdsOf(t: Task): number[] {
-    const out: number[] = [];
-    const fdt = t.files?.fdt;
-    if (fdt) for (let i = 0; i < fdt.length; i++) if (fdt[i]) out.push(i);
-    return out;
-  }
-
   /** How many fds a task has open. */
   private fdCount(t: Task): number {
     let n = 0;
@@ -184,6 +176,17 @@ export class World {
     let want = i % n;
     const fdt = t.files?.fdt as (unknown | null)[];
     for (let fd = 0; ; fd++) if (fdt[fd] && want-- === 0) return fd;
+  }
+
+  /** The task's (i mod count)-th open directory (a file with ->readdir), ascending; null: none. */
+  private nthDir(t: Task, i: number): number | null {
+    const fdt = t.files?.fdt;
+    if (!fdt) return null;
+    let n = 0;
+    for (let fd = 0; fd < fdt.length; fd++) if (fdt[fd]?.f_op?.readdir) n++;
+    if (!n) return null;
+    let want = i % n;
+    for (let fd = 0; ; fd++) if (fdt[fd]?.f_op?.readdir && want-- === 0) return fd;
   }
 
   private pidOf(name: number): number {
@@ -215,8 +218,7 @@ export class World {
       case 'close': case 'dup': case 'fstat': case 'read': case 'lseek': args.fd = fd(c.fd); break;
       case 'getdents64': {
         // a listing wants a directory: pick among the task's open directories when it has any
-        const dirs = this.fdsOf(t).filter((n) => t.files?.fdt[n]?.f_op?.readdir);
-        args.fd = dirs.length ? dirs[(c.fd ?? 0) % dirs.length] : fd(c.fd);
+        args.fd = this.nthDir(t, c.fd ?? 0) ?? fd(c.fd);
         args.count = c.count ?? 64;
         break;
       }
