@@ -86,18 +86,16 @@ export interface NsPath {
   entry: string;
 }
 
-/** A call in flight, as the world saw it start. */
-interface Started {
-  task: Task;
-  call: Call;
-  /** For a clone: the name its child gets. */
+/**
+ * A call in flight, as the world saw it start: the completion it becomes (step and result are
+ * filled in when it ends), and for a clone the name its child gets.
+ */
+interface Started extends Completion {
   as: number | undefined;
-  alone: boolean;
-  nsPath: NsPath | null;
-  target: Task | null;
-  targetPid: number | null;
-  cachedBefore: boolean;
 }
+
+/** The result of a call not yet completed. */
+const PENDING: SysResult = Object.freeze({ ret: 0 });
 
 /** The syscalls whose args.path is resolve's path of their spec's `path`. */
 const PATH_OPS: ReadonlySet<string> = new Set(['open', 'stat', 'lstat', 'readlink']);
@@ -244,15 +242,23 @@ export class World {
    * spec as args.path), its parts and the task that pid names now.
    */
   private startOf(task: Task, spec: CallSpec, call: Call, alone: boolean): Started {
-    const as = spec.op === 'clone' ? spec.as : undefined;
+    const s: Started = {
+      step: 0, task, call, result: PENDING, alone, nsPath: null, target: null, targetPid: null, cachedBefore: false,
+      as: spec.op === 'clone' ? spec.as : undefined,
+    };
     const p = spec.path;
-    if (p?.kind !== 'ns' || !PATH_OPS.has(spec.op)) return { task, call, as, alone, nsPath: null, target: null, targetPid: null, cachedBefore: false };
-    if (p.self) return { task, call, as, alone, nsPath: { pid: 'self', entry: p.ns }, target: null, targetPid: null, cachedBefore: false };
+    if (p?.kind !== 'ns' || !PATH_OPS.has(spec.op)) return s;
+    if (p.self) {
+      s.nsPath = { pid: 'self', entry: p.ns };
+      return s;
+    }
     const pid = this.pidOf(p.target);
-    const nsPath = { pid: String(pid), entry: p.ns };
-    const piddir = this.k.procMnt?.mnt_root.d_hash.get(nsPath.pid);
-    const cachedBefore = piddir?.d_hash.get('ns')?.d_hash.get(p.ns) !== undefined;
-    return { task, call, as, alone, nsPath, target: this.k.tasks.get(pid) ?? null, targetPid: pid, cachedBefore };
+    s.nsPath = { pid: String(pid), entry: p.ns };
+    const piddir = this.k.procMnt?.mnt_root.d_hash.get(s.nsPath.pid);
+    s.cachedBefore = piddir?.d_hash.get('ns')?.d_hash.get(p.ns) !== undefined;
+    s.target = this.k.tasks.get(pid) ?? null;
+    s.targetPid = pid;
+    return s;
   }
 
   /** Execute one command. */
@@ -318,17 +324,12 @@ export class World {
       this.started.pop();
     }
     for (const other of this.started) other.alone = false;
-    const c: Completion = {
-      step: ++this.steps,
-      task: t,
-      call: done.call,
-      result: done.result,
-      alone: s?.alone ?? false,
-      nsPath: s?.nsPath ?? null,
-      target: s?.target ?? null,
-      targetPid: s?.targetPid ?? null,
-      cachedBefore: s?.cachedBefore ?? false,
+    // a call the world did not start (a test's own submit) completes with nothing known of its start
+    const c: Completion = s ?? {
+      step: 0, task: t, call: done.call, result: PENDING, alone: false, nsPath: null, target: null, targetPid: null, cachedBefore: false,
     };
+    c.step = ++this.steps;
+    c.result = done.result;
     if (done.call.op === 'clone' && done.result.ret > 0 && s?.as !== undefined && s.as > 0) {
       const child = this.k.tasks.get(done.result.ret);
       if (child) (this.named[s.as] ??= []).push(child);
