@@ -51,7 +51,48 @@ function exec_permission(k: Kernel, inode: Inode): number {
   return inode_permission(k, inode, MAY_EXEC);
 }
 
-/** follow_mount (fs/namei.c): step onto whatever is mounted here, repeatedly. */
+/**
+ * follow_managed (fs/namei.c, 3.0), its mount part: step onto whatever is mounted on the path
+ * do_lookup found, repeatedly. The path's mount is nd's own, held by the walk and left alone
+ * (the found path holds only its dentry); a mount crossed onto is referenced (lookup_mnt), and
+ * put again if the walk crosses past it.
+ */
+function follow_managed(path: Path, holder: Holder): Path {
+  const mnt = path.mnt;
+  let p = path;
+  let need_mntput = false;
+  for (;;) {
+    const mounted = lookup_mnt(p, holder);
+    if (!mounted) break;
+    dput(p.dentry, holder);
+    if (need_mntput) mntput(p.mnt, holder);
+    p = { mnt: mounted, dentry: dget(mounted.mnt_root, holder) };
+    need_mntput = true;
+  }
+  if (need_mntput && p.mnt === mnt) mntput(p.mnt, holder);
+  return p;
+}
+
+/**
+ * path_put_conditional (fs/namei.c): drop a path do_lookup found: its dentry, and its mount
+ * only when it is not nd's (a mount crossed onto).
+ */
+function path_put_conditional(path: Path, nd: Nameidata): void {
+  dput(path.dentry, nd.holder);
+  if (path.mnt !== nd.path.mnt) mntput(path.mnt, nd.holder);
+}
+
+/**
+ * path_to_nameidata (fs/namei.c): the walk moves on to a path do_lookup found. nd's dentry is
+ * put, and its mount only when the found path is on another (whose reference nd takes over).
+ */
+function path_to_nameidata(path: Path, nd: Nameidata): void {
+  dput(nd.path.dentry, nd.holder);
+  if (nd.path.mnt !== path.mnt) mntput(nd.path.mnt, nd.holder);
+  nd.path = path;
+}
+
+/** follow_mount (fs/namei.c): step a fully referenced path onto whatever is mounted here, repeatedly. */
 function follow_mount(path: Path, holder: Holder): Path {
   let p = path;
   for (;;) {
@@ -105,7 +146,8 @@ function do_revalidate(dentry: Dentry, nd: Nameidata): Dentry | null | number {
  * The cached half of do_lookup (fs/namei.c, 3.0; split out as lookup_fast in 3.11): the cached
  * dentry, revalidated (a stale one is dropped and the name looked up in the cache again), then
  * the mounts on it. null: not cached, the caller goes on with lookup_slow. This half never
- * sleeps, so the walk takes it without a generator.
+ * sleeps, so the walk takes it without a generator. The path found holds its dentry, and its
+ * mount only if that is not nd's (follow_managed).
  */
 function lookup_fast(nd: Nameidata, name: string): Path | number | null {
   const parent = nd.path.dentry;
@@ -118,7 +160,7 @@ function lookup_fast(nd: Nameidata, name: string): Path | number | null {
       if (v === null) continue;
       dentry = v;
     }
-    return follow_mount({ mnt: mntget(nd.path.mnt, nd.holder), dentry }, nd.holder);
+    return follow_managed({ mnt: nd.path.mnt, dentry }, nd.holder);
   }
 }
 
@@ -126,7 +168,7 @@ function lookup_fast(nd: Nameidata, name: string): Path | number | null {
  * The uncached half of do_lookup (fs/namei.c, 3.0; lookup_slow in 3.11): under the directory's
  * i_mutex, look again, then d_alloc_and_lookup through the directory's ->lookup. A dentry that
  * another task instantiated meanwhile is revalidated as a cached one (3.0: goto found).
- * Returns a referenced path with mounts followed, or -errno.
+ * Returns the path found with mounts followed (held as lookup_fast's is), or -errno.
  */
 function* lookup_slow(k: Kernel, nd: Nameidata, name: string): KGen<Path | number> {
   const parent = nd.path.dentry;
@@ -158,7 +200,7 @@ function* lookup_slow(k: Kernel, nd: Nameidata, name: string): KGen<Path | numbe
     if (v === null) return lookup_fast(nd, name) ?? (yield* lookup_slow(k, nd, name)); // stale: retry
     dentry = v;
   }
-  return follow_mount({ mnt: mntget(nd.path.mnt, nd.holder), dentry }, nd.holder);
+  return follow_managed({ mnt: nd.path.mnt, dentry }, nd.holder);
 }
 
 interface LinkCount {
@@ -172,6 +214,8 @@ interface LinkCount {
  * which has already moved nd.path, or -errno. Never sleeps.
  */
 function follow_link(link: Path, nd: Nameidata, lc: LinkCount): string | number {
+  // the link as do_lookup found it holds nd's mount through nd: it takes its own reference
+  if (link.mnt === nd.path.mnt) mntget(link.mnt, nd.holder);
   if (lc.total >= MAX_TOTAL_LINKS || lc.nested >= MAX_NESTED_LINKS) {
     path_put(link, nd.holder);
     return -ELOOP;
@@ -237,7 +281,7 @@ function* link_path_walk(k: Kernel, name: string, nd: Nameidata, lc: LinkCount):
     if (typeof r === 'number') return r;
     const inode = r.dentry.d_inode;
     if (!inode) {
-      path_put(r, nd.holder);
+      path_put_conditional(r, nd);
       return -ENOENT;
     }
     const follow = !last || trailingSlash || (nd.flags & LOOKUP_FOLLOW) !== 0;
@@ -246,8 +290,7 @@ function* link_path_walk(k: Kernel, name: string, nd: Nameidata, lc: LinkCount):
       const err = typeof link === 'number' ? link : yield* __vfs_follow_link(k, link, nd, lc);
       if (err) return err;
     } else {
-      path_put(nd.path, nd.holder);
-      nd.path = r;
+      path_to_nameidata(r, nd);
     }
     if ((!last || trailingSlash) && !nd.path.dentry.d_inode?.i_op.lookup) return -ENOTDIR;
   }
