@@ -8,8 +8,7 @@ import { S_ISDIR } from './flags';
 
 /** d_alloc (fs/dcache.c): a new unhashed negative child of `parent`, which it pins with dget. */
 export function d_alloc(parent: Dentry, name: string, holder: Holder): Dentry {
-  const d = new Dentry(parent.k, name, parent, parent.d_sb);
-  ktransfer(d, 'd_alloc', holder);
+  const d = new Dentry(parent.k, name, parent, parent.d_sb, holder);
   dget(parent, d);
   parent.children().d_subdirs.add(d);
   return d;
@@ -17,16 +16,14 @@ export function d_alloc(parent: Dentry, name: string, holder: Holder): Dentry {
 
 /** d_alloc_root (fs/dcache.c): the root dentry of a superblock, its own parent. */
 export function d_alloc_root(root_inode: Inode, holder: Holder): Dentry {
-  const d = new Dentry(root_inode.k, '/', null, root_inode.i_sb);
-  ktransfer(d, 'd_alloc', holder);
+  const d = new Dentry(root_inode.k, '/', null, root_inode.i_sb, holder);
   d_instantiate(d, root_inode);
   return d;
 }
 
 /** d_alloc_pseudo (fs/dcache.c, 3.8): a dentry of `sb` outside any tree, never hashed. */
 export function d_alloc_pseudo(sb: SuperBlock, name: string, holder: Holder): Dentry {
-  const d = new Dentry(sb.k, name, null, sb);
-  ktransfer(d, 'd_alloc', holder);
+  const d = new Dentry(sb.k, name, null, sb, holder);
   return d;
 }
 

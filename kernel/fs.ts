@@ -178,8 +178,9 @@ export class Dentry extends KObject {
   /** The hash chain, per parent: hashed children by name. Shared and empty until the first child. */
   d_hash: Map<string, Dentry> = NO_HASH;
   d_parent: Dentry;
-  constructor(k: Kernel, readonly d_name: string, parent: Dentry | null, readonly d_sb: SuperBlock) {
-    super(k, 'd_alloc');
+  /** `holder`: who gets the reference a new dentry starts with (d_count 1: d_alloc's caller). */
+  constructor(k: Kernel, readonly d_name: string, parent: Dentry | null, readonly d_sb: SuperBlock, holder: Holder) {
+    super(k, holder);
     this.d_parent = parent ?? this;
     this.register();
   }

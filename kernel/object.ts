@@ -224,6 +224,7 @@ export function kput(k: Kernel, o: KObject | null, holder: Holder, at: string): 
 
 /** Move a reference from one holder to another without touching the count. */
 export function ktransfer(o: KObject, from: Holder, to: Holder): void {
+  if (from === to) return;
   const r = o.kref;
   r.unhold(from);
   r.hold(to);
