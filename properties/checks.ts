@@ -36,11 +36,17 @@ export function taskNs(t: Task, entry: string): Namespace | null {
   if (entry === 'pid') return t.pid.task === t ? t.pid.ns : null;
   const p = t.nsproxy;
   if (!p) return null;
-  const byEntry: Record<string, Namespace | null> = {
-    net: p.net_ns, uts: p.uts_ns, ipc: p.ipc_ns, mnt: p.mnt_ns, pid_for_children: p.pid_ns,
-    cgroup: p.cgroup_ns, time: p.time_ns, time_for_children: p.time_ns_for_children,
-  };
-  return byEntry[entry] ?? null;
+  switch (entry) {
+    case 'net': return p.net_ns;
+    case 'uts': return p.uts_ns;
+    case 'ipc': return p.ipc_ns;
+    case 'mnt': return p.mnt_ns;
+    case 'pid_for_children': return p.pid_ns;
+    case 'cgroup': return p.cgroup_ns;
+    case 'time': return p.time_ns;
+    case 'time_for_children': return p.time_ns_for_children;
+    default: return null;
+  }
 }
 
 function fileOf(t: Task, fd: number): File | null {
@@ -59,6 +65,7 @@ export class Checker {
   /** P4: what each open ns directory has listed so far. */
   private readonly listed = new WeakMap<File, string[]>();
   private oopsesSeen = 0;
+  private listing: readonly string[] | null = null;
   private incremental: IncrementalLiveness | null = null;
 
   /** Is P1 or P2 checked (the incremental checker runs only then)? */
@@ -99,7 +106,7 @@ export class Checker {
     if (op === 'lseek' && ret >= 0) {
       const f = fileOf(c.task, args.fd as number);
       if (f && f.f_op?.name === 'proc_ns_dir_operations') {
-        this.listed.set(f, ['.', '..', ...ns_entries(k).map((e) => e.name)].slice(0, ret));
+        this.listed.set(f, this.nsListing(k).slice(0, ret));
       }
     }
 
@@ -125,10 +132,15 @@ export class Checker {
     this.checkErrors(k, c, m);
   };
 
+  /** P4's expected listing of an ns directory: ".", "..", then the profile's ns_entries (made once). */
+  private nsListing(k: Kernel): readonly string[] {
+    return (this.listing ??= ['.', '..', ...ns_entries(k).map((e) => e.name)]);
+  }
+
   private checkReaddir(k: Kernel, c: Completion): void {
     const f = fileOf(c.task, c.call.args.fd as number);
     if (!f || f.f_op?.name !== 'proc_ns_dir_operations') return;
-    const expected = ['.', '..', ...ns_entries(k).map((e) => e.name)];
+    const expected = this.nsListing(k);
     const seen = this.listed.get(f) ?? [];
     const ret = c.result.ret;
     if (ret < 0) {
