@@ -1,9 +1,8 @@
 // npm run bench: emulated steps per second with every property checked, for worlds of 8, 64 and
 // 512 tasks, and how fast fast-check finds the seed's evict-null-put. Harness code: the clock
 // is read here, never in kernel/ or procfs/.
-import fc from 'fast-check';
 import { performance } from 'perf_hooks';
-import { commandArbs, mixArbitrary } from '../properties/commands';
+import { commandList } from './lists';
 import { Command } from '../properties/world';
 import { ALL_PROPERTIES, buildProfile, fuzz, newReal } from '../properties/fuzz';
 
@@ -22,19 +21,6 @@ const TARGET_RATIO = 2;
 const TARGET_TIME_TO_BUG = 1;
 /** Untimed worlds first: V8 optimises the emulator over the first few hundred thousand syscalls. */
 const WARMUP = 8;
-
-/**
- * One world's command list: `tasks` tasks, the run's mix drawn afresh for each command. Commands
- * are pure data; the list is kept as a replay file keeps it (a JSON copy), laid out in the order
- * it is read. fast-check's own objects for 50,000 commands are scattered over the heap among its
- * garbage, and reading them cost the timed loop ~8% in cache misses, a cost of the bench's long
- * pre-drawn list that a fuzz run (40 fresh commands) or a replay does not have.
- */
-function commandList(tasks: number, seed: number): Command[] {
-  const profile = buildProfile('v3.8');
-  const arb = mixArbitrary().chain((mix) => fc.tuple(...commandArbs(profile, mix, tasks - 1)));
-  return JSON.parse(JSON.stringify(fc.sample(arb, { seed, numRuns: STEPS }).map((t) => t[0].cmd))) as Command[];
-}
 
 /** Run a world of `tasks` tasks through a command list; syscalls completed and seconds taken. */
 function throughput(tasks: number, cmds: readonly Command[]): { steps: number; seconds: number } {
@@ -73,14 +59,14 @@ function measure(tasks: number, lists: readonly Command[][]): { rate: number; lo
 
 function main(): void {
   console.log(`procns bench: ${STEPS} random commands per world, profile v3.8, at most ${FDS} fds per task, properties ${ALL_PROPERTIES.filter((p) => p !== 'P8').join(' ')} checked after every step (P8, determinism, is a property of whole runs: npm start checks it); median of ${REPEATS} worlds`);
-  for (let seed = 1; seed <= WARMUP; seed++) throughput(8, commandList(8, seed));
+  for (let seed = 1; seed <= WARMUP; seed++) throughput(8, commandList(8, seed, STEPS));
   const perStep = new Map<number, number>();
   const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
   for (const tasks of [8, 64, 512]) {
     // A size's command lists are all drawn before its first world is timed, and timed in the
     // order drawn: a list drawn just before its world would still be in V8's young generation,
     // and the timed loop would pay for copying it out.
-    const r = measure(tasks, Array.from({ length: REPEATS }, (_, i) => commandList(tasks, 42 + i)));
+    const r = measure(tasks, Array.from({ length: REPEATS }, (_, i) => commandList(tasks, 42 + i, STEPS)));
     perStep.set(tasks, 1 / r.rate);
     const target = tasks === 8 ? `  target >= ${fmt(TARGET_RATE)}: ${r.rate >= TARGET_RATE ? 'met' : 'not met'}` : '';
     console.log(`  ${String(tasks).padStart(3)} tasks: ${fmt(r.rate).padStart(9)} steps/s (${fmt(r.low)} to ${fmt(r.high)}; ${r.steps} syscalls)${target}`);

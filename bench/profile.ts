@@ -2,17 +2,14 @@
 // clock starts, replayed into fresh worlds until V8 has optimised, then timed.
 //   npm run build && node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/profile.js [tasks] [reps]
 // The bench itself is a poor thing to profile: fast-check's generation takes most of its CPU.
-import fc from 'fast-check';
 import { performance } from 'perf_hooks';
-import { commandArbs, mixArbitrary } from '../properties/commands';
+import { commandList } from './lists';
 import { ALL_PROPERTIES, buildProfile, newReal } from '../properties/fuzz';
-import { Command } from '../properties/world';
 
 const tasks = Number(process.argv[2] ?? 8);
 const reps = Number(process.argv[3] ?? 8);
 const profile = buildProfile('v3.8');
-const arb = mixArbitrary().chain((mix) => fc.tuple(...commandArbs(profile, mix, tasks - 1)));
-const cmds: Command[] = fc.sample(arb, { seed: 42, numRuns: 40000 }).map((t) => t[0].cmd);
+const cmds = commandList(tasks, 42, 40000);
 
 const rates: number[] = [];
 for (let rep = 0; rep < reps; rep++) {
