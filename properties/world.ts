@@ -307,7 +307,17 @@ export class World {
 
   /** Run every in-flight syscall to completion, lowest pid first. */
   settle(): void {
-    for (let ready = this.k.runnable(); ready.length; ready = this.k.runnable()) this.advance(this.k.runFor(ready[0]));
+    try {
+      for (let ready = this.k.runnable(); ready.length; ready = this.k.runnable()) {
+        // A syscall alone in flight would be picked again at every preemption point: they need
+        // not yield (with others in flight they must, or a mutex holder would run on past its
+        // unlock before the waiter, which it does not when it yields).
+        this.k.need_resched = ready.length > 1;
+        this.advance(this.k.runFor(ready[0]));
+      }
+    } finally {
+      this.k.need_resched = true;
+    }
   }
 
   private advance(t: Task): void {
