@@ -67,12 +67,13 @@ export function runToIdle(k: Kernel, picks: PickSource): Completion[] {
 /** Run one syscall to completion with nothing else in flight (the common case in tests). */
 export function syscall(k: Kernel, t: Task, call: Call): SysResult {
   if (!submit(k, t, call)) return { ret: -ESRCH }; // the task cannot run syscalls
-  // alone, it runs to its end with no other task to pick: preemption points need not yield
-  k.need_resched = k.inFlight() > 1;
   try {
     for (;;) {
-      // a task asleep on a mutex waits for its holder, which runs in the meantime
+      // A task asleep on a mutex waits for its holder, which runs in the meantime and yields at
+      // its preemption points (t goes on as soon as the mutex is free). t would be picked again
+      // at each of its own: they need not yield.
       const next = k.runFor(t);
+      k.need_resched = next !== t;
       const done = k.advance(next);
       if (done && next === t) return done.result;
     }

@@ -280,18 +280,8 @@ export class World {
         const alone = cmd.t === 'call' && this.k.inFlight() === 0;
         if (!submit(this.k, t, call)) return;
         this.started.push(this.startOf(t, spec, call, alone));
-        if (cmd.t === 'call') {
-          // a call asleep on a mutex lets the holder run until it can go on. A call alone runs
-          // to its end with no other task to pick: its preemption points need not yield.
-          this.k.need_resched = !alone;
-          try {
-            while (this.k.busy(t)) this.advance(this.k.runFor(t));
-          } finally {
-            this.k.need_resched = true;
-          }
-        } else {
-          this.advance(t);
-        }
+        if (cmd.t === 'call') this.finish(t);
+        else this.advance(t);
         return;
       }
       case 'step': {
@@ -307,13 +297,21 @@ export class World {
 
   /** Run every in-flight syscall to completion, lowest pid first. */
   settle(): void {
+    for (let ready = this.k.runnable(); ready.length; ready = this.k.runnable()) this.finish(ready[0]);
+  }
+
+  /**
+   * Run t's syscall to its end. Asleep on a mutex, t lets the holder run until it can go on:
+   * the holder yields at its preemption points, so t takes the mutex as soon as it is free, as
+   * the scheduler would let it. t itself would be picked again at each of its own preemption
+   * points, so they need not yield (cond_resched with need_resched clear).
+   */
+  private finish(t: Task): void {
     try {
-      for (let ready = this.k.runnable(); ready.length; ready = this.k.runnable()) {
-        // A syscall alone in flight would be picked again at every preemption point: they need
-        // not yield (with others in flight they must, or a mutex holder would run on past its
-        // unlock before the waiter, which it does not when it yields).
-        this.k.need_resched = ready.length > 1;
-        this.advance(this.k.runFor(ready[0]));
+      while (this.k.busy(t)) {
+        const next = this.k.runFor(t);
+        this.k.need_resched = next !== t;
+        this.advance(next);
       }
     } finally {
       this.k.need_resched = true;
