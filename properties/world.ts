@@ -18,6 +18,7 @@ import { Profile } from '../kernel/profile';
 import { submit } from '../kernel/sched';
 import { Call, SysResult } from '../kernel/syscalls';
 import { Task } from '../kernel/task';
+import { File } from '../kernel/fs';
 import { errname } from '../kernel/errno';
 import { newKernel } from '../procfs';
 import { syscall } from '../kernel/sched';
@@ -97,6 +98,10 @@ interface Started extends Completion {
 /** The result of a call not yet completed. */
 const PENDING: SysResult = Object.freeze({ ret: 0 });
 
+/** Which open files a command may name by index: any, or a directory (a file with ->readdir). */
+const anyFile = (): boolean => true;
+const isDirectory = (f: File): boolean => f.f_op?.readdir !== undefined;
+
 /** The syscalls whose args.path is resolve's path of their spec's `path`. */
 const PATH_OPS: ReadonlySet<string> = new Set(['open', 'stat', 'lstat', 'readlink']);
 
@@ -167,24 +172,21 @@ export class World {
     return n;
   }
 
-  /** The task's (i mod count)-th open fd, ascending, or `none` when it has none. */
-  private nthFd(t: Task, i: number, none: number): number {
-    const n = this.fdCount(t);
-    if (!n) return none;
-    let want = i % n;
-    const fdt = t.files?.fdt as (unknown | null)[];
-    for (let fd = 0; ; fd++) if (fdt[fd] && want-- === 0) return fd;
-  }
-
-  /** The task's (i mod count)-th open directory (a file with ->readdir), ascending; null: none. */
-  private nthDir(t: Task, i: number): number | null {
+  /** The task's (i mod count)-th open fd whose file `fits`, ascending; null when it has none. */
+  private nthFd(t: Task, i: number, fits: (f: File) => boolean = anyFile): number | null {
     const fdt = t.files?.fdt;
     if (!fdt) return null;
     let n = 0;
-    for (let fd = 0; fd < fdt.length; fd++) if (fdt[fd]?.f_op?.readdir) n++;
+    for (let fd = 0; fd < fdt.length; fd++) {
+      const f = fdt[fd];
+      if (f && fits(f)) n++;
+    }
     if (!n) return null;
     let want = i % n;
-    for (let fd = 0; ; fd++) if (fdt[fd]?.f_op?.readdir && want-- === 0) return fd;
+    for (let fd = 0; ; fd++) {
+      const f = fdt[fd];
+      if (f && fits(f) && want-- === 0) return fd;
+    }
   }
 
   private pidOf(name: number): number {
@@ -197,7 +199,7 @@ export class World {
       case 'nsdir': return `/proc/${this.pidOf(p.target)}/ns`;
       case 'fdlink': {
         const owner = this.taskNamed(p.target);
-        return `/proc/${owner.pid.nr}/fd/${this.nthFd(owner, p.fd, 0)}`;
+        return `/proc/${owner.pid.nr}/fd/${this.nthFd(owner, p.fd) ?? 0}`;
       }
       case 'mnt': return `/tmp/m${p.n % MOUNT_TARGETS}`;
     }
@@ -207,7 +209,7 @@ export class World {
   /** Turn a call spec into a concrete syscall for task t. */
   resolve(t: Task, c: CallSpec): Call {
     const args: Record<string, unknown> = {};
-    const fd = (i: number | undefined): number => this.nthFd(t, i ?? 0, 99);
+    const fd = (i: number | undefined): number => this.nthFd(t, i ?? 0) ?? 99;
     switch (c.op) {
       case 'clone': args.flags = c.flags ?? 0; break;
       case 'unshare': args.flags = c.flags ?? 0; break;
@@ -216,7 +218,7 @@ export class World {
       case 'close': case 'dup': case 'fstat': case 'read': case 'lseek': args.fd = fd(c.fd); break;
       case 'getdents64': {
         // a listing wants a directory: pick among the task's open directories when it has any
-        args.fd = this.nthDir(t, c.fd ?? 0) ?? fd(c.fd);
+        args.fd = this.nthFd(t, c.fd ?? 0, isDirectory) ?? fd(c.fd);
         args.count = c.count ?? 64;
         break;
       }
