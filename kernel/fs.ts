@@ -95,12 +95,11 @@ export function mutex_trylock(k: Kernel, m: Mutex): boolean {
 
 /** mutex_lock (kernel/mutex.c): sleep (yield) while another task holds it. */
 export function* mutex_lock(k: Kernel, m: Mutex): KGen<void> {
-  while (m.owner !== null && m.owner !== k.current) {
+  while (!mutex_trylock(k, m)) {
     k.blocked.set(k.current, m);
     yield;
   }
   k.blocked.delete(k.current);
-  m.owner = k.current;
 }
 
 /** mutex_unlock (kernel/mutex.c). */

@@ -164,24 +164,24 @@ export class World {
     return this.k.init;
   }
 
-  /** How many fds a task has open. */
-  private fdCount(t: Task): number {
+  /** How many fds a task has open whose file `fits` (any, by default). */
+  private fdCount(t: Task, fits: (f: File) => boolean = anyFile): number {
     let n = 0;
     const fdt = t.files?.fdt;
-    if (fdt) for (let i = 0; i < fdt.length; i++) if (fdt[i]) n++;
+    if (fdt) {
+      for (let fd = 0; fd < fdt.length; fd++) {
+        const f = fdt[fd];
+        if (f && fits(f)) n++;
+      }
+    }
     return n;
   }
 
   /** The task's (i mod count)-th open fd whose file `fits`, ascending; null when it has none. */
   private nthFd(t: Task, i: number, fits: (f: File) => boolean = anyFile): number | null {
-    const fdt = t.files?.fdt;
-    if (!fdt) return null;
-    let n = 0;
-    for (let fd = 0; fd < fdt.length; fd++) {
-      const f = fdt[fd];
-      if (f && fits(f)) n++;
-    }
+    const n = this.fdCount(t, fits);
     if (!n) return null;
+    const fdt = t.files?.fdt as (File | null)[];
     let want = i % n;
     for (let fd = 0; ; fd++) {
       const f = fdt[fd];
