@@ -57,9 +57,9 @@ export class Kernel {
   private readonly inflight: Task[] = [];
   /**
    * need_resched (TIF_NEED_RESCHED): may the scheduler pick another task at a preemption point?
-   * Set unless the harness runs one syscall to its end with nothing else in flight and nothing
-   * able to start (runAlone): then no other task could be picked, and a cond_resched() point,
-   * which would only let one run, does not yield. Sleeping on a held mutex yields regardless.
+   * Set unless a syscall is being run to its end (the world's finish, the syscall() helper) and
+   * the task running is that syscall's own: it would be picked again at once, so a cond_resched()
+   * point does not yield. Sleeping on a held mutex yields regardless.
    */
   need_resched = true;
   /** Tasks sleeping on a mutex, and the mutex. */
