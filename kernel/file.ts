@@ -1,6 +1,6 @@
 // fs/file.c, fs/file_table.c, fs/open.c: struct file and the fd table (files_struct).
 import type { Kernel } from './kernel';
-import { File, FileOperations, Path } from './fs';
+import { File, FileOperations, FMODE_PATH, Inode, Path } from './fs';
 import { KObject, kfree, kget, kput, ktransfer, type Holder } from './object';
 import { dput } from './dcache';
 import { mntput } from './mount';
@@ -43,9 +43,10 @@ export function fput(f: File, holder: Holder): void {
   __fput(f);
 }
 
-/** __fput (fs/file_table.c). */
+/** __fput (fs/file_table.c): ->release, then the dentry and the mount. */
 function __fput(f: File): void {
   const { dentry, mnt } = f.f_path;
+  if (f.f_op?.release) f.f_op.release(dentry.d_inode as Inode, f);
   kfree(f.k, f, '__fput');
   dput(dentry, f);
   mntput(mnt, f);
@@ -57,8 +58,20 @@ export function fcheck_files(files: FilesStruct, fd: number): File | null {
   return files.fdt[fd] ?? null;
 }
 
-/** fget (fs/file_table.c): current's file at fd, referenced as `holder`, or null. */
+/**
+ * fget (fs/file_table.c): current's file at fd, referenced as `holder`, or null. An O_PATH
+ * file (FMODE_PATH) is refused: it names a path and is good for nothing that reads it.
+ */
 export function fget(k: Kernel, fd: number, holder: Holder): File | null {
+  const files = k.current.files;
+  if (!files) return null;
+  const f = fcheck_files(files, fd);
+  if (!f || f.f_mode & FMODE_PATH) return null;
+  return get_file(f, holder);
+}
+
+/** fget_raw (fs/file_table.c, 2.6.39): fget that takes O_PATH files too (fstat, fchdir). */
+export function fget_raw(k: Kernel, fd: number, holder: Holder): File | null {
   const files = k.current.files;
   if (!files) return null;
   const f = fcheck_files(files, fd);

@@ -29,17 +29,21 @@ export const O_ACCMODE = 0o3;
 export const O_CREAT = 0o100;
 export const O_DIRECTORY = 0o200000;
 export const O_NOFOLLOW = 0o400000;
+export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
+/** O_PATH (2.6.39): a file that only names a path; fget refuses it (FMODE_PATH). */
+export const O_PATH = 0o10000000;
 
 export const OPEN_FLAG_NAMES: [string, number][] = [
   ['O_WRONLY', O_WRONLY], ['O_RDWR', O_RDWR], ['O_CREAT', O_CREAT], ['O_DIRECTORY', O_DIRECTORY],
-  ['O_NOFOLLOW', O_NOFOLLOW], ['O_CLOEXEC', O_CLOEXEC],
+  ['O_NOFOLLOW', O_NOFOLLOW], ['O_CLOEXEC', O_CLOEXEC], ['O_NONBLOCK', O_NONBLOCK], ['O_PATH', O_PATH],
 ];
 
 export const S_IFMT = 0o170000;
 export const S_IFLNK = 0o120000;
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;
+export const S_IFIFO = 0o010000;
 export const S_ISUID = 0o4000;
 export const S_ISGID = 0o2000;
 export const S_IRWXU = 0o700;

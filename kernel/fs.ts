@@ -48,11 +48,15 @@ export interface FileOperations {
   read?(file: File, count: number): number;
   readdir?(file: File, filldir: Filldir): KGen<number>;
   open?(inode: Inode, file: File): number;
+  /** Called by __fput as the last reference goes, before the dentry and mount are put. */
+  release?(inode: Inode, file: File): void;
 }
 
 export interface DentryOperations {
   d_revalidate?(dentry: Dentry, nd: Nameidata | null): number;
   d_delete?(dentry: Dentry): boolean;
+  /** A dentry with no path of its own names itself for d_path ("pipe:[12]"). */
+  d_dname?(dentry: Dentry): string;
 }
 
 export interface SuperOperations {
@@ -122,11 +126,11 @@ export function inodeOperations(ops: InodeOperations): InodeOperations {
 }
 
 export function fileOperations(ops: FileOperations): FileOperations {
-  return Object.freeze({ name: ops.name, llseek: ops.llseek, read: ops.read, readdir: ops.readdir, open: ops.open });
+  return Object.freeze({ name: ops.name, llseek: ops.llseek, read: ops.read, readdir: ops.readdir, open: ops.open, release: ops.release });
 }
 
 export function dentryOperations(ops: DentryOperations): DentryOperations {
-  return Object.freeze({ d_revalidate: ops.d_revalidate, d_delete: ops.d_delete });
+  return Object.freeze({ d_revalidate: ops.d_revalidate, d_delete: ops.d_delete, d_dname: ops.d_dname });
 }
 
 /** The inode_operations of an inode that has none (each filesystem sets its own). */
@@ -218,6 +222,8 @@ export interface Path {
 
 export const FMODE_READ = 1;
 export const FMODE_WRITE = 2;
+/** FMODE_PATH (2.6.39): an O_PATH file; fget refuses it, fget_raw does not. */
+export const FMODE_PATH = 0x4000;
 
 export class File extends KObject {
   readonly kind = 'file' as const;

@@ -13,6 +13,7 @@ import { memfs_create, memfs_mount } from './memfs';
 import { ProcfsHooks } from './proc_fs';
 import { d_alloc } from './dcache';
 import { mntget } from './mount';
+import { init_pipe_fs } from './pipe';
 import { EINVAL } from './errno';
 import type { Call, SysResult } from './syscalls';
 
@@ -50,6 +51,8 @@ export class Kernel {
   init!: Task;
   rootMnt!: Vfsmount;
   procMnt: Vfsmount | null = null;
+  /** pipe_mnt (fs/pipe.c): pipefs, kern_mount-ed at boot (init_pipe_fs). */
+  pipeMnt: Vfsmount | null = null;
   /** Completed syscalls so far; oopses are stamped with it. */
   step = 0;
   private dev = 0;
@@ -144,6 +147,7 @@ export class Kernel {
     init.fs = new FsStruct(this, init, { mnt: rootMnt, dentry: root }, { mnt: rootMnt, dentry: root });
 
     if (proc) this.procMnt = this.mountAtBoot(proc, '/proc');
+    this.pipeMnt = init_pipe_fs(this);
   }
 
   /** Mount a filesystem on a directory of the root filesystem (as init does with `mount -t proc`). */

@@ -374,9 +374,11 @@ export function* lookup_one(k: Kernel, parent: Path, name: string, holder: Holde
 
 /**
  * d_path (fs/dcache.c): the name of a path as seen from the task's root, crossing mounts;
- * an unhashed dentry gets " (deleted)".
+ * an unhashed dentry gets " (deleted)"; a dentry with ->d_dname names itself.
  */
 export function d_path(k: Kernel, p: Path): string {
+  // a pseudo file names itself ("pipe:[12]"): it has no place in any tree
+  if (p.dentry.d_op?.d_dname) return p.dentry.d_op.d_dname(p.dentry);
   const root = k.current.fs?.root;
   const parts: string[] = [];
   let { mnt, dentry } = p;

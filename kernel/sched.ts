@@ -4,7 +4,8 @@
 import seedrandom from 'seedrandom';
 import type { Kernel } from './kernel';
 import type { Task } from './task';
-import { Call, SysResult, syscallGen } from './syscalls';
+import type { Call, SysResult } from './syscalls';
+import { syscallGen } from './syscall_table';
 import { ESRCH } from './errno';
 
 export interface Completion {

@@ -2,17 +2,18 @@
 // JavaScript exception), runs as a generator that yields where the kernel may sleep, and
 // returns { ret, obs }. ret is the kernel's return value: >= 0, or -errno.
 import type { Kernel } from './kernel';
-import { Inode, KGen, Kstat, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, Path, FMODE_READ, FMODE_WRITE } from './fs';
+import { Inode, KGen, Kstat, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, Path, FMODE_PATH, FMODE_READ, FMODE_WRITE, fileOperations } from './fs';
 import {
-  EBADF, EBUSY, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENODEV, ENOENT, ENOSYS, ENOTDIR, ENOTEMPTY, EPERM, EACCES, ESPIPE,
+  EBADF, EBUSY, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENODEV, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, EACCES, ESPIPE,
 } from './errno';
 import {
   Cap, ALL_CAPS, CLONE_FILES, CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_FS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
   CLONE_NEWUTS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM, MAY_EXEC, MAY_READ, MAY_WRITE, MNT_DETACH,
-  MNT_EXPIRE, MNT_FORCE, MS_BIND, UMOUNT_NOFOLLOW, O_ACCMODE, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_RDWR, O_WRONLY, SEEK_END, S_ISDIR, S_ISLNK,
+  MNT_EXPIRE, MNT_FORCE, MS_BIND, UMOUNT_NOFOLLOW, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDWR, O_WRONLY, SEEK_END, S_ISDIR, S_ISLNK,
 } from './flags';
 import { copy_process, do_exit, sys_wait } from './task';
-import { alloc_fd, alloc_file, dup_fd, fcheck_files, fd_install, fget, fput, put_files_struct, sys_close, sys_dup, sys_dup2 } from './file';
+import { alloc_fd, alloc_file, dup_fd, fcheck_files, fd_install, fget, fget_raw, fput, put_files_struct, sys_close, sys_dup, sys_dup2 } from './file';
+import { do_pipe_flags } from './pipe';
 import { copy_fs_struct, put_fs_struct } from './fs_struct';
 import { switch_task_namespaces, sys_setns, unshare_nsproxy_namespaces } from './nsproxy';
 import { capable, sys_capset, sys_setuid } from './cred';
@@ -29,6 +30,8 @@ export interface Call {
 }
 
 export interface Obs {
+  /** pipe2: the read end's fd and the write end's. */
+  fds?: number[];
   stat?: Kstat;
   text?: string;
   dirents?: Dirent64[];
@@ -82,7 +85,7 @@ function* done(err: number): KGen<number> {
 
 // ---- processes and namespaces ----
 
-function* sys_clone(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_clone(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const flags = a.flags === undefined ? 0 : int(a.flags);
   if (flags === null) return r(-EINVAL);
   const p = yield* copy_process(k, flags);
@@ -93,7 +96,7 @@ function* sys_clone(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
  * sys_unshare (kernel/fork.c): check the flags, then unshare fs, files and namespaces, then
  * switch. CLONE_NEWNS implies CLONE_FS.
  */
-function* sys_unshare(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_unshare(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   let flags = int(a.flags);
   if (flags === null) return r(-EINVAL);
   const tsk = k.current;
@@ -135,7 +138,7 @@ function* sys_unshare(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   return r(0);
 }
 
-function* sys_setns_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_setns_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const fd = int(a.fd);
   const nstype = int(a.nstype ?? 0);
   if (fd === null) return r(-EBADF);
@@ -144,7 +147,7 @@ function* sys_setns_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult>
   return r(sys_setns(k, fd, nstype));
 }
 
-function* sys_exit(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_exit(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const code = int(a.code ?? 0) ?? 0;
   if (k.current === k.init) {
     k.oops('Kernel panic - not syncing: Attempted to kill init!', 'do_exit');
@@ -153,26 +156,26 @@ function* sys_exit(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   return r(yield* do_exit(k, code));
 }
 
-function* sys_wait_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_wait_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const pid = int(a.pid ?? -1);
   if (pid === null) return r(-EINVAL);
   return r(sys_wait(k, pid));
 }
 
-function* sys_setuid_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_setuid_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const uid = int(a.uid);
   if (uid === null || uid < 0) return r(-EINVAL);
   return r(sys_setuid(k, uid));
 }
 
-function* sys_capset_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_capset_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const caps = a.caps;
   if (!Array.isArray(caps) || caps.some((c) => !ALL_CAPS.includes(c as Cap))) return r(-EINVAL);
   return r(sys_capset(k, caps as Cap[]));
 }
 
 /** sys_sethostname (kernel/sys.c): CAP_SYS_ADMIN, at most 64 bytes, into the task's uts namespace. */
-function* sys_sethostname(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_sethostname(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const name = str(a.name);
   if (!capable(k, 'CAP_SYS_ADMIN')) return r(-EPERM);
   if (name === null) return r(-EFAULT);
@@ -182,11 +185,11 @@ function* sys_sethostname(k: Kernel, a: Record<string, unknown>): KGen<SysResult
   return r(0);
 }
 
-function* sys_gethostname(k: Kernel): KGen<SysResult> {
+export function* sys_gethostname(k: Kernel): KGen<SysResult> {
   return r(0, { text: k.current.nsproxy?.uts_ns?.nodename ?? '' });
 }
 
-function* sys_getpid(k: Kernel): KGen<SysResult> {
+export function* sys_getpid(k: Kernel): KGen<SysResult> {
   return r(k.current.tgid);
 }
 
@@ -196,9 +199,12 @@ function* sys_getpid(k: Kernel): KGen<SysResult> {
  * do_sys_open (fs/open.c): resolve (creating with O_CREAT), refuse a symlink under O_NOFOLLOW
  * (ELOOP) and a non-directory under O_DIRECTORY (ENOTDIR), may_open, then a file and a fd.
  */
-function* sys_open(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
-  const flags = int(a.flags ?? 0);
+export function* sys_open(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+  let flags = int(a.flags ?? 0);
   if (flags === null) return r(-EINVAL);
+  // build_open_flags (fs/open.c, 2.6.39): O_PATH keeps only O_DIRECTORY and O_NOFOLLOW, asks
+  // for no access, and opens a symlink itself under O_NOFOLLOW
+  if (flags & O_PATH) flags &= O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
   const files = k.current.files;
   if (!files) return r(-EBADF);
   let path: Path | number;
@@ -209,7 +215,8 @@ function* sys_open(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   }
   if (typeof path === 'number') return r(path);
   const inode = path.dentry.d_inode as Inode;
-  const err = may_open(k, inode, flags);
+  // may_open: "O_PATH? if (!acc_mode) return 0"; LOOKUP_DIRECTORY still wants a directory
+  const err = flags & O_PATH ? (flags & O_DIRECTORY && !S_ISDIR(inode.i_mode) ? -ENOTDIR : 0) : may_open(k, inode, flags);
   if (err) {
     path_put(path, 'open');
     return r(err);
@@ -217,6 +224,13 @@ function* sys_open(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const fd = alloc_fd(files, 0);
   if (fd < 0) {
     path_put(path, 'open');
+    return r(fd);
+  }
+  if (flags & O_PATH) {
+    // __dentry_open (fs/open.c): an O_PATH file is FMODE_PATH with empty_fops, never ->open'd
+    const f = alloc_file(k, path, flags, empty_fops, 'open');
+    f.f_mode = FMODE_PATH;
+    fd_install(files, fd, f, 'get_empty_filp');
     return r(fd);
   }
   const f = alloc_file(k, path, flags, inode.i_fop, 'open');
@@ -232,6 +246,9 @@ function* sys_open(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   fd_install(files, fd, f, 'get_empty_filp');
   return r(fd);
 }
+
+/** empty_fops (fs/open.c): the file operations of an O_PATH file: none. */
+export const empty_fops = fileOperations({ name: 'empty_fops' });
 
 /** may_open (fs/namei.c): symlinks ELOOP, directories opened for write EISDIR, then permission. */
 function may_open(k: Kernel, inode: Inode, flags: number): number {
@@ -271,7 +288,7 @@ function vfs_create(k: Kernel, dir: Inode, d: import('./fs').Dentry, op: 'create
   return fn(dir, d);
 }
 
-function* sys_mknod(k: Kernel, a: Record<string, unknown>, op: 'create' | 'mkdir'): KGen<SysResult> {
+export function* sys_mknod(k: Kernel, a: Record<string, unknown>, op: 'create' | 'mkdir'): KGen<SysResult> {
   const name = str(a.path);
   if (name === null) return r(-EFAULT);
   const pp = yield* kern_path_parent(k, name, 'mknod');
@@ -289,7 +306,7 @@ function* sys_mknod(k: Kernel, a: Record<string, unknown>, op: 'create' | 'mkdir
 }
 
 /** do_unlinkat / do_rmdir (fs/namei.c) with may_delete, the mountpoint check, and d_delete. */
-function* sys_unlink(k: Kernel, a: Record<string, unknown>, op: 'unlink' | 'rmdir'): KGen<SysResult> {
+export function* sys_unlink(k: Kernel, a: Record<string, unknown>, op: 'unlink' | 'rmdir'): KGen<SysResult> {
   const name = str(a.path);
   if (name === null) return r(-EFAULT);
   const pp = yield* kern_path_parent(k, name, 'unlink');
@@ -322,23 +339,23 @@ function* sys_unlink(k: Kernel, a: Record<string, unknown>, op: 'unlink' | 'rmdi
   }
 }
 
-function* sys_close_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_close_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const fd = int(a.fd);
   return r(fd === null ? -EBADF : sys_close(k, fd));
 }
 
-function* sys_dup_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_dup_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const fd = int(a.fd);
   return r(fd === null ? -EBADF : sys_dup(k, fd));
 }
 
-function* sys_dup2_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_dup2_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const o = int(a.oldfd);
   const n = int(a.newfd);
   return r(o === null || n === null ? -EBADF : sys_dup2(k, o, n));
 }
 
-function* sys_getdents64_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_getdents64_call(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const fd = int(a.fd);
   const count = int(a.count);
   if (fd === null) return r(-EBADF);
@@ -348,7 +365,7 @@ function* sys_getdents64_call(k: Kernel, a: Record<string, unknown>): KGen<SysRe
 }
 
 /** sys_lseek / vfs_llseek (fs/read_write.c): without ->llseek, no_llseek: ESPIPE. */
-function* sys_lseek(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_lseek(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const fd = int(a.fd);
   const offset = int(a.offset ?? 0);
   const whence = int(a.whence ?? 0);
@@ -365,7 +382,7 @@ function* sys_lseek(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
 }
 
 /** vfs_read (fs/read_write.c): not open for reading EBADF; no ->read EINVAL. */
-function* sys_read(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_read(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const fd = int(a.fd);
   const count = int(a.count ?? 0);
   if (fd === null) return r(-EBADF);
@@ -393,7 +410,7 @@ export function generic_fillattr(inode: Inode): Kstat {
   return { mode: inode.i_mode, ino: inode.i_ino, uid: inode.i_uid, nlink: inode.i_nlink, dev: inode.i_sb.s_dev };
 }
 
-function* sys_stat(k: Kernel, a: Record<string, unknown>, follow: boolean): KGen<SysResult> {
+export function* sys_stat(k: Kernel, a: Record<string, unknown>, follow: boolean): KGen<SysResult> {
   const path = yield* user_path(k, a.path, follow ? LOOKUP_FOLLOW : 0, 'stat', a.dirfd);
   if (typeof path === 'number') return r(path);
   try {
@@ -404,10 +421,11 @@ function* sys_stat(k: Kernel, a: Record<string, unknown>, follow: boolean): KGen
   }
 }
 
-function* sys_fstat(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_fstat(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const fd = int(a.fd);
   if (fd === null) return r(-EBADF);
-  const f = fget(k, fd, 'fstat');
+  // vfs_fstat takes fget_raw: an O_PATH file can be stat'ed
+  const f = fget_raw(k, fd, 'fstat');
   if (!f) return r(-EBADF);
   try {
     const st = vfs_getattr(f.f_path);
@@ -418,7 +436,7 @@ function* sys_fstat(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
 }
 
 /** sys_readlinkat (fs/stat.c): the inode's ->readlink; not a link: EINVAL. */
-function* sys_readlink(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_readlink(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const path = yield* user_path(k, a.path, 0, 'readlink', a.dirfd);
   if (typeof path === 'number') return r(path);
   try {
@@ -431,10 +449,18 @@ function* sys_readlink(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   }
 }
 
+/** sys_pipe2 (fs/pipe.c): a read end and a write end, as two fds (ret 0, obs.fds). */
+export function* sys_pipe2(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+  const flags = int(a.flags ?? 0);
+  if (flags === null) return r(-EINVAL);
+  const res = do_pipe_flags(k, flags);
+  return res.fds ? r(res.ret, { fds: res.fds }) : r(res.ret);
+}
+
 // ---- mounts ----
 
 /** do_mount (fs/namespace.c) for MS_BIND: the target is walked first, then do_loopback checks. */
-function* sys_mount(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_mount(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const flags = int(a.flags ?? MS_BIND);
   if (flags === null) return r(-EINVAL);
   const src = str(a.source);
@@ -458,7 +484,7 @@ function* sys_mount(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
 }
 
 /** sys_umount (fs/namespace.c): flags, lookup, must be a mount root in our namespace, CAP_SYS_ADMIN, do_umount. */
-function* sys_umount2(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_umount2(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const flags = int(a.flags ?? 0);
   if (flags === null || flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) return r(-EINVAL);
   const path = yield* user_path(k, a.target, flags & UMOUNT_NOFOLLOW ? 0 : LOOKUP_FOLLOW, 'umount');
@@ -478,7 +504,7 @@ function* sys_umount2(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
  * A write to /proc/sys/vm/drop_caches (fs/drop_caches.c): 2 and 3 prune every unused dentry
  * (which may release inodes and namespaces) and every unused cached inode. Root only (0644).
  */
-function* sys_drop_caches(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
+export function* sys_drop_caches(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const mode = int(a.mode ?? 3);
   if (mode === null || mode < 1 || mode > 3) return r(-EINVAL);
   if (k.current.cred.fsuid !== 0 && generic_permission(k, k.rootMnt.mnt_root.d_inode as Inode, MAY_WRITE) !== 0) {
@@ -491,45 +517,14 @@ function* sys_drop_caches(k: Kernel, a: Record<string, unknown>): KGen<SysResult
   return r(0);
 }
 
-type Handler = (k: Kernel, a: Record<string, unknown>) => KGen<SysResult>;
-
-/** The syscall table. */
-export const SYSCALLS: ReadonlyMap<string, Handler> = new Map(Object.entries({
-  clone: sys_clone,
-  fork: (k: Kernel) => sys_clone(k, { flags: 0 }),
-  unshare: sys_unshare,
-  setns: sys_setns_call,
-  exit: sys_exit,
-  wait: sys_wait_call,
-  setuid: sys_setuid_call,
-  capset: sys_capset_call,
-  sethostname: sys_sethostname,
-  gethostname: sys_gethostname,
-  getpid: sys_getpid,
-  open: sys_open,
-  close: sys_close_call,
-  dup: sys_dup_call,
-  dup2: sys_dup2_call,
-  getdents64: sys_getdents64_call,
-  lseek: sys_lseek,
-  read: sys_read,
-  stat: (k, a) => sys_stat(k, a, true),
-  lstat: (k, a) => sys_stat(k, a, false),
-  fstat: sys_fstat,
-  readlink: sys_readlink,
-  mount: sys_mount,
-  umount2: sys_umount2,
-  drop_caches: sys_drop_caches,
-  mknod: (k, a) => sys_mknod(k, a, 'create'),
-  mkdir: (k, a) => sys_mknod(k, a, 'mkdir'),
-  unlink: (k, a) => sys_unlink(k, a, 'unlink'),
-  rmdir: (k, a) => sys_unlink(k, a, 'rmdir'),
-} satisfies Record<string, Handler>));
-
-/** The generator for a call; an unknown syscall is ENOSYS, as the kernel's sys_ni_syscall. */
-export function syscallGen(k: Kernel, call: Call): KGen<SysResult> {
-  const h = SYSCALLS.get(call.op);
-  const args = call.args !== null && typeof call.args === 'object' ? call.args : {};
-  if (!h) return (function* () { return r(-ENOSYS); })();
-  return h(k, args);
-}
+/** fork (kernel/fork.c): clone with no flags. */
+export const sys_fork = (k: Kernel): KGen<SysResult> => sys_clone(k, { flags: 0 });
+/** sys_newstat / sys_newlstat (fs/stat.c): the last component followed or not. */
+export const sys_stat_follow = (k: Kernel, a: Record<string, unknown>): KGen<SysResult> => sys_stat(k, a, true);
+export const sys_lstat = (k: Kernel, a: Record<string, unknown>): KGen<SysResult> => sys_stat(k, a, false);
+/** sys_mknod (S_IFREG) and sys_mkdir (fs/namei.c). */
+export const sys_mknod_reg = (k: Kernel, a: Record<string, unknown>): KGen<SysResult> => sys_mknod(k, a, 'create');
+export const sys_mkdir = (k: Kernel, a: Record<string, unknown>): KGen<SysResult> => sys_mknod(k, a, 'mkdir');
+/** sys_unlink and sys_rmdir (fs/namei.c). */
+export const sys_unlink_file = (k: Kernel, a: Record<string, unknown>): KGen<SysResult> => sys_unlink(k, a, 'unlink');
+export const sys_rmdir = (k: Kernel, a: Record<string, unknown>): KGen<SysResult> => sys_unlink(k, a, 'rmdir');

@@ -2,11 +2,7 @@
 // classes here are the fc.Command wrappers that run it and check the properties after it.
 // Swarm testing: each run's seed also picks its mix of operations.
 import fc from 'fast-check';
-import {
-  CLONE_FILES, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUTS,
-  CLONE_SIGHAND, CLONE_THREAD, CLONE_VM,
-  MNT_DETACH, O_DIRECTORY,
-} from '../kernel/flags';
+import { ArgDecl, PathKind, SYSCALL_NAMES, SYSCALL_TABLE, SyscallDesc, SyscallName } from '../kernel/syscall_table';
 import { Profile } from '../kernel/profile';
 import { CallSpec, Command, PathSpec, World } from './world';
 import { Checker, Violation } from './checks';
@@ -51,29 +47,59 @@ const NS_NAMES_30 = ['net', 'uts', 'ipc'];
 const NS_NAMES_38 = ['net', 'uts', 'ipc', 'pid', 'user', 'mnt'];
 const NS_NAMES_NSFS = [...NS_NAMES_38, 'pid_for_children', 'cgroup', 'time', 'time_for_children'];
 
-export const OPS = [
-  'clone', 'unshare', 'setns', 'open', 'close', 'dup', 'getdents64', 'stat', 'lstat', 'readlink',
-  'mount', 'umount2', 'exit', 'wait', 'setuid', 'capset', 'drop_caches', 'read', 'lseek',
-] as const;
-export type Op = (typeof OPS)[number];
+/** The syscalls the fuzzer draws: every one the table does not exclude (with its reason). */
+export const OPS: readonly SyscallName[] = SYSCALL_NAMES.filter((op) => 'weight' in (SYSCALL_TABLE.get(op) as SyscallDesc).fuzz);
+export type Op = SyscallName;
 
 /** The swarm mix of a run: a weight (0 = off) for each operation. */
-export type Mix = Record<Op, number>;
+export type Mix = Partial<Record<Op, number>>;
 
 export function mixArbitrary(): fc.Arbitrary<Mix> {
   const w = fc.constantFrom(0, 0, 1, 4); // each operation is off in half the runs
   return fc.record(Object.fromEntries(OPS.map((op) => [op, w])) as Record<Op, fc.Arbitrary<number>>)
-    .map((m) => ({ ...m, clone: Math.max(m.clone, 1), open: Math.max(m.open, 1) }));
+    .map((m) => {
+      const out: Mix = {};
+      for (const op of OPS) {
+        const f = (SYSCALL_TABLE.get(op) as SyscallDesc).fuzz as { weight: number; always?: boolean };
+        out[op] = (f.always ? Math.max(m[op], 1) : m[op]) * f.weight;
+      }
+      return out;
+    });
 }
 
-function pathArb(profile: Profile, tasks: number): fc.Arbitrary<PathSpec> {
-  const names = profile.version === '3.0' ? NS_NAMES_30 : profile.version === '3.8' ? NS_NAMES_38 : NS_NAMES_NSFS;
-  return fc.oneof(
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant('ns' as const), target: fc.nat(tasks), ns: fc.constantFrom(...names), self: fc.boolean() }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('nsdir' as const), target: fc.nat(tasks) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('fdlink' as const), target: fc.nat(tasks), fd: fc.nat(7) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('mnt' as const), n: fc.nat(2) }) },
-  );
+/** How a path of each kind is drawn; `tasks`: the largest task name worth using. */
+function pathKindArb(kind: PathKind, names: readonly string[], tasks: number): fc.Arbitrary<PathSpec> {
+  switch (kind) {
+    case 'ns': return fc.record({ kind: fc.constant('ns' as const), target: fc.nat(tasks), ns: fc.constantFrom(...names), self: fc.boolean() });
+    case 'nsdir': return fc.record({ kind: fc.constant('nsdir' as const), target: fc.nat(tasks) });
+    case 'fdlink': return fc.record({ kind: fc.constant('fdlink' as const), target: fc.nat(tasks), fd: fc.nat(7) });
+    case 'mnt': return fc.record({ kind: fc.constant('mnt' as const), n: fc.nat(2) });
+    case 'tmp': return fc.record({ kind: fc.constant('tmp' as const), n: fc.nat(2) });
+  }
+}
+
+/** How often each path kind is drawn, among those an argument allows. */
+const PATH_WEIGHT: Record<PathKind, number> = { ns: 6, nsdir: 1, fdlink: 1, mnt: 2, tmp: 2 };
+
+/** The values of a number-like argument: its valid draws, and now and then an invalid one. */
+function valuesArb<T>(draw: readonly T[], bad: readonly T[] | undefined): fc.Arbitrary<T> {
+  const good = fc.constantFrom(...draw);
+  return bad?.length ? fc.oneof({ weight: 15, arbitrary: good }, { weight: 1, arbitrary: fc.constantFrom(...bad) }) : good;
+}
+
+/** The arbitrary of one argument, or null when the fuzzer leaves it to its default. */
+function argArb(a: ArgDecl, profile: Profile, tasks: number): fc.Arbitrary<unknown> | null {
+  switch (a.kind) {
+    case 'fd': return fc.oneof({ weight: 15, arbitrary: fc.nat(7) }, { weight: 1, arbitrary: fc.constant(-1) });
+    case 'dirfd': return null;
+    case 'path': {
+      const names = profile.version === '3.0' ? NS_NAMES_30 : profile.version === '3.8' ? NS_NAMES_38 : NS_NAMES_NSFS;
+      return fc.oneof(...a.paths.map((kind) => ({ weight: PATH_WEIGHT[kind], arbitrary: pathKindArb(kind, names, tasks) })));
+    }
+    case 'pid': return fc.nat(tasks);
+    case 'caps': case 'text': return a.draw?.length ? fc.constantFrom(...(a.draw as unknown[])) : null;
+    default: return a.draw?.length ? valuesArb(a.draw, a.bad) : null;
+  }
 }
 
 /**
@@ -92,38 +118,19 @@ function callArb(op: Op, profile: Profile, tasks: number): fc.Arbitrary<CallSpec
   return a;
 }
 
+/** A syscall's arbitrary, from its table entry: each argument drawn as its kind says. */
 function buildCallArb(op: Op, profile: Profile, tasks: number): fc.Arbitrary<CallSpec> {
-  const fd = fc.nat(7);
-  const path = pathArb(profile, tasks);
-  switch (op) {
-    case 'clone':
-      // `as`: the child's name (init is 0), by which later commands name it (world.ts)
-      return fc.record({ op: fc.constant(op), flags: fc.constantFrom(0, 0, CLONE_FILES, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE_NEWNET, CLONE_NEWUTS | CLONE_NEWIPC, CLONE_NEWNS), as: fc.integer({ min: 1, max: Math.max(tasks, 1) }) });
-    case 'unshare':
-      return fc.record({ op: fc.constant(op), flags: fc.constantFrom(CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET | CLONE_NEWUTS, CLONE_NEWNS, CLONE_FILES, CLONE_NEWPID, CLONE_NEWCGROUP | CLONE_NEWTIME) });
-    case 'setns':
-      return fc.record({ op: fc.constant(op), fd, nstype: fc.constantFrom(0, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC) });
-    case 'open':
-      return path.map((p) => ({ op, path: p, flags: p.kind === 'nsdir' ? O_DIRECTORY : 0 }));
-    case 'getdents64':
-      return fc.record({ op: fc.constant(op), fd, count: fc.constantFrom(1, 24, 32, 48, 64, 200) });
-    case 'stat': case 'lstat': case 'readlink':
-      return path.map((p) => ({ op, path: p }));
-    case 'mount':
-      return fc.record({
-        op: fc.constant(op),
-        source: fc.oneof(path, fc.record({ kind: fc.constant('fdlink' as const), target: fc.nat(tasks), fd: fc.nat(7) })),
-        path: fc.record({ kind: fc.constant('mnt' as const), n: fc.nat(2) }),
-      });
-    case 'umount2':
-      return fc.record({ op: fc.constant(op), path: fc.record({ kind: fc.constant('mnt' as const), n: fc.nat(2) }), flags: fc.constantFrom(0, MNT_DETACH) });
-    case 'wait':
-      return fc.record({ op: fc.constant(op), child: fc.nat(tasks) });
-    case 'close': case 'dup': case 'read': case 'lseek':
-      return fc.record({ op: fc.constant(op), fd });
-    default:
-      return fc.constant({ op });
+  const d = SYSCALL_TABLE.get(op) as SyscallDesc;
+  const rec: Record<string, fc.Arbitrary<unknown>> = { op: fc.constant(op) };
+  for (const a of d.args) {
+    const arb = argArb(a, profile, tasks);
+    if (arb) rec[a.spec ?? a.name] = arb;
   }
+  // `as`: a new task's name (init is 0), by which later commands name it (world.ts)
+  if (d.returns === 'task') rec.as = fc.integer({ min: 1, max: Math.max(tasks, 1) });
+  const refine = 'weight' in d.fuzz ? d.fuzz.refine : undefined;
+  const arb = fc.record(rec) as fc.Arbitrary<CallSpec>;
+  return refine ? arb.map((s) => refine(s) as CallSpec) : arb;
 }
 
 /**
@@ -131,7 +138,7 @@ function buildCallArb(op: Op, profile: Profile, tasks: number): fc.Arbitrary<Cal
  * `tasks`: the largest task name worth using (the world's size less one: init is 0).
  */
 export function commandArbs(profile: Profile, mix: Mix, tasks = 7): fc.Arbitrary<LifecycleCommand>[] {
-  const calls = OPS.filter((op) => mix[op] > 0).map((op) => ({ weight: mix[op], arbitrary: callArb(op, profile, tasks) }));
+  const calls = OPS.filter((op) => (mix[op] ?? 0) > 0).map((op) => ({ weight: mix[op] as number, arbitrary: callArb(op, profile, tasks) }));
   const call = fc.oneof(...calls);
   const task = fc.nat(tasks);
   return [

@@ -67,7 +67,7 @@ export function newReal(profile: Profile, props: ReadonlySet<PropertyName>, stea
 /** A mix with only `ops` switched on (each at least weight 1). */
 function restrictMix(m: Mix, ops: Op[]): Mix {
   const out = { ...m };
-  for (const op of OPS) out[op] = ops.includes(op) ? Math.max(m[op], 1) : 0;
+  for (const op of OPS) out[op] = ops.includes(op) ? Math.max(m[op] ?? 0, 1) : 0;
   return out;
 }
 

@@ -17,6 +17,7 @@ import { Kernel } from '../kernel/kernel';
 import { Profile } from '../kernel/profile';
 import { submit } from '../kernel/sched';
 import { Call, SysResult } from '../kernel/syscalls';
+import { ArgDecl, SYSCALL_TABLE } from '../kernel/syscall_table';
 import { Task } from '../kernel/task';
 import { File } from '../kernel/fs';
 import { errname } from '../kernel/errno';
@@ -24,29 +25,25 @@ import { newKernel } from '../procfs';
 import { syscall } from '../kernel/sched';
 
 /**
- * A path template: the world fills in pids and fds. `target` is a task's name (see the top of
- * this file).
+ * A path template (kernel/syscall_table.ts PathKind): the world fills in pids and fds.
+ * `target` is a task's name (see the top of this file).
  */
 export type PathSpec =
   | { kind: 'ns'; target: number; ns: string; self?: boolean }
   | { kind: 'nsdir'; target: number }
   | { kind: 'fdlink'; target: number; fd: number }
-  | { kind: 'mnt'; n: number };
+  | { kind: 'mnt'; n: number }
+  | { kind: 'tmp'; n: number };
 
 /**
- * A syscall as data: tasks are named (see the top of this file), fds by index among the task's
- * open ones. `as`: the name a clone gives its child; `child`: the name of the child a wait reaps.
+ * A syscall as data: its arguments as the syscall table declares them (kernel/syscall_table.ts),
+ * each under its name (or its `spec` key): tasks named (see the top of this file), fds by index
+ * among the task's open ones, paths as PathSpecs. `as`: the name a new task gets.
  */
 export interface CallSpec {
   op: string;
   as?: number;
-  flags?: number;
-  fd?: number;
-  path?: PathSpec;
-  source?: PathSpec;
-  count?: number;
-  child?: number;
-  nstype?: number;
+  [arg: string]: unknown;
 }
 
 /** `task`: the name of the task that makes the call. */
@@ -102,8 +99,10 @@ const PENDING: SysResult = Object.freeze({ ret: 0 });
 const anyFile = (): boolean => true;
 const isDirectory = (f: File): boolean => f.f_op?.readdir !== undefined;
 
-/** The syscalls whose args.path is resolve's path of their spec's `path`. */
-const PATH_OPS: ReadonlySet<string> = new Set(['open', 'stat', 'lstat', 'readlink']);
+/** A fd index that names no open file: the world passes a fd no table has. */
+const NO_FD = 99;
+/** The results that are new fds (the bench's steady state turns such a call into a close). */
+const NEW_FDS: ReadonlySet<string> = new Set(['fd', 'fds']);
 
 export type Observer = (w: World, c: Completion) => void;
 
@@ -202,39 +201,41 @@ export class World {
         return `/proc/${owner.pid.nr}/fd/${this.nthFd(owner, p.fd) ?? 0}`;
       }
       case 'mnt': return `/tmp/m${p.n % MOUNT_TARGETS}`;
+      case 'tmp': return `/tmp/t${p.n % MOUNT_TARGETS}`;
     }
     return `/proc/${t.pid.nr}`;
   }
 
-  /** Turn a call spec into a concrete syscall for task t. */
+  /** One argument of task t's call, from its value in the command (undefined: left out). */
+  private resolveArg(t: Task, a: ArgDecl, v: unknown): unknown {
+    switch (a.kind) {
+      case 'fd': {
+        const i = typeof v === 'number' ? v : 0;
+        if (i < 0) return i; // a bad fd on purpose
+        // a listing wants a directory: pick among the task's open directories when it has any
+        return (a.dir ? this.nthFd(t, i, isDirectory) : null) ?? this.nthFd(t, i) ?? NO_FD;
+      }
+      case 'path': return v === undefined ? undefined : this.path(t, v as PathSpec);
+      case 'pid': {
+        // the named child, when it is one of ours; any child otherwise
+        const child = typeof v === 'number' ? this.taskNamed(v) : null;
+        return child && t.group_leader.children.includes(child) ? child.pid.nr : -1;
+      }
+      case 'dirfd': return v;
+      default: return v ?? a.dflt;
+    }
+  }
+
+  /** Turn a call spec into a concrete syscall for task t: each argument as the table declares it. */
   resolve(t: Task, c: CallSpec): Call {
     const args: Record<string, unknown> = {};
-    const fd = (i: number | undefined): number => this.nthFd(t, i ?? 0) ?? 99;
-    switch (c.op) {
-      case 'clone': args.flags = c.flags ?? 0; break;
-      case 'unshare': args.flags = c.flags ?? 0; break;
-      case 'setns': args.fd = fd(c.fd); args.nstype = c.nstype ?? 0; break;
-      case 'open': args.path = this.path(t, c.path as PathSpec); args.flags = c.flags ?? 0; break;
-      case 'close': case 'dup': case 'fstat': case 'read': case 'lseek': args.fd = fd(c.fd); break;
-      case 'getdents64': {
-        // a listing wants a directory: pick among the task's open directories when it has any
-        args.fd = this.nthFd(t, c.fd ?? 0, isDirectory) ?? fd(c.fd);
-        args.count = c.count ?? 64;
-        break;
+    const decls = SYSCALL_TABLE.get(c.op)?.args;
+    if (decls) {
+      for (let i = 0; i < decls.length; i++) {
+        const a = decls[i];
+        const v = this.resolveArg(t, a, c[a.spec ?? a.name]);
+        if (v !== undefined) args[a.name] = v;
       }
-      case 'stat': case 'lstat': case 'readlink': args.path = this.path(t, c.path as PathSpec); break;
-      case 'mount': args.source = this.path(t, c.source as PathSpec); args.target = this.path(t, c.path as PathSpec); break;
-      case 'umount2': args.target = this.path(t, c.path as PathSpec); args.flags = c.flags ?? 0; break;
-      case 'wait': {
-        // the named child, when it is one of ours; any child otherwise
-        const child = c.child === undefined ? null : this.taskNamed(c.child);
-        args.pid = child && t.group_leader.children.includes(child) ? child.pid.nr : -1;
-        break;
-      }
-      case 'setuid': args.uid = 1000; break;
-      case 'capset': args.caps = []; break;
-      case 'drop_caches': args.mode = 2; break;
-      default: break;
     }
     return { op: c.op, args };
   }
@@ -246,10 +247,10 @@ export class World {
   private startOf(task: Task, spec: CallSpec, call: Call, alone: boolean): Started {
     const s: Started = {
       step: 0, task, call, result: PENDING, alone, nsPath: null, target: null, targetPid: null, cachedBefore: false,
-      as: spec.op === 'clone' ? spec.as : undefined,
+      as: SYSCALL_TABLE.get(spec.op)?.returns === 'task' ? spec.as : undefined,
     };
-    const p = spec.path;
-    if (p?.kind !== 'ns' || !PATH_OPS.has(spec.op)) return s;
+    const p = spec.path as PathSpec | undefined;
+    if (p?.kind !== 'ns' || !SYSCALL_TABLE.get(spec.op)?.nsLookup) return s;
     if (p.self) {
       s.nsPath = { pid: 'self', entry: p.ns };
       return s;
@@ -272,11 +273,11 @@ export class World {
         const t = this.runningNamed(cmd.task);
         if (this.k.busy(t)) return;
         let spec = cmd.call;
-        if (spec.op === 'clone' && this.k.tasks.size >= (this.steady.tasks ?? Infinity)) {
+        if (SYSCALL_TABLE.get(spec.op)?.returns === 'task' && this.k.tasks.size >= (this.steady.tasks ?? Infinity)) {
           const zombie = t.group_leader.children.some((c) => c.state === 'zombie');
           spec = { op: zombie || t === this.k.init ? 'wait' : 'exit' };
         }
-        if ((spec.op === 'open' || spec.op === 'dup') && this.steady.fds !== undefined && this.fdCount(t) >= this.steady.fds) spec = { op: 'close', fd: spec.fd };
+        if (this.steady.fds !== undefined && this.fdCount(t) >= this.steady.fds && NEW_FDS.has(SYSCALL_TABLE.get(spec.op)?.returns ?? 'zero')) spec = { op: 'close', fd: spec.fd };
         if (t === this.k.init && (spec.op === 'exit' || spec.op === 'setuid' || spec.op === 'capset')) return;
         const call = this.resolve(t, spec);
         const alone = cmd.t === 'call' && this.k.inFlight() === 0;
@@ -340,7 +341,7 @@ export class World {
     };
     c.step = ++this.steps;
     c.result = done.result;
-    if (done.call.op === 'clone' && done.result.ret > 0 && s?.as !== undefined && s.as > 0) {
+    if (s?.as !== undefined && s.as > 0 && done.result.ret > 0) {
       const child = this.k.tasks.get(done.result.ret);
       if (child) (this.named[s.as] ??= []).push(child);
     }

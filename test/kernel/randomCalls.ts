@@ -5,13 +5,14 @@
 import seedrandom from 'seedrandom';
 import { Kernel } from '../../kernel/kernel';
 import { PickSource, ReplayPicks, SeededPicks, runToIdle, schedStep, submit, syscall, Completion } from '../../kernel/sched';
-import { Call, Obs, SYSCALLS } from '../../kernel/syscalls';
+import { Call, Obs } from '../../kernel/syscalls';
+import { ArgDecl, SYSCALL_NAMES, SYSCALL_TABLE } from '../../kernel/syscall_table';
 import { Task } from '../../kernel/task';
 import { Vfsmount } from '../../kernel/fs';
 import {
   ALL_CAPS, CLONE_FILES, CLONE_FS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
   CLONE_NEWUTS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM, MNT_DETACH, MNT_FORCE, MS_BIND,
-  O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_RDWR, O_WRONLY,
+  O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDWR, O_WRONLY,
 } from '../../kernel/flags';
 import { ProcInode } from '../../kernel/proc_fs';
 import { boot } from '../helpers';
@@ -52,13 +53,12 @@ const UNKNOWN_OPS = ['chdir', 'ptrace', 'toString', 'constructor', '__proto__', 
 /** Syscalls init never makes: its namespaces, credentials and life stay those of boot. */
 const INIT_FORBIDDEN = new Set(['exit', 'unshare', 'setns', 'setuid', 'capset']);
 
-const WEIGHTS: [string, number][] = [
-  ['open', 14], ['close', 7], ['dup', 3], ['dup2', 3], ['getdents64', 5], ['lseek', 2], ['read', 2],
-  ['stat', 5], ['lstat', 3], ['fstat', 3], ['readlink', 4], ['setns', 7], ['unshare', 4], ['clone', 6],
-  ['fork', 2], ['exit', 4], ['wait', 5], ['mount', 6], ['umount2', 4], ['mknod', 3], ['mkdir', 1],
-  ['unlink', 2], ['rmdir', 1], ['setuid', 1], ['capset', 1], ['sethostname', 1], ['gethostname', 1],
-  ['getpid', 1], ['drop_caches', 2], ['?unknown', 1], ['?weird', 1],
-];
+/** How often each syscall is drawn, where not 1: every syscall of the table is drawn. */
+const WEIGHT: Readonly<Record<string, number>> = {
+  open: 14, close: 7, dup: 3, dup2: 3, getdents64: 5, lseek: 2, read: 2, stat: 5, lstat: 3, fstat: 3, readlink: 4,
+  setns: 7, unshare: 4, clone: 6, fork: 2, exit: 4, wait: 5, mount: 6, umount2: 4, mknod: 3, unlink: 2, drop_caches: 2,
+};
+const WEIGHTS: [string, number][] = [...SYSCALL_NAMES.map((op): [string, number] => [op, WEIGHT[op] ?? 1]), ['?unknown', 1], ['?weird', 1]];
 const TOTAL_WEIGHT = WEIGHTS.reduce((s, [, w]) => s + w, 0);
 
 function pick<T>(rng: Rng, xs: readonly T[]): T {
@@ -99,7 +99,7 @@ export class CallGen {
     if (rng() < (isInit ? 0.5 : 0.05)) return { op: 'wait', args: { pid: -1 } };
     if (op === '?unknown') return { op: pick(rng, UNKNOWN_OPS), args: { fd: this.fd(), path: this.path() } };
     if (op === '?weird') {
-      let wop = pick(rng, [...SYSCALLS.keys()]);
+      let wop: string = pick(rng, SYSCALL_NAMES);
       if (wop === 'exit' || wop === 'clone' || wop === 'fork' || (isInit && INIT_FORBIDDEN.has(wop))) wop = 'getpid';
       return { op: wop, args: pick(rng, [null, undefined, 42, 'path', [], [1, 2], { length: 3 }]) as Record<string, unknown> };
     }
@@ -229,7 +229,7 @@ export class CallGen {
         if (rng() < 0.15) return { path: this.relPath(), dirfd: this.fd(), flags: pick(rng, [0, O_DIRECTORY]) };
         const creat = rng() < 0.12;
         const flags = bad ? this.bad() : creat ? O_CREAT | pick(rng, [0, O_RDWR])
-          : pick(rng, [0, 0, 0, O_DIRECTORY, O_NOFOLLOW, O_RDWR, O_WRONLY, O_CLOEXEC, O_DIRECTORY | O_NOFOLLOW]);
+          : pick(rng, [0, 0, 0, O_DIRECTORY, O_NOFOLLOW, O_RDWR, O_WRONLY, O_CLOEXEC, O_DIRECTORY | O_NOFOLLOW, O_PATH, O_PATH | O_NOFOLLOW]);
         return { path: creat ? pick(rng, FILES) : this.path(), flags };
       }
       case 'close':
@@ -269,7 +269,27 @@ export class CallGen {
         if (bad) return { path: pick(rng, ['/proc/self/ns/net', '/proc', '/', '..', '.', '/tmp/.', '/tmp/..', ...GARBAGE]) };
         return { path: pick(rng, [...FILES, ...DIRS, '/tmp']) };
     }
-    return {};
+    return this.fromTable(op, bad);
+  }
+
+  /** Arguments for a syscall with no generator of its own here: from its table entry's kinds. */
+  private fromTable(op: string, bad: boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const a of SYSCALL_TABLE.get(op)?.args ?? []) out[a.name] = bad && this.rng() < 0.5 ? this.bad() : this.argOf(a);
+    return out;
+  }
+
+  private argOf(a: ArgDecl): unknown {
+    const rng = this.rng;
+    switch (a.kind) {
+      case 'fd': return this.fd();
+      case 'dirfd': return pick(rng, [-100, -100, this.fd()]);
+      case 'path': return this.path();
+      case 'pid': return this.pid();
+      case 'caps': return ALL_CAPS.filter(() => rng() < 0.6);
+      case 'text': return pick(rng, [...(a.draw ?? []), a.dflt ?? '', 'x'.repeat(65)]);
+      default: return pick(rng, [...(a.draw ?? []), ...(a.bad ?? []), a.dflt ?? 0]);
+    }
   }
 
   /**
