@@ -1,7 +1,7 @@
 // The scenario format: a scenario is data (JSON). Tasks are named ("A" is the first task: init
 // in the emulator, the first helper process on a real kernel); steps are syscalls or checks,
 // each with the result the kernel source says it must have.
-import { CLONE_FLAG_NAMES, MNT_DETACH, MNT_FORCE, MS_BIND, OPEN_FLAG_NAMES, SEEK_CUR, SEEK_END, SEEK_SET } from '../kernel/flags';
+import { stepProblem } from './vocabulary';
 
 /** What a step must produce. Every field given is checked; fields left out are free. */
 export interface Expect {
@@ -56,30 +56,6 @@ export interface Scenario {
   steps: Step[];
 }
 
-const MNT_FLAG_NAMES: [string, number][] = [['MNT_FORCE', MNT_FORCE], ['MNT_DETACH', MNT_DETACH]];
-const MS_FLAG_NAMES: [string, number][] = [['MS_BIND', MS_BIND]];
-const SEEK_NAMES: [string, number][] = [['SEEK_SET', SEEK_SET], ['SEEK_CUR', SEEK_CUR], ['SEEK_END', SEEK_END]];
-const ALL_FLAGS = new Map<string, number>([
-  ...CLONE_FLAG_NAMES, ...OPEN_FLAG_NAMES, ...MNT_FLAG_NAMES, ...MS_FLAG_NAMES, ...SEEK_NAMES, ['O_RDONLY', 0],
-]);
-
-/** "CLONE_NEWNET|CLONE_NEWUTS" → number; numbers pass through; an unknown name is an error string. */
-export function parseFlags(v: unknown): number | string {
-  if (typeof v === 'number') return v;
-  if (typeof v !== 'string') return `flags must be a number or a string, not ${typeof v}`;
-  let n = 0;
-  for (const part of v.split('|').map((s) => s.trim())) {
-    if (/^(0x[0-9a-f]+|\d+)$/i.test(part)) { n |= Number(part); continue; }
-    const f = ALL_FLAGS.get(part);
-    if (f === undefined) return `unknown flag '${part}'`;
-    n |= f;
-  }
-  return n;
-}
-
-/** Argument names whose values are flag words. */
-export const FLAG_ARGS = new Set(['flags', 'nstype', 'whence']);
-
 /** Check a parsed JSON value is a scenario; returns an error message or null. */
 export function validateScenario(s: unknown): string | null {
   if (!s || typeof s !== 'object') return 'a scenario is an object';
@@ -89,6 +65,8 @@ export function validateScenario(s: unknown): string | null {
   if (!Array.isArray(o.steps)) return 'missing "steps"';
   for (const [i, st] of (o.steps as unknown[]).entries()) {
     if (!st || typeof st !== 'object' || typeof (st as Step).op !== 'string') return `step ${i + 1}: needs "op"`;
+    const why = stepProblem(st as Step);
+    if (why) return `step ${i + 1}: ${why}`;
   }
   return null;
 }

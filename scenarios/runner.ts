@@ -7,16 +7,16 @@ import { Profile } from '../kernel/profile';
 import { syscall } from '../kernel/sched';
 import { SysResult } from '../kernel/syscalls';
 import { Task } from '../kernel/task';
-import { errname } from '../kernel/errno';
-import { DT_NAMES } from '../kernel/flags';
 import { Namespace } from '../kernel/namespaces';
+import { syscallDesc } from '../kernel/syscall_table';
 import { taskNs } from '../properties/checks';
 import { reachable } from '../properties/liveness';
 import { PROC_I } from '../kernel/proc_fs';
 import { fcheck_files } from '../kernel/file';
 import { newKernel } from '../procfs';
-import { Expect, FLAG_ARGS, parseFlags, Scenario, Step, validateScenario } from './format';
-import { Symbols, symbolicLinkText, TraceStep } from '../oracle/trace';
+import { Expect, Scenario, Step, validateScenario } from './format';
+import { Symbols, TraceStep } from '../oracle/trace';
+import { atCheckSync, CheckAnswer, CheckQuery, NsRef, Observed, observeResult, RawResult, resolveStepArgs } from './vocabulary';
 
 export const SCENARIO_DIR = path.resolve(__dirname, '..', '..', 'scenarios');
 
@@ -95,45 +95,34 @@ export function runScenario(sc: Scenario, profile: Profile): RunReport {
   const k: Kernel = newKernel(profile);
   const tasks = new Map<string, Task>([['A', k.init]]);
   const saved = new Map<string, number>();
-  const nsNames = new Map<string, Namespace>();
+  const nsNames = new Map<string, NsRef>();
   const syms = new Symbols();
   const reports: StepReport[] = [];
   const trace: TraceStep[] = [];
   const taskName = (pid: number): string => [...tasks.entries()].find(([, t]) => t.pid.nr === pid)?.[0] ?? `pid${pid}`;
-
-  const resolve = (v: unknown, key: string): unknown => {
-    if (FLAG_ARGS.has(key)) return parseFlags(v);
-    if (typeof v !== 'string') return v;
-    const value = (name: string): number | undefined => tasks.get(name)?.pid.nr ?? saved.get(name);
-    const m = /^\$(\w+)$/.exec(v) ?? /^\$\{(\w+)\}$/.exec(v);
-    if (m) return value(m[1]) ?? v;
-    return v.replace(/\$\{(\w+)\}/g, (_s, name: string) => String(value(name) ?? `?${name}`));
-  };
+  const value = (name: string): number | undefined => tasks.get(name)?.pid.nr ?? saved.get(name);
 
   for (const [index, step] of sc.steps.entries()) {
     const t = tasks.get(step.task ?? 'A');
     const exp = expectationFor(step, profile.name);
-    let observed: Record<string, unknown>;
+    let observed: Observed;
     const oopsesBefore = k.oopses.length;
     if (!t) {
       observed = { error: `no task '${step.task}'` };
     } else if (step.op.startsWith('@')) {
-      observed = runCheck(k, t, step, saved, nsNames);
+      observed = atCheckSync(step, nsNames, value, (q) => answerCheck(k, t, q));
     } else {
-      const args: Record<string, unknown> = {};
-      for (const [key, v] of Object.entries(step.args ?? {})) args[key] = resolve(v, key);
-      const res = syscall(k, t, { op: step.op, args });
-      observed = observe(res, syms);
-      if (res.ret >= 0 && step.as && (step.op === 'fork' || step.op === 'clone')) {
-        const child = k.tasks.get(res.ret);
-        if (child) tasks.set(step.as, child);
-        observed.ret = step.as;
+      const args = resolveStepArgs(step.op, step.args, value);
+      if (typeof args === 'string') {
+        observed = { error: args };
+      } else {
+        const d = syscallDesc(step.op);
+        const res = syscall(k, t, { op: step.op, args });
+        const child = d?.returns === 'task' && res.ret > 0 ? k.tasks.get(res.ret) : undefined;
+        if (child && step.as) tasks.set(step.as, child);
+        observed = observeResult(d, rawOf(res), { syms, taskName, newTask: child && step.as ? step.as : undefined });
+        if (res.ret >= 0 && step.save) saved.set(step.save, res.ret);
       }
-      if (res.ret >= 0 && step.save) saved.set(step.save, res.ret);
-      if (typeof observed.ret === 'number' && res.ret >= 0 && (step.op === 'open' || step.op === 'dup' || step.op === 'dup2')) {
-        observed.ret = syms.name('fd', res.ret);
-      }
-      if (step.op === 'wait' && res.ret > 0) observed.ret = taskName(res.ret);
     }
     const newOopses = k.oopses.slice(oopsesBefore).map((o) => o.message);
     if (newOopses.length) observed.oops = newOopses.join('; ');
@@ -151,64 +140,38 @@ export function runScenario(sc: Scenario, profile: Profile): RunReport {
   };
 }
 
-/** The observations of a syscall result, symbolic. */
-function observe(res: SysResult, syms: Symbols): Record<string, unknown> {
-  const o: Record<string, unknown> = res.ret < 0 ? { errno: errname(res.ret) } : { ret: res.ret };
+/** The emulator's raw result, for the shared naming (scenarios/vocabulary.ts). */
+function rawOf(res: SysResult): RawResult {
   const st = res.obs?.stat;
-  if (st) {
-    o.mode = '0' + st.mode.toString(8);
-    o.ino = syms.name('ino', st.ino);
-  }
-  if (res.obs?.text !== undefined) o.text = symbolicLinkText(res.obs.text, syms);
-  const ds = res.obs?.dirents;
-  if (ds) {
-    o.names = ds.map((d) => d.name);
-    o.types = ds.map((d) => DT_NAMES[d.type] ?? String(d.type));
-    o.offs = ds.map((d) => d.off);
-    o.reclens = ds.map((d) => d.reclen);
-    o.inos = ds.map((d) => syms.name('ino', d.ino));
-  }
-  return o;
+  return {
+    ret: res.ret,
+    stat: st ? { mode: st.mode, ino: st.ino } : undefined,
+    text: res.obs?.text,
+    dirents: res.obs?.dirents,
+    fds: res.obs?.fds,
+  };
 }
 
-/** The emulator's side of the @ checks. */
-function runCheck(k: Kernel, t: Task, step: Step, saved: Map<string, number>, nsNames: Map<string, Namespace>): Record<string, unknown> {
-  const a = step.args ?? {};
-  switch (step.op) {
-    case '@ns': {
-      const ns = taskNs(t, String(a.type));
-      if (!ns) return { errno: 'ENOENT' };
-      if (step.save) nsNames.set(step.save, ns);
-      return { ret: 0 };
+/** The emulator's answers to the @-checks' questions: the model's view, no references taken. */
+function answerCheck(k: Kernel, t: Task, q: CheckQuery): CheckAnswer {
+  switch (q.q) {
+    case 'taskNs': {
+      const ns = taskNs(t, q.type);
+      return ns ? { key: ns } : { errno: 'ENOENT' };
     }
-    case '@fdns': case '@fdis': {
-      const fd = typeof a.fd === 'string' ? saved.get(a.fd.replace(/^\$/, '')) : (a.fd as number);
+    case 'fdNs': {
+      const fd = typeof q.fd === 'number' ? q.fd : undefined;
       const f = t.files && fd !== undefined ? fcheck_files(t.files, fd) : null;
       const inode = f?.f_path.dentry.d_inode;
       const ns = inode ? PROC_I(inode).ns : null;
-      if (!ns) return { errno: 'EINVAL' };
-      if (step.op === '@fdis') {
-        const want = nsNames.get(String(a.ns));
-        if (!want) return { error: `no namespace named '${String(a.ns)}'` };
-        return { ret: 0, same: ns === want };
-      }
-      if (step.save) nsNames.set(step.save, ns);
-      return { ret: 0 };
+      return ns ? { key: ns } : { errno: 'EINVAL' };
     }
-    case '@alive': {
-      const ns = nsNames.get(String(a.ns));
-      if (!ns) return { error: `no namespace named '${String(a.ns)}'` };
+    case 'alive': {
+      const ns = q.ns.key as Namespace;
       // held only by cached dentries: the kernel may have pruned them, so dead is allowed too
       const cachedOnly = !ns.freed && !reachable(k, false).has(ns);
-      return cachedOnly ? { ret: 0, alive: true, aliveFree: true } : { ret: 0, alive: !ns.freed };
+      return { alive: !ns.freed, either: cachedOnly };
     }
-    case '@same': {
-      const ns = nsNames.get(String(a.ns));
-      if (!ns) return { error: `no namespace named '${String(a.ns)}'` };
-      return { ret: 0, same: taskNs(t, String(a.type)) === ns };
-    }
-    default:
-      return { error: `unknown check '${step.op}'` };
   }
 }
 

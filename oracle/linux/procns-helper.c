@@ -566,8 +566,9 @@ static void handle_cmd(int argc, char **argv)
 		free(buf);
 		if (rc < 0) reply_err(e); else reply("ok %ld", rc);
 	} else if (!strcmp(c, "stat") || !strcmp(c, "lstat")) {
-		NEED(2);
-		rc = syscall(SYS_newfstatat, AT_FDCWD, argv[1], &st,
+		NEED(3);
+		if (parse_int(argv[1], &fd)) goto proto;
+		rc = syscall(SYS_newfstatat, fd, argv[2], &st,
 			     c[0] == 'l' ? AT_SYMLINK_NOFOLLOW : 0);
 		reply_stat(rc, &st);
 	} else if (!strcmp(c, "fstat")) {
@@ -583,8 +584,9 @@ static void handle_cmd(int argc, char **argv)
 			   (unsigned long long)st.st_dev);
 	} else if (!strcmp(c, "readlink")) {
 		char buf[PATH_MAX + 1], esc[2 * PATH_MAX + 2];
-		NEED(2);
-		rc = syscall(SYS_readlinkat, AT_FDCWD, argv[1], buf, sizeof buf - 1);
+		NEED(3);
+		if (parse_int(argv[1], &fd)) goto proto;
+		rc = syscall(SYS_readlinkat, fd, argv[2], buf, sizeof buf - 1);
 		if (rc < 0) { reply_err(errno); return; }
 		buf[rc] = 0;
 		/* escape '\\' and '\n' so the reply stays one line */
@@ -596,6 +598,12 @@ static void handle_cmd(int argc, char **argv)
 		}
 		esc[o] = 0;
 		reply("ok %s", esc);
+	} else if (!strcmp(c, "pipe2")) {
+		int pfd[2];
+		NEED(2);
+		if (parse_flags(argv[1], open_flags, &fl)) goto proto;
+		if (syscall(SYS_pipe2, pfd, (int)fl) < 0) reply_err(errno);
+		else reply("ok 0 %d %d", pfd[0], pfd[1]);
 	} else if (!strcmp(c, "mknod")) {
 		NEED(2);
 		rc = syscall(SYS_mknodat, AT_FDCWD, argv[1], S_IFREG | 0644, 0);
