@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Scenario, Step } from '../scenarios/format';
 import { traceRecord } from '../scenarios/runner';
-import { atCheckAsync, CheckAnswer, CheckQuery, NsRef as CheckNsRef, observeResult, RawResult, resolveStepArgs, stepProblem } from '../scenarios/vocabulary';
+import { atCheckAsync, CheckAnswer, CheckQuery, NsRef as CheckNsRef, observeResult, RawResult, resolveStepArgs, savedValues, stepProblem } from '../scenarios/vocabulary';
 import { ArgDecl, AT_FDCWD, SyscallDesc, syscallDesc } from '../kernel/syscall_table';
 import { CLONE_NEWPID, CLONE_NEWUSER, flagNames } from '../kernel/flags';
 import { Symbols, TraceHeader, TraceStep } from './trace';
@@ -480,8 +480,7 @@ class Recorder {
     const reply = await this.command(t, helperLine(d, args, index));
     const raw = this.rawOf(d, reply);
     const observed = observeResult(d, raw, { syms: this.syms, taskName: () => t.name });
-    if (typeof raw.ret === 'number' && step.save) this.saved.set(step.save, raw.ret);
-    if (raw.fds && step.save) this.saved.set(step.save, raw.fds[0]);
+    for (const [name, v] of savedValues(d, step.save, typeof raw.ret === 'number' ? raw.ret : -1, raw.fds)) this.saved.set(name, v);
     return { observed };
   }
 

@@ -15,6 +15,8 @@ export interface TraceObs {
   dirents?: { name: string; type: string; off: number; reclen: number; ino: string }[];
   alive?: boolean;
   same?: boolean;
+  /** pipe2: the two new fds, symbolic. */
+  fds?: string[];
 }
 
 export interface TraceStep {

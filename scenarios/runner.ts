@@ -16,7 +16,7 @@ import { fcheck_files } from '../kernel/file';
 import { newKernel } from '../procfs';
 import { Expect, Scenario, Step, validateScenario } from './format';
 import { Symbols, TraceStep } from '../oracle/trace';
-import { atCheckSync, CheckAnswer, CheckQuery, NsRef, Observed, observeResult, RawResult, resolveStepArgs } from './vocabulary';
+import { atCheckSync, CheckAnswer, CheckQuery, NsRef, Observed, observeResult, RawResult, resolveStepArgs, savedValues } from './vocabulary';
 
 export const SCENARIO_DIR = path.resolve(__dirname, '..', '..', 'scenarios');
 
@@ -121,7 +121,7 @@ export function runScenario(sc: Scenario, profile: Profile): RunReport {
         const child = d?.returns === 'task' && res.ret > 0 ? k.tasks.get(res.ret) : undefined;
         if (child && step.as) tasks.set(step.as, child);
         observed = observeResult(d, rawOf(res), { syms, taskName, newTask: child && step.as ? step.as : undefined });
-        if (res.ret >= 0 && step.save) saved.set(step.save, res.ret);
+        for (const [name, v] of savedValues(d, step.save, res.ret, res.obs?.fds)) saved.set(name, v);
       }
     }
     const newOopses = k.oopses.slice(oopsesBefore).map((o) => o.message);
@@ -181,7 +181,7 @@ export function traceRecord(n: number, step: Step, observed: Record<string, unkn
   if (observed.errno !== undefined) rec.errno = String(observed.errno);
   else if (observed.ret !== undefined) rec.ret = observed.ret as number | string;
   const obs: Record<string, unknown> = {};
-  for (const key of ['mode', 'ino', 'text', 'alive', 'same'] as const) if (observed[key] !== undefined) obs[key] = observed[key];
+  for (const key of ['mode', 'ino', 'text', 'alive', 'same', 'fds'] as const) if (observed[key] !== undefined) obs[key] = observed[key];
   if (observed.names) {
     const names = observed.names as string[];
     obs.dirents = names.map((name, i) => ({

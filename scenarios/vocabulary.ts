@@ -102,6 +102,16 @@ export function observeResult(d: SyscallDesc | undefined, raw: RawResult, n: Nam
   return o;
 }
 
+/**
+ * What a step's `save` keeps of a result: the value (a fd, a pid), or for two fds (pipe2) each
+ * under its index, as pipefd[0] and pipefd[1]: "p" saves p0 (the read end) and p1.
+ */
+export function savedValues(d: SyscallDesc | undefined, save: string | undefined, ret: number, fds: readonly number[] | undefined): [string, number][] {
+  if (!save || ret < 0) return [];
+  if (d?.returns === 'fds') return (fds ?? []).map((fd, i): [string, number] => [`${save}${i}`, fd]);
+  return [[save, ret]];
+}
+
 // ---- the @-checks ----
 
 /** A namespace as a backend names it: `key` is equal for the same namespace (an object, an nsfs id). */
