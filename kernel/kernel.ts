@@ -1,7 +1,7 @@
 // The emulated kernel: its global state (the things that are globals in C), boot, oopses,
 // and the per-task syscall slots that the scheduler advances.
 import { Dentry, Inode, KGen, SuperBlock, Vfsmount } from './fs';
-import { kget, ktransfer, ObjectRegistry, Oops } from './object';
+import { kget, ktransfer, ObjectRegistry, Oops, RefTracer } from './object';
 import { Profile } from './profile';
 import { ROOT_CRED } from './cred';
 import { Task, Mm, alloc_pid } from './task';
@@ -35,6 +35,8 @@ const NO_PROCFS: ProcfsHooks = {
 
 export class Kernel {
   readonly objects = new ObjectRegistry();
+  /** Told of every reference change while a checker runs (kernel/object.ts); null when none does. */
+  tracer: RefTracer | null = null;
   readonly oopses: Oops[] = [];
   /** The unused-inode LRU (inode_lru). */
   readonly inode_lru = new Set<Inode>();

@@ -75,12 +75,12 @@ function attach_mnt(child: Vfsmount, parent: Vfsmount, dentry: Dentry): void {
 }
 
 /**
- * A mount joined or left its namespace's list, which holds no reference: say so in the
- * lifecycle log (kernel/object.ts), as a refcount change would. An annotation for the checker,
+ * A mount joined or left its namespace's list, which holds no reference: tell the tracer
+ * (RefTracer, kernel/object.ts), as a refcount change would. An annotation for the checker,
  * like lockdep's, with no effect on the kernel (harness code, hence its camelCase name).
  */
 function noteMountMoved(mnt: Vfsmount): void {
-  mnt.k.objects.touch(mnt.kref, mnt, false);
+  mnt.k.tracer?.touch(mnt.kref, mnt, false);
 }
 
 /** clone_mnt (fs/namespace.c): a new mount of the same sb rooted at `root` (one reference: the tree's). */

@@ -1,5 +1,6 @@
-// Refcounted kernel objects. The kernel's atomic_t/kref counters, each knowing its holders,
-// with misuse (NULL put, underflow, use after free) recorded as an oops instead of thrown.
+// Refcounted kernel objects. The kernel's atomic_t/kref counters, each knowing its holders
+// (ref_tracker), with misuse (NULL put, underflow, use after free) recorded as an oops instead
+// of thrown, and each change told to a tracer when a checker has installed one (RefTracer).
 import type { Kernel } from './kernel';
 
 export const KINDS = [
@@ -22,11 +23,27 @@ export function holderName(h: Holder): string {
 }
 
 /**
+ * What a checker installs on the kernel (Kernel.tracer) to hear of every reference change, as
+ * CONFIG_REF_TRACKER hears of each get and put; with no checker running there is none, and the
+ * kernel pays one null test per change.
+ */
+export interface RefTracer {
+  /**
+   * The references to r's object changed. kget and kput: `holder` took or dropped one (`zero`:
+   * the count left or reached zero). ktransfer: once for the holder it left and once for the one
+   * it went to (`zero` false). An object registered: `holder` is the object itself, `zero` true.
+   * Freed: `holder` is the function that freed it, `zero` true. Kernel code whose pointer changes
+   * with no reference (a mount joining its namespace's list) says so with `holder` the object.
+   */
+  touch(r: Kref, holder: Holder, zero: boolean): void;
+}
+
+/**
  * An object's refcount, and what the kernel's debugging options keep beside one: who took each
  * reference (ref_tracker), whether the object was freed (KASAN), its allocation order
- * (kmemleak) and the incremental checker's record of it. One struct for every kind of object,
+ * (kmemleak), and two slots for the tracer (RefTracer). One struct for every kind of object,
  * as the kernel embeds one struct kref in each: code that works on any object (kget, kput, the
- * checker) reads one layout, whatever the object's class.
+ * tracer) reads one layout, whatever the object's class.
  */
 export class Kref {
   count = 1;
@@ -49,12 +66,12 @@ export class Kref {
   held0 = 1;
   held: (Holder | number)[] | Map<Holder, number> | null = null;
   /**
-   * The incremental checker's record of this object (properties/liveness.ts), kept beside the
-   * refcount as kmemleak and lockdep keep theirs: the kernel never reads it.
+   * The tracer's slots (Kernel.tracer and the checker that installed it): its record of the
+   * object and a number it may stamp, kept in the object as the kernel keeps a ref_tracker_dir
+   * in the object it tracks. The kernel never reads or writes them.
    */
-  shadow: object | null = null;
-  /** The lifecycle log's number when the object was last entered in it (see touch). */
-  logged = 0;
+  tracerData: object | null = null;
+  tracerMark = 0;
 
   constructor(readonly obj: KObject, firstHolder: Holder) {
     this.holder0 = firstHolder;
@@ -143,7 +160,10 @@ export abstract class KObject {
 
   /** Called by subclasses once their fields are set: registers the object as alive. */
   protected register(): void {
-    this.k.objects.register(this);
+    const k = this.k;
+    k.objects.register(this);
+    const tracer = k.tracer;
+    if (tracer !== null) tracer.touch(this.kref, this, true);
   }
 
   /** Symbolic identity, stable for a seed: "net#3", "dentry#12" (made when first asked for). */
@@ -194,7 +214,8 @@ export function kget<T extends KObject>(k: Kernel, o: T | null, holder: Holder, 
   }
   r.count++;
   r.hold(holder);
-  k.objects.touch(r, holder, r.count === 1);
+  const tracer = k.tracer;
+  if (tracer !== null) tracer.touch(r, holder, r.count === 1);
   return o;
 }
 
@@ -217,7 +238,8 @@ export function kput(k: Kernel, o: KObject | null, holder: Holder, at: string): 
     return false;
   }
   r.count--;
-  k.objects.touch(r, holder, r.count === 0);
+  const tracer = k.tracer;
+  if (tracer !== null) tracer.touch(r, holder, r.count === 0);
   if (!r.unhold(holder)) k.oops('WARNING: put by a holder that holds no reference', at, `${o.id} by ${holderName(holder)}`);
   return r.count === 0;
 }
@@ -228,8 +250,10 @@ export function ktransfer(o: KObject, from: Holder, to: Holder): void {
   const r = o.kref;
   r.unhold(from);
   r.hold(to);
-  o.k.objects.touch(r, from, false);
-  o.k.objects.touch(r, to, false);
+  const tracer = o.k.tracer;
+  if (tracer === null) return;
+  tracer.touch(r, from, false);
+  tracer.touch(r, to, false);
 }
 
 /** Free an object: it leaves the set of live objects. A double free is an oops. */
@@ -241,7 +265,8 @@ export function kfree(k: Kernel, o: KObject, at: string): void {
   }
   r.freed = true;
   k.objects.unregister(r);
-  k.objects.touch(r, at, true);
+  const tracer = k.tracer;
+  if (tracer !== null) tracer.touch(r, at, true);
 }
 
 /** Every live object, by kind, in allocation order: the registry the liveness checks read. */
@@ -264,73 +289,6 @@ export class ObjectRegistry {
     return [...this.all].sort((a, b) => a.allocSeq - b.allocSeq).map((r) => r.obj);
   }
 
-  /**
-   * What changed since the incremental checker last drained the log: the objects whose pointers
-   * changed (holders that are objects), and the objects whose own state did (allocated, freed,
-   * or a count the checker reads). Two lists, not pairs: an fd table copied at fork is one
-   * holder entry, not 32.
-   */
-  private readonly logs = [{ objects: [] as Kref[], holders: [] as KObject[] }, { objects: [] as Kref[], holders: [] as KObject[] }];
-  private touched: Kref[] = this.logs[0].objects;
-  private touchedBy: KObject[] = this.logs[0].holders;
-  /** The number of the log being written (Kref.logged: an object is entered once per log). */
-  private generation = 1;
-
-  /**
-   * Per kind (KIND_INDEX), which count changes are logged: none (0) until an incremental
-   * checker asks for the log (track). Then a holder that is an object (a pointer that changed)
-   * is logged always, once while the same holder logs in a row. The object is logged when
-   * allocated or annotated (its own holder) or freed, and otherwise for the kinds the checker
-   * names: 'always' (2), or 'zero' (1: only when the count leaves or reaches zero); a count
-   * change of any other kind matters to no check.
-   */
-  private tracking: Uint8Array | null = null;
-
-  /** Start the log: `kinds` says whose count changes the checker reads (see tracking). */
-  track(kinds: ReadonlyMap<Kind, 'always' | 'zero'>): void {
-    const t = new Uint8Array(KINDS.length);
-    for (const [kind, when] of kinds) t[KIND_INDEX.get(kind) as number] = when === 'always' ? 2 : 1;
-    this.tracking = t;
-  }
-
-  /** Log a change to the references of r's object; `zero`: its count left or reached zero. */
-  touch(r: Kref, holder: Holder, zero: boolean): void {
-    const kinds = this.tracking;
-    if (kinds === null) return;
-    if (typeof holder !== 'string') {
-      const by = this.touchedBy;
-      if (by.length === 0 || by[by.length - 1] !== holder) by.push(holder);
-    }
-    if (r.logged === this.generation) return;
-    if (holder !== r.obj && !r.freed) {
-      const when = kinds[r.kind];
-      if (when === 0 || (when === 1 && !zero)) return;
-    }
-    r.logged = this.generation;
-    this.touched.push(r);
-  }
-
-  /** How many changes the log holds (the checker has nothing to read when none). */
-  get logged(): number {
-    return this.touched.length + this.touchedBy.length;
-  }
-
-  /**
-   * Hand the log to the checker and start a new one. The two logs take turns: what a drain
-   * returns is valid until the next drain.
-   */
-  drain(): { readonly objects: readonly Kref[]; readonly holders: readonly KObject[] } {
-    const first = this.touched === this.logs[0].objects;
-    const out = this.logs[first ? 0 : 1];
-    const next = this.logs[first ? 1 : 0];
-    while (next.objects.length) next.objects.pop();
-    while (next.holders.length) next.holders.pop();
-    this.touched = next.objects;
-    this.touchedBy = next.holders;
-    this.generation++;
-    return out;
-  }
-
   register(o: KObject): void {
     const r = o.kref;
     const kind = KIND_INDEX.get(o.kind) as number;
@@ -339,7 +297,6 @@ export class ObjectRegistry {
     r.allocSeq = ++this.seq;
     r.allocSlot = this.all.length;
     this.all.push(r);
-    this.touch(r, o, true);
   }
 
   unregister(r: Kref): void {

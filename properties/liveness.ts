@@ -11,6 +11,7 @@ import { ProcInode } from '../kernel/proc_fs';
 import { Pid, Task } from '../kernel/task';
 import { FilesStruct } from '../kernel/file';
 import { FsStruct } from '../kernel/fs_struct';
+import { LifecycleLog } from './lifecycleLog';
 
 export interface Violation {
   property: 'P1' | 'P2';
@@ -179,9 +180,10 @@ function countReadTag(tag: Tag): boolean {
 }
 
 /**
- * What the incremental checker remembers of one object between two checks. The checker's own
- * lists (work lists, referrers) hold these records, not the objects: a record has one layout
- * whatever the object's class, and leads to the object and its Kref.
+ * What the incremental checker remembers of one object between two checks, kept in the
+ * object's Kref.tracerData. The checker's own lists (work lists, referrers) hold these records,
+ * not the objects: a record has one layout whatever the object's class, and leads to the object
+ * and its Kref.
  */
 class Shadow {
   readonly tag: Tag;
@@ -220,9 +222,10 @@ class Shadow {
 }
 
 /**
- * P1 and P2, incrementally. The kernel logs the objects whose pointers changed (a reference's
+ * P1 and P2, incrementally. Its lifecycle log (lifecycleLog.ts), installed as the kernel's
+ * tracer when the checker starts, names the objects whose pointers changed (a reference's
  * holder that is an object) and those whose own state did: allocated, freed, or a count the
- * checker reads (kernel/object.ts; COUNTED_KINDS below says which). At each quiescent point
+ * checker reads (COUNTED_KINDS below says which). At each quiescent point
  * only what the log names is read again. A holder that is an
  * object had a pointer change: its outgoing pointers are re-read and update a reverse index by
  * the difference. An object whose count merely moved is examined where a count matters: a
@@ -233,7 +236,8 @@ class Shadow {
  * selfCheck() lets a test compare the index with a fresh read.
  */
 export class IncrementalLiveness {
-  private started = false;
+  /** The log it installed on the kernel (Kernel.tracer) at its first check; null before. */
+  private log: LifecycleLog | null = null;
   private epoch = 0;
   private search = 0;
 
@@ -244,10 +248,10 @@ export class IncrementalLiveness {
   }
 
   private shadowOf(r: Kref): Shadow {
-    let s = r.shadow as Shadow | null;
+    let s = r.tracerData as Shadow | null;
     if (!s) {
       s = new Shadow(r.obj, r);
-      r.shadow = s;
+      r.tracerData = s;
     }
     return s;
   }
@@ -443,7 +447,8 @@ export class IncrementalLiveness {
     const k = this.k;
     // nothing logged since the last check: nothing it knows has changed (most commands in a
     // run start nothing, or only advance a syscall that is still in flight)
-    if (this.started && k.objects.logged === 0) return NO_VIOLATIONS;
+    const log = this.log;
+    if (log !== null && log.logged === 0) return NO_VIOLATIONS;
     const epoch = ++this.epoch;
     this.caches = caches;
     const { reread, counted, dirty, recounted, proxies, lost } = this;
@@ -453,22 +458,21 @@ export class IncrementalLiveness {
     while (recounted.length) recounted.pop();
     while (proxies.length) proxies.pop();
     while (lost.length) lost.pop();
-    if (!this.started) {
-      this.started = true;
-      k.objects.track(COUNTED_KINDS);
-      k.objects.drain();
+    if (log === null) {
+      // from now on the kernel tells the log of every change; what came before is read whole
+      k.tracer = this.log = new LifecycleLog(COUNTED_KINDS);
       for (const o of k.objects.values()) {
         const s = this.shadow(o);
         this.queue(s);
         if (o instanceof Vfsmount) s.mntNs = o.mnt_ns;
       }
     } else {
-      const log = k.objects.drain();
-      for (const h of log.holders) {
+      const entries = log.drain();
+      for (const h of entries.holders) {
         const r = h.kref;
         if (!transient(r)) this.queue(this.shadowOf(r));
       }
-      for (const r of log.objects) {
+      for (const r of entries.objects) {
         if (r.freed) { if (!transient(r)) this.queue(this.shadowOf(r)); continue; }
         const s = this.shadowOf(r);
         // a count that moved matters only where examine reads one (below): a file's, a pid's,
@@ -533,7 +537,7 @@ export class IncrementalLiveness {
       if (s.kref.freed) continue;
       if (s.kref.count !== s.refs) out.push({ property: 'P2', message: `${s.obj.id} has refcount ${s.kref.count} but ${s.refs} task(s) point to it (${holdersText(s.obj)})` });
     }
-    for (const s of reread) if (s.kref.freed) s.kref.shadow = null;
+    for (const s of reread) if (s.kref.freed) s.kref.tracerData = null;
     return out;
   }
 
@@ -555,7 +559,7 @@ export class IncrementalLiveness {
     }
     const text = (m: Map<KObject, number> | undefined): string => [...(m ?? [])].map(([r, n]) => `${r.id}×${n}`).sort().join(' ');
     for (const o of this.k.objects.values()) {
-      const s = o.kref.shadow as Shadow | null;
+      const s = o.kref.tracerData as Shadow | null;
       const rev = s?.rev;
       const referrers = new Map<KObject, number>();
       if (rev instanceof Map) for (const [r, n] of rev) referrers.set(r.obj, n);
@@ -580,7 +584,7 @@ export class IncrementalLiveness {
  * points at it is a P1 failure.
  */
 function transient(r: Kref): boolean {
-  return r.freed && r.shadow === null && TAG_BY_KIND[r.kind] < NS;
+  return r.freed && r.tracerData === null && TAG_BY_KIND[r.kind] < NS;
 }
 
 const NO_EDGES: KObject[] = [];
@@ -589,7 +593,8 @@ const REV_LIST_MAX = 32;
 const NO_VIOLATIONS: readonly Violation[] = Object.freeze([]);
 
 /**
- * The count changes the checker reads (examine), whoever the holder: every one for namespaces
+ * The count changes the checker reads (examine), whoever the holder (the log's policy,
+ * lifecycleLog.ts): every one for namespaces
  * and nsproxies (P2); for dentries and inodes only those that leave or reach zero, the only ones
  * that can change their root status (on an LRU with no user). A task stops being a root when it
  * is unhashed (release_task puts its pid, a pointer change), and a mount's namespace changes are

@@ -9,6 +9,8 @@ import { buildProfile, fuzz, replayRun, Replay, FuzzResult, REPLAY_FORMAT } from
 import { commandArbs, mixArbitrary } from '../properties/commands';
 import { Command, Completion, World } from '../properties/world';
 import { checkLiveness, IncrementalLiveness } from '../properties/liveness';
+import { LifecycleLog } from '../properties/lifecycleLog';
+import { kget, kput } from '../kernel/object';
 import { PropertyName } from '../properties/checks';
 import { Op } from '../properties/commands';
 import { main } from '../cli/main';
@@ -272,6 +274,47 @@ describe('P1/P2: the incremental checker and an object with many referrers', () 
       expect(net?.freed, 'the last close frees it').to.equal(true);
     });
   }
+});
+
+describe('P1/P2: the lifecycle log is the kernel\'s tracer while the incremental checker runs', () => {
+  it('no tracer before the first check; after it a syscall is logged, and the next check drains the log', () => {
+    const k = new World(buildProfile('v3.8'), []).k;
+    expect(k.tracer, 'no checker, no tracer').to.equal(null);
+    expect(syscall(k, k.init, { op: 'unshare', args: { flags: CLONE_NEWNET } }).ret).to.equal(0);
+    const inc = new IncrementalLiveness(k);
+    expect(inc.check(true)).to.deep.equal([]);
+    const log = k.tracer as LifecycleLog;
+    expect(log).to.be.instanceOf(LifecycleLog);
+    expect(log.logged, 'what came before the first check is read whole, not logged').to.equal(0);
+    expect(syscall(k, k.init, { op: 'unshare', args: { flags: CLONE_NEWNET } }).ret).to.equal(0);
+    expect(log.logged).to.be.greaterThan(0);
+    expect(inc.check(true)).to.deep.equal([]);
+    expect(inc.selfCheck(true)).to.deep.equal([]);
+    expect(log.logged).to.equal(0);
+  });
+
+  it('logs a holder that is an object always, an object once per log, and only the count changes of the kinds it is given', () => {
+    const k = new World(buildProfile('v3.8'), []).k;
+    const log = new LifecycleLog(new Map([['net', 'always']]));
+    k.tracer = log;
+    const net = k.init.nsproxy?.net_ns ?? null;
+    const pid = k.init.pid;
+    kget(k, net, 'test', 'test');
+    kget(k, net, 'test', 'test');
+    kget(k, pid, 'test', 'test');
+    let out = log.drain();
+    expect(out.objects.map((r) => r.obj), 'net twice is one entry; a pid\'s count is no kind it reads').to.deep.equal([net]);
+    expect(out.holders).to.deep.equal([]);
+    kput(k, net, 'test', 'test');
+    kput(k, pid, 'test', 'test');
+    kput(k, net, 'test', 'test');
+    kget(k, pid, k.init, 'test');
+    kput(k, pid, k.init, 'test');
+    out = log.drain();
+    expect(out.objects.map((r) => r.obj), 'a new log: net again').to.deep.equal([net]);
+    expect(out.holders, 'the task whose pointer changed, once for two changes in a row').to.deep.equal([k.init]);
+    expect(k.oopses).to.deep.equal([]);
+  });
 });
 
 describe('world: a task is named by the clone that made it', () => {
