@@ -2,7 +2,7 @@
 // and the per-task syscall slots that the scheduler advances.
 import { Dentry, Inode, KGen, SuperBlock, Vfsmount } from './fs';
 import { kget, ktransfer, ObjectRegistry, Oops, RefTracer } from './object';
-import { Profile } from './profile';
+import { atLeast, Profile } from './profile';
 import { ROOT_CRED } from './cred';
 import { Task, Mm, alloc_pid } from './task';
 import { Nsproxy } from './nsproxy';
@@ -22,7 +22,11 @@ export interface FileSystemType {
   readonly name: string;
   /** Build a superblock and return its root dentry (referenced once, for the mount). */
   mount(k: Kernel): Dentry;
-  readonly hooks: ProcfsHooks;
+  /**
+   * The entry points of this filesystem as the profile's release builds it: each release's
+   * fs/proc is different code, and the kernel picks one, once, at boot.
+   */
+  hooks(profile: Profile): ProcfsHooks;
 }
 
 /** Without CONFIG_PROC_FS: proc_ns_fget is -EINVAL and there is nothing to flush. */
@@ -44,7 +48,10 @@ export class Kernel {
   readonly inums = new Set<number>();
   /** The pid hash: live (unreaped) tasks by pid number, in creation order. */
   readonly tasks = new Map<number, Task>();
+  /** The procfs entry points of this kernel's release (chosen at boot). */
   readonly procfs: ProcfsHooks;
+  /** The release, ordered as Profile.release: atLeast(k, '3.8'). */
+  readonly release: number;
   last_pid = 0;
   /** mnt_ns_seq (fs/namespace.c, 3.9): the last mount namespace's sequence number. */
   mnt_ns_seq = 0;
@@ -82,7 +89,8 @@ export class Kernel {
   }
 
   constructor(readonly profile: Profile, proc?: FileSystemType) {
-    this.procfs = proc?.hooks ?? NO_PROCFS;
+    this.release = profile.release;
+    this.procfs = proc ? proc.hooks(profile) : NO_PROCFS;
     this.boot(proc);
   }
 
@@ -117,14 +125,19 @@ export class Kernel {
     const nsproxy = new Nsproxy(this, init);
     for (const ns of [mnt_ns, net, uts, ipc, pidns]) ktransfer(ns, 'init_nsproxy', nsproxy);
     Object.assign(nsproxy, { mnt_ns, net_ns: net, uts_ns: uts, ipc_ns: ipc, pid_ns: pidns });
-    if (this.profile.version === 'nsfs') {
-      // today's kernels also have cgroup (4.6) and time (5.6) namespaces
+    if (atLeast(this, '4.6')) {
+      // cgroup namespaces (4.6): init_cgroup_ns
       const cgroup = new CgroupNamespace(this, nsproxy);
       ns_alloc_inum(cgroup, true);
+      nsproxy.cgroup_ns = cgroup;
+    }
+    if (atLeast(this, '5.6')) {
+      // time namespaces (5.6): init_time_ns, for the task and for its children
       const time = new TimeNamespace(this, nsproxy);
       ns_alloc_inum(time, true);
       kget(this, time, nsproxy, 'init_time_ns');
-      Object.assign(nsproxy, { cgroup_ns: cgroup, time_ns: time, time_ns_for_children: time });
+      nsproxy.time_ns = time;
+      nsproxy.time_ns_for_children = time;
     }
     init.nsproxy = nsproxy;
 

@@ -8,7 +8,7 @@ import { EAGAIN, EBUSY, EINVAL, ENOENT, ENOTDIR } from './errno';
 import { MNT_DETACH, MNT_EXPIRE, MNT_FORCE, S_ISDIR } from './flags';
 import { MntNamespace } from './namespaces';
 import { PROC_I } from './proc_fs';
-import { has } from './profile';
+import { atLeast, has } from './profile';
 
 /** mntget (include/linux/mount.h). */
 export function mntget(mnt: Vfsmount, holder: Holder): Vfsmount {
@@ -115,7 +115,7 @@ export function do_loopback(k: Kernel, path: Path, old: Path): number {
  * lacked the check (flag `mnt-ns-loop`); 3.0 has no mnt entry to bind.
  */
 function mnt_ns_loop(k: Kernel, p: Path): boolean {
-  if (k.profile.version === '3.0' || has(k.profile, 'mnt-ns-loop')) return false;
+  if (!atLeast(k, '3.8') || has(k.profile, 'mnt-ns-loop')) return false;
   const inode = p.dentry.d_inode;
   const ns = inode ? PROC_I(inode).ns : null;
   if (!(ns instanceof MntNamespace)) return false;

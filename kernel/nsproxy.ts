@@ -18,7 +18,7 @@ import {
   CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUTS, CLONE_SYSVSEM,
   CLONE_THREAD, CLONE_VM,
 } from './flags';
-import { has } from './profile';
+import { atLeast, has } from './profile';
 
 export class Nsproxy extends KObject {
   readonly kind = 'nsproxy' as const;
@@ -209,12 +209,13 @@ function ktransferNsproxy(n: Nsproxy, to: Holder): void {
 }
 
 /**
- * unshare_nsproxy_namespaces (kernel/nsproxy.c): CLONE_NEWNS/UTS/IPC/NET need CAP_SYS_ADMIN
- * and give a new nsproxy, which sys_unshare then switches to.
+ * unshare_nsproxy_namespaces (kernel/nsproxy.c): CLONE_NEWNS/UTS/IPC/NET (and NEWPID from 3.8,
+ * NEWCGROUP from 4.6, NEWTIME from 5.6) need CAP_SYS_ADMIN and give a new nsproxy, which
+ * sys_unshare then switches to.
  */
 export function unshare_nsproxy_namespaces(k: Kernel, flags: number, new_fs: FsStruct | null): Nsproxy | null | number {
   const nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET
-    | (k.profile.version === '3.0' ? 0 : CLONE_NEWPID) | (k.profile.version === 'nsfs' ? CLONE_NEWCGROUP | CLONE_NEWTIME : 0);
+    | (atLeast(k, '3.8') ? CLONE_NEWPID : 0) | (atLeast(k, '4.6') ? CLONE_NEWCGROUP : 0) | (atLeast(k, '5.6') ? CLONE_NEWTIME : 0);
   if (!(flags & nsflags)) return null;
   if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
   return create_new_namespaces(k, flags, k.current, new_fs ?? k.current.fs);
@@ -242,7 +243,7 @@ export function exit_task_namespaces(p: Task): void {
  */
 export function sys_setns(k: Kernel, fd: number, nstype: number): number {
   const tsk = k.current;
-  if (k.profile.version === '3.0' && !capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
+  if (!atLeast(k, '3.8') && !capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
   const file = k.procfs.proc_ns_fget(k, fd);
   if (typeof file === 'number') return file;
   let err = -EINVAL;

@@ -1,6 +1,7 @@
 // include/linux/proc_fs.h: what the rest of the kernel sees of procfs. struct proc_inode,
 // struct proc_ns_operations, and the entry points procfs provides (proc_ns_fget,
-// proc_flush_task), which the kernel calls through `k.procfs` as it would through the linker.
+// proc_flush_task), which the kernel calls through `k.procfs` as it would through the linker:
+// k.procfs is the procfs of the kernel's release, picked once at boot (procfs/era.ts).
 import type { Holder } from './object';
 import type { Kernel } from './kernel';
 import { File, Inode, SuperBlock } from './fs';
@@ -43,7 +44,7 @@ export function PROC_I(inode: Inode): ProcInode {
   return inode as ProcInode;
 }
 
-/** The procfs entry points the core kernel calls. */
+/** The procfs entry points the core kernel calls (those of the booted release's procfs). */
 export interface ProcfsHooks {
   proc_ns_fget(k: Kernel, fd: number): File | number;
   proc_flush_task(k: Kernel, task: Task): void;

@@ -3,10 +3,26 @@
 
 export type Version = '3.0' | '3.8' | 'nsfs';
 
+/**
+ * The kernel releases procns names a rule by, in order, each as major × 1000 + minor: where a
+ * rule changed once and then stayed, the code reads `atLeast(k, '3.8')`.
+ */
+const RELEASES = Object.freeze({
+  '3.0': 3000, '3.3': 3003, '3.8': 3008, '3.9': 3009, '4.6': 4006, '4.12': 4012, '5.6': 5006, '6.18': 6018,
+});
+export type Release = keyof typeof RELEASES;
+
 export interface Profile {
   readonly name: string;
   readonly version: Version;
+  /** The release the profile's kernel is, ordered (RELEASES): the seed and v3.0 are 3.0, nsfs is today's 6.18. */
+  readonly release: number;
   readonly flags: ReadonlySet<string>;
+}
+
+/** Is the kernel (a Kernel, or the profile it boots) release `r` or later? */
+export function atLeast(x: { readonly release: number }, r: Release): boolean {
+  return x.release >= RELEASES[r];
 }
 
 export interface FlagInfo {
@@ -31,12 +47,12 @@ export const BUG_FLAGS: readonly FlagInfo[] = [
   { name: 'setns-no-type-check', synthetic: true, what: 'setns ignores nstype' },
 ];
 
-const BASE: Record<string, { version: Version; flags: string[]; what: string }> = {
-  seed: { version: '3.0', flags: ['evict-null-put', 'stale-ns-dentry'],
+const BASE: Record<string, { version: Version; release: Release; flags: string[]; what: string }> = {
+  seed: { version: '3.0', release: '3.0', flags: ['evict-null-put', 'stale-ns-dentry'],
     what: 'the seed commit as written, with the 3.0 follow-ups (setns, net/uts/ipc entries)' },
-  'v3.0': { version: '3.0', flags: ['stale-ns-dentry'], what: 'Linux 3.0 as released' },
-  'v3.8': { version: '3.8', flags: [], what: 'Linux 3.8: ns symlinks, one inode per namespace, mnt/pid/user entries' },
-  nsfs: { version: 'nsfs', flags: [], what: "today's kernel (nsfs), as observed on this machine" },
+  'v3.0': { version: '3.0', release: '3.0', flags: ['stale-ns-dentry'], what: 'Linux 3.0 as released' },
+  'v3.8': { version: '3.8', release: '3.8', flags: [], what: 'Linux 3.8: ns symlinks, one inode per namespace, mnt/pid/user entries' },
+  nsfs: { version: 'nsfs', release: '6.18', flags: [], what: "today's kernel (nsfs), as observed on this machine" },
 };
 
 export const PROFILE_NAMES: readonly string[] = Object.keys(BASE);
@@ -58,7 +74,7 @@ export function makeProfile(name: string, fix: readonly string[] = [], inject: r
   const flags = new Set(base.flags.filter((f) => !fix.includes(f)));
   for (const f of inject) flags.add(f);
   const suffix = [...fix.map((f) => `-${f}`), ...inject.map((f) => `+${f}`)].join('');
-  return { name: name + suffix, version: base.version, flags };
+  return { name: name + suffix, version: base.version, release: RELEASES[base.release], flags };
 }
 
 export function has(p: Profile, flag: string): boolean {

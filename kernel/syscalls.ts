@@ -23,6 +23,7 @@ import { Dirent64, sys_getdents64 } from './readdir';
 import { d_delete, dput, shrink_dcache_sb, d_mountpoint } from './dcache';
 import { prune_icache } from './inode';
 import { ktransfer, type Holder } from './object';
+import { atLeast } from './profile';
 
 export interface Call {
   op: string;
@@ -100,11 +101,12 @@ export function* sys_unshare(k: Kernel, a: Record<string, unknown>): KGen<SysRes
   let flags = int(a.flags);
   if (flags === null) return r(-EINVAL);
   const tsk = k.current;
-  // check_unshare_flags
+  // check_unshare_flags: CLONE_NEWPID and CLONE_NEWUSER from 3.8, CLONE_NEWCGROUP from 4.6, CLONE_NEWTIME from 5.6
   let allowed = CLONE_THREAD | CLONE_FS | CLONE_NEWNS | CLONE_SIGHAND | CLONE_VM | CLONE_FILES | CLONE_SYSVSEM
     | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
-  if (k.profile.version !== '3.0') allowed |= CLONE_NEWPID | CLONE_NEWUSER;
-  if (k.profile.version === 'nsfs') allowed |= CLONE_NEWCGROUP | CLONE_NEWTIME;
+  if (atLeast(k, '3.8')) allowed |= CLONE_NEWPID | CLONE_NEWUSER;
+  if (atLeast(k, '4.6')) allowed |= CLONE_NEWCGROUP;
+  if (atLeast(k, '5.6')) allowed |= CLONE_NEWTIME;
   if (flags & ~allowed) return r(-EINVAL);
   if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) && tsk.mm && tsk.mm.count > 1) return r(-EINVAL);
   if (flags & CLONE_NEWUSER) return r(-EINVAL); // 3.8 user namespaces by unshare: not modelled

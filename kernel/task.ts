@@ -11,6 +11,7 @@ import { KGen } from './fs';
 import type { Call, SysResult } from './syscalls';
 import { capable } from './cred';
 import { ECHILD, EINVAL, EPERM } from './errno';
+import { atLeast } from './profile';
 import {
   CLONE_FILES, CLONE_FS, CLONE_NEWNS, CLONE_NEWUSER, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM,
 } from './flags';
@@ -133,9 +134,9 @@ export function* copy_process(k: Kernel, clone_flags: number): KGen<Task | numbe
   if (clone_flags & CLONE_THREAD && !(clone_flags & CLONE_SIGHAND)) return -EINVAL;
   if (clone_flags & CLONE_SIGHAND && !(clone_flags & CLONE_VM)) return -EINVAL;
   if (clone_flags & CLONE_NEWUSER) {
-    // do_fork (3.0): a new user namespace needs CAP_SYS_ADMIN (and SETUID/SETGID), never with a thread
+    // do_fork (3.0; 3.8 lets anyone make one): a new user namespace needs CAP_SYS_ADMIN (and SETUID/SETGID), never with a thread
     if (clone_flags & CLONE_THREAD) return -EINVAL;
-    if (k.profile.version === '3.0' && (!capable(k, 'CAP_SYS_ADMIN') || !capable(k, 'CAP_SETUID'))) return -EPERM;
+    if (!atLeast(k, '3.8') && (!capable(k, 'CAP_SYS_ADMIN') || !capable(k, 'CAP_SETUID'))) return -EPERM;
   }
   if (k.need_resched) yield; // dup_task_struct allocates: GFP_KERNEL may sleep
 

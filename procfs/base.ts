@@ -21,7 +21,7 @@ import {
 } from '../kernel/flags';
 import { get_next_ino } from './inode';
 import { generic_read_dir } from '../kernel/readdir';
-import { proc_ns_dir_inode_operations, proc_ns_dir_operations } from './namespaces';
+import { procEra } from './era';
 
 /** instantiate_t (fs/proc/internal.h): NULL on success, or -errno. */
 export type Instantiate = (dir: Inode, dentry: Dentry, task: Task, ptr: unknown) => KGen<Dentry | null | number>;
@@ -398,9 +398,10 @@ function* proc_task_instantiate(dir: Inode, dentry: Dentry, task: Task, _ptr: un
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return -ENOENT;
   inode.i_mode = S_IFDIR | S_IRUGO | S_IXUGO;
-  inode.i_op = proc_tid_base_inode_operations;
-  inode.i_fop = proc_tid_base_operations;
-  inode.i_nlink = 2 + tid_base_stuff().length;
+  const base = procEra(dir.k).pid_base;
+  inode.i_op = base.proc_tid_base_inode_operations;
+  inode.i_fop = base.proc_tid_base_operations;
+  inode.i_nlink = 2 + base.tid_base_stuff.length;
   dentry.d_op = pid_dentry_operations;
   d_add(dentry, inode);
   if (pid_revalidate(dentry, null)) return null;
@@ -458,64 +459,74 @@ const proc_task_operations: FileOperations = fileOperations({ name: 'proc_task_o
 
 // ---- the base entries ----
 
-// The tables are built on first use: namespaces.ts (which provides the ns entry) imports this
-// module, so neither may read the other's exports while loading.
-let tgid_table: readonly PidEntry[] | null = null;
-let tid_table: readonly PidEntry[] | null = null;
-
-/** tgid_base_stuff (fs/proc/base.c), the entries procns models: task, fd, ns (in the kernel's order). */
-export function tgid_base_stuff(): readonly PidEntry[] {
-  tgid_table ??= Object.freeze([
-    DIR('task', S_IRUGO | S_IXUGO, proc_task_inode_operations, proc_task_operations),
-    DIR('fd', S_IRUSR | S_IXUSR, proc_fd_inode_operations, proc_fd_operations),
-    DIR('ns', S_IRUSR | S_IXUGO, proc_ns_dir_inode_operations, proc_ns_dir_operations),
-  ]);
-  return tgid_table;
+/**
+ * The pid directories of fs/proc/base.c as a release builds them: tgid_base_stuff and
+ * tid_base_stuff (the entries procns models: task, fd, ns, in the kernel's order), whose ns entry
+ * has the release's operations, and the directories' own operations. Each era (era.ts) makes its
+ * own with pidBase.
+ */
+export interface PidBase {
+  readonly tgid_base_stuff: readonly PidEntry[];
+  readonly tid_base_stuff: readonly PidEntry[];
+  readonly proc_tgid_base_inode_operations: InodeOperations;
+  readonly proc_tgid_base_operations: FileOperations;
+  readonly proc_tid_base_inode_operations: InodeOperations;
+  readonly proc_tid_base_operations: FileOperations;
 }
 
-/** tid_base_stuff (fs/proc/base.c): fd and ns (no task). */
-export function tid_base_stuff(): readonly PidEntry[] {
-  tid_table ??= Object.freeze([
+/**
+ * tgid_base_stuff, tid_base_stuff and their directories' operations (fs/proc/base.c), with a
+ * release's ns directory and, from the release that has it, proc_pid_permission.
+ */
+export function pidBase(ns_iop: InodeOperations, ns_fop: FileOperations, permission?: InodeOperations['permission']): PidBase {
+  const tgid_base_stuff: readonly PidEntry[] = Object.freeze([
+    DIR('task', S_IRUGO | S_IXUGO, proc_task_inode_operations, proc_task_operations),
     DIR('fd', S_IRUSR | S_IXUSR, proc_fd_inode_operations, proc_fd_operations),
-    DIR('ns', S_IRUSR | S_IXUGO, proc_ns_dir_inode_operations, proc_ns_dir_operations),
+    DIR('ns', S_IRUSR | S_IXUGO, ns_iop, ns_fop),
   ]);
-  return tid_table;
+  const tid_base_stuff: readonly PidEntry[] = Object.freeze([
+    DIR('fd', S_IRUSR | S_IXUSR, proc_fd_inode_operations, proc_fd_operations),
+    DIR('ns', S_IRUSR | S_IXUGO, ns_iop, ns_fop),
+  ]);
+  return Object.freeze({
+    tgid_base_stuff,
+    tid_base_stuff,
+    proc_tgid_base_inode_operations: inodeOperations({
+      lookup: (dir: Inode, d: Dentry) => proc_pident_lookup(dir, d, tgid_base_stuff),
+      getattr: pid_getattr,
+      setattr: proc_setattr,
+      permission,
+    }),
+    proc_tgid_base_operations: fileOperations({
+      name: 'proc_tgid_base_operations',
+      read: generic_read_dir,
+      readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tgid_base_stuff),
+    }),
+    proc_tid_base_inode_operations: inodeOperations({
+      lookup: (dir: Inode, d: Dentry) => proc_pident_lookup(dir, d, tid_base_stuff),
+      getattr: pid_getattr,
+      setattr: proc_setattr,
+      permission,
+    }),
+    proc_tid_base_operations: fileOperations({
+      name: 'proc_tid_base_operations',
+      read: generic_read_dir,
+      readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tid_base_stuff),
+    }),
+  });
 }
 
 /**
  * proc_pid_permission (fs/proc/base.c, 3.3+): a /proc/<pid> directory whose task is gone is
- * ESRCH to search, which a dirfd opened before the reap still sees. Not in 3.0 or 3.8.
+ * ESRCH to search, which a dirfd opened before the reap still sees. procns's 3.0 is older; its
+ * 3.8 is modelled without it (scenarios/dirfd-after-reap.json), so only today's era links it.
  */
-function proc_pid_permission(inode: Inode, mask: number): number {
-  if (inode.k.profile.version !== 'nsfs') return generic_permission(inode.k, inode, mask);
+export function proc_pid_permission(inode: Inode, mask: number): number {
   const task = get_proc_task(inode, 'proc_pid_permission');
   if (!task) return -ESRCH;
   put_task_struct(task, 'proc_pid_permission');
   return generic_permission(inode.k, inode, mask);
 }
-
-const proc_tgid_base_inode_operations: InodeOperations = inodeOperations({
-  lookup: (dir: Inode, d: Dentry) => proc_pident_lookup(dir, d, tgid_base_stuff()),
-  getattr: pid_getattr,
-  setattr: proc_setattr,
-  permission: proc_pid_permission,
-});
-const proc_tgid_base_operations: FileOperations = fileOperations({
-  name: 'proc_tgid_base_operations',
-  read: generic_read_dir,
-  readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tgid_base_stuff()),
-});
-const proc_tid_base_inode_operations: InodeOperations = inodeOperations({
-  lookup: (dir: Inode, d: Dentry) => proc_pident_lookup(dir, d, tid_base_stuff()),
-  getattr: pid_getattr,
-  setattr: proc_setattr,
-  permission: proc_pid_permission,
-});
-const proc_tid_base_operations: FileOperations = fileOperations({
-  name: 'proc_tid_base_operations',
-  read: generic_read_dir,
-  readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tid_base_stuff()),
-});
 
 /** proc_pid_instantiate (fs/proc/base.c): /proc/<pid>, a tgid_base directory. */
 export function* proc_pid_instantiate(dir: Inode, dentry: Dentry, task: Task, _ptr: unknown): KGen<Dentry | null | number> {
@@ -523,9 +534,10 @@ export function* proc_pid_instantiate(dir: Inode, dentry: Dentry, task: Task, _p
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return -ENOENT;
   inode.i_mode = S_IFDIR | S_IRUGO | S_IXUGO;
-  inode.i_op = proc_tgid_base_inode_operations;
-  inode.i_fop = proc_tgid_base_operations;
-  inode.i_nlink = 2 + tgid_base_stuff().length;
+  const base = procEra(dir.k).pid_base;
+  inode.i_op = base.proc_tgid_base_inode_operations;
+  inode.i_fop = base.proc_tgid_base_operations;
+  inode.i_nlink = 2 + base.tgid_base_stuff.length;
   dentry.d_op = pid_dentry_operations;
   d_add(dentry, inode);
   // Close the race of the process dying before we return the dentry

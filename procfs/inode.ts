@@ -5,7 +5,7 @@ import { Inode, SuperBlock, SuperOperations } from '../kernel/fs';
 import { generic_delete_inode } from '../kernel/inode';
 import { PROC_I, ProcInode } from '../kernel/proc_fs';
 import { put_pid } from '../kernel/task';
-import { has } from '../kernel/profile';
+import { atLeast, has } from '../kernel/profile';
 
 /** proc_alloc_inode (fs/proc/inode.c): pid, fd, proc_get_link, ns and ns_ops start out NULL. */
 export function proc_alloc_inode(sb: SuperBlock): Inode {
@@ -20,8 +20,8 @@ export function proc_alloc_inode(sb: SuperBlock): Inode {
 
 /**
  * proc_evict_inode (fs/proc/inode.c): stop tracking the pid, then release any namespace.
- * 3.0 (and the seed) test only ns_ops before the put; 3.8 tests ns too, since its symlink
- * inodes carry ns_ops with no namespace.
+ * 3.0 (and the seed) test only ns_ops before the put; from 3.8 it tests ns too, since the
+ * symlink inodes carry ns_ops with no namespace.
  */
 export function proc_evict_inode(inode: Inode): void {
   const k = inode.k;
@@ -32,7 +32,7 @@ export function proc_evict_inode(inode: Inode): void {
   // Release any associated namespace
   const ns_ops = ei.ns_ops;
   if (has(k.profile, 'missing-put')) return;
-  if (k.profile.version === '3.0') {
+  if (!atLeast(k, '3.8')) {
     if (ns_ops && ns_ops.put) ns_ops.put(k, ei.ns, inode);
   } else if (ns_ops && ei.ns) {
     ns_ops.put(k, ei.ns, inode);

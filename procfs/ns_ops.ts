@@ -12,6 +12,7 @@ import {
   put_ns, TimeNamespace, UserNamespace, UtsNamespace,
 } from '../kernel/namespaces';
 import { capable } from '../kernel/cred';
+import { atLeast } from '../kernel/profile';
 import { EINVAL, EPERM, EUSERS } from '../kernel/errno';
 import { mntget, mntput } from '../kernel/mount';
 import { dget, dput } from '../kernel/dcache';
@@ -19,7 +20,7 @@ import { Path } from '../kernel/fs';
 
 /** From 3.8 each install checks the capability that 3.0's setns checked up front. */
 function installAllowed(k: Kernel): boolean {
-  return k.profile.version === '3.0' || capable(k, 'CAP_SYS_ADMIN');
+  return !atLeast(k, '3.8') || capable(k, 'CAP_SYS_ADMIN');
 }
 
 function inum(ns: Namespace): number {

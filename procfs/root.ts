@@ -1,5 +1,6 @@
 // fs/proc/root.c and the /proc/self part of fs/proc/base.c: the proc root directory, whose
-// lookup finds "self" and /proc/<pid>, and the proc filesystem type (proc_fill_super).
+// lookup finds "self" and /proc/<pid>, and the proc filesystem type (proc_fill_super), which
+// picks the procfs of the kernel's release at boot.
 import type { Kernel, FileSystemType } from '../kernel/kernel';
 import { Dentry, File, FileOperations, Filldir, Inode, InodeOperations, KGen, SuperBlock, fileOperations, inodeOperations } from '../kernel/fs';
 import { d_add, d_alloc_root } from '../kernel/dcache';
@@ -11,8 +12,11 @@ import { DT_DIR, S_IFDIR, S_IFLNK, S_IRUGO, S_IXUGO } from '../kernel/flags';
 import { get_next_ino, proc_sops } from './inode';
 import { generic_read_dir } from '../kernel/readdir';
 import { get_proc_task, pid_getattr, proc_fill_cache, proc_pid_instantiate, proc_pid_lookup } from './base';
-import { proc_ns_fget } from './namespaces';
-import { proc_flush_task } from './base';
+import { atLeast, Profile } from '../kernel/profile';
+import type { ProcEra } from './era';
+import { proc_era_3_0 } from './namespaces_3_0';
+import { proc_era_3_8 } from './namespaces_3_8';
+import { proc_era_nsfs } from './nsfs';
 
 /** PROC_ROOT_INO (include/linux/proc_fs.h). */
 export const PROC_ROOT_INO = 1;
@@ -136,9 +140,19 @@ function proc_fill_super(k: Kernel): Dentry {
   return d;
 }
 
-/** The proc filesystem type, with the entry points the core kernel calls. */
+/** The procfs of each release procns models, oldest first. */
+const PROC_ERAS: readonly ProcEra[] = Object.freeze([proc_era_3_0, proc_era_3_8, proc_era_nsfs]);
+
+/** The procfs a kernel of this profile is built with: the newest era that is not newer than its release. */
+export function procEraFor(profile: Profile): ProcEra {
+  let era = PROC_ERAS[0];
+  for (const e of PROC_ERAS) if (atLeast(profile, e.release)) era = e;
+  return era;
+}
+
+/** The proc filesystem type; at boot it gives the core kernel its release's procfs (k.procfs). */
 export const proc_fs_type: FileSystemType = Object.freeze({
   name: 'proc',
   mount: proc_fill_super,
-  hooks: Object.freeze({ proc_ns_fget, proc_flush_task }),
+  hooks: procEraFor,
 });

@@ -2,6 +2,7 @@
 // classes here are the fc.Command wrappers that run it and check the properties after it.
 // Swarm testing: each run's seed also picks its mix of operations.
 import fc from 'fast-check';
+import { nsEntryNames } from '../procfs';
 import { ArgDecl, PathKind, SYSCALL_NAMES, SYSCALL_TABLE, SyscallDesc, SyscallName } from '../kernel/syscall_table';
 import { Profile } from '../kernel/profile';
 import { CallSpec, Command, PathSpec, World } from './world';
@@ -42,10 +43,6 @@ export function describeCommand(c: Command): string {
   const { op, ...rest } = c.call;
   return `${c.t}(task ${c.task}: ${op} ${JSON.stringify(rest)})`;
 }
-
-const NS_NAMES_30 = ['net', 'uts', 'ipc'];
-const NS_NAMES_38 = ['net', 'uts', 'ipc', 'pid', 'user', 'mnt'];
-const NS_NAMES_NSFS = [...NS_NAMES_38, 'pid_for_children', 'cgroup', 'time', 'time_for_children'];
 
 /** The syscalls the fuzzer draws: every one the table does not exclude (with its reason). */
 export const OPS: readonly SyscallName[] = SYSCALL_NAMES.filter((op) => 'weight' in (SYSCALL_TABLE.get(op) as SyscallDesc).fuzz);
@@ -93,7 +90,7 @@ function argArb(a: ArgDecl, profile: Profile, tasks: number): fc.Arbitrary<unkno
     case 'fd': return fc.oneof({ weight: 15, arbitrary: fc.nat(7) }, { weight: 1, arbitrary: fc.constant(-1) });
     case 'dirfd': return null;
     case 'path': {
-      const names = profile.version === '3.0' ? NS_NAMES_30 : profile.version === '3.8' ? NS_NAMES_38 : NS_NAMES_NSFS;
+      const names = nsEntryNames(profile);
       return fc.oneof(...a.paths.map((kind) => ({ weight: PATH_WEIGHT[kind], arbitrary: pathKindArb(kind, names, tasks) })));
     }
     case 'pid': return fc.nat(tasks);
@@ -109,7 +106,7 @@ function argArb(a: ArgDecl, profile: Profile, tasks: number): fc.Arbitrary<unkno
 const callArbs = new Map<string, fc.Arbitrary<CallSpec>>();
 
 function callArb(op: Op, profile: Profile, tasks: number): fc.Arbitrary<CallSpec> {
-  const key = `${op} ${profile.version} ${tasks}`;
+  const key = `${op} ${profile.release} ${tasks}`;
   let a = callArbs.get(key);
   if (!a) {
     a = buildCallArb(op, profile, tasks);
