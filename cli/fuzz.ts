@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { randomInt } from 'crypto';
 import { execFileSync } from 'child_process';
-import { ALL_PROPERTIES, fuzz, replayRun, Replay, REPLAY_FORMAT } from '../properties/fuzz';
+import { ALL_PROPERTIES, CAMPAIGNS, fuzz, replayRun, Replay, REPLAY_FORMAT } from '../properties/fuzz';
 import { allVerdicts, Budget, Verdict } from '../properties/verdicts';
 import { PROPERTIES, PropertyName, propertyNamed, RUN_PROPERTIES } from '../properties/checks';
 
@@ -111,7 +111,7 @@ function cmdFuzzWhole(a: FuzzArgs, seed: number, props: PropertyName[], runs: nu
     ...props.map((p) => `--property ${p}`), `--seed ${seed}`, `--runs ${a.runs}`, `--steps ${a.steps}`].join(' ');
   let failures = 0;
   for (const p of props) {
-    const r = propertyNamed(p)?.run?.check({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps });
+    const r = propertyNamed(p)?.run?.check({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps }, CAMPAIGNS);
     if (!r) continue;
     runs += r.runs;
     steps += r.steps;

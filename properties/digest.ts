@@ -6,8 +6,9 @@
 import { createHash, Hash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { fuzz, FuzzOptions, replayRun } from './fuzz';
-import { Completion, World } from './world';
+import type { FuzzOptions } from './fuzz';
+import type { Campaigns } from './property';
+import type { Completion, World } from './world';
 
 /** The data of a campaign's options: what a fresh process is told (no callbacks). */
 export type CampaignOptions = Pick<FuzzOptions, 'profile' | 'fix' | 'inject' | 'seed' | 'runs' | 'steps' | 'properties' | 'ops'>;
@@ -30,7 +31,7 @@ export function completionLine(c: Completion): string {
 }
 
 /** Run a fuzz campaign and digest it; `keepLines` keeps the text digested, to show where two differ. */
-export function digestCampaign(o: CampaignOptions, keepLines = false): CampaignDigest {
+export function digestCampaign(o: CampaignOptions, { fuzz, replayRun }: Campaigns, keepLines = false): CampaignDigest {
   const whole = createHash('sha256');
   const perRun: string[] = [];
   const lines: string[][] = [];

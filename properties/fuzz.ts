@@ -168,4 +168,7 @@ export function replayRun(r: Replay): ReplayResult {
   return { violation, commands: ran, table };
 }
 
+/** The campaign runner a whole-run property is handed (property.ts: Campaigns). */
+export const CAMPAIGNS = Object.freeze({ fuzz, replayRun });
+
 export { PropertyFailure };

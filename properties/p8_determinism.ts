@@ -4,17 +4,17 @@
 // three digests must agree. Two runs in one process catch state that outlives a world (a
 // module-level counter: leaky-global); the fresh process catches state this process had
 // before the first campaign began.
-import { FuzzOptions } from './fuzz';
+import type { FuzzOptions } from './fuzz';
 import { CampaignDigest, CampaignOptions, digestCampaign, digestInFreshProcess, firstDifference } from './digest';
-import { Property, RunChecker, RunVerdict } from './property';
+import { Campaigns, Property, RunChecker, RunVerdict } from './property';
 
-function check(o: FuzzOptions): RunVerdict {
+function check(o: FuzzOptions, campaigns: Campaigns): RunVerdict {
   // every step property is checked inside, so a failure's shrinking and replay are digested too
   const campaign: CampaignOptions = {
     profile: o.profile, fix: o.fix ?? [], inject: o.inject ?? [], seed: o.seed, runs: o.runs, steps: o.steps, ...(o.ops ? { ops: o.ops } : {}),
   };
-  const first = digestCampaign(campaign, true);
-  const again = digestCampaign(campaign, true);
+  const first = digestCampaign(campaign, campaigns, true);
+  const again = digestCampaign(campaign, campaigns, true);
   const fresh = digestInFreshProcess(campaign);
   const problems: string[] = [];
   const here = firstDifference(first, again);

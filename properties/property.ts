@@ -10,7 +10,7 @@ import { PROC_I } from '../kernel/proc_fs';
 import { ns_file_operations, proc_ns_dir_operations } from '../procfs/namespaces';
 import type { Op } from './commands';
 import type { Completion, World } from './world';
-import type { FuzzOptions } from './fuzz';
+import type { fuzz, FuzzOptions, replayRun } from './fuzz';
 
 /** Where a check reports a violation; the Checker keeps those of the properties it checks. */
 export interface Sink {
@@ -40,9 +40,19 @@ export interface RunVerdict {
   message: string | null;
 }
 
+/**
+ * What a whole-run check is handed to run campaigns with (fuzz.ts's CAMPAIGNS). Handed, not
+ * imported: a campaign checks the step properties, so fuzz.ts needs the list of properties,
+ * which holds P8.
+ */
+export interface Campaigns {
+  fuzz: typeof fuzz;
+  replayRun: typeof replayRun;
+}
+
 /** A check made on whole campaigns (P8): it runs them itself. */
 export interface RunChecker {
-  check(o: FuzzOptions): RunVerdict;
+  check(o: FuzzOptions, campaigns: Campaigns): RunVerdict;
 }
 
 /**

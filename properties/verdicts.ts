@@ -1,7 +1,7 @@
 // The main job: every profile against every property, each a fuzz campaign of its own with a
 // fixed seed and budget, compared with the verdicts the kernel's history says to expect; and
 // each whole-run property against the synthetic flag that makes it fail.
-import { fuzz, FuzzResult, replayRun, Replay } from './fuzz';
+import { CAMPAIGNS, fuzz, FuzzResult, replayRun, Replay } from './fuzz';
 import { ALL_PROPERTIES, PropertyName, PROPERTIES, PROPERTY_LIST, propertyNamed } from './checks';
 
 /** What must fail where (DESIGN.md): the seed's two defects, 3.0's one, nothing from 3.8. */
@@ -53,7 +53,7 @@ export function verdict(profile: string, property: PropertyName, b: Budget, inje
   const expected = inject.length || EXPECTED_FAILURES[profile]?.some((f) => f.property === property) ? 'counterexample' : 'holds';
   const run = propertyNamed(property)?.run;
   if (run) {
-    const r = run.check({ profile, inject, seed: b.seed, runs: Math.min(b.runs, RUN_PROPERTY_RUNS), steps: b.steps });
+    const r = run.check({ profile, inject, seed: b.seed, runs: Math.min(b.runs, RUN_PROPERTY_RUNS), steps: b.steps }, CAMPAIGNS);
     return { profile, inject, property, expected, got: r.message ? 'counterexample' : 'holds', result: null, replay: null, message: r.message };
   }
   const result = fuzz({ profile, inject, seed: b.seed, runs: b.runs, steps: b.steps, properties: [property] });
