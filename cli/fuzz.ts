@@ -120,7 +120,7 @@ function cmdFuzzWhole(a: FuzzArgs, seed: number, props: PropertyName[], runs: nu
       out(`${p} failed on ${a.profile}${a.fix.length ? ` (fixed: ${a.fix.join(', ')})` : ''}${a.inject.length ? ` (injected: ${a.inject.join(', ')})` : ''}: ${r.message}`);
       out(`  ${PROPERTIES[p]}`);
     } else {
-      out(`${p} holds: the campaign of seed ${seed} gave the same digest twice in this process and once in a fresh one`);
+      out(`${p} holds: ${r.summary}`);
     }
   }
   out(`seed ${seed}; again: ${again}`);

@@ -28,6 +28,7 @@ function check(o: FuzzOptions, campaigns: Campaigns): RunVerdict {
   return {
     runs: all.reduce((n, d) => n + d.runs, 0),
     steps: all.reduce((n, d) => n + d.steps, 0),
+    summary: `seed ${o.seed}: ${all.length} campaigns digested (sha256 ${first.digest.slice(0, 16)}…), two in this process${typeof fresh === 'string' ? '' : ' and one in a fresh one'}`,
     message: problems.length ? problems.join('; ') : null,
   };
 }

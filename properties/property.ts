@@ -33,10 +33,11 @@ export interface StepChecker {
   make(sink: Sink): StepCheck;
 }
 
-/** What a whole-run check found: the runs and steps it took, and null or what differed. */
+/** What a whole-run check found: the runs and steps it took, what it compared, and null or what differed. */
 export interface RunVerdict {
   runs: number;
   steps: number;
+  summary: string;
   message: string | null;
 }
 
