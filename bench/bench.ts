@@ -5,6 +5,7 @@ import { performance } from 'perf_hooks';
 import { commandList } from './lists';
 import { Command } from '../properties/world';
 import { ALL_PROPERTIES, buildProfile, fuzz, newReal } from '../properties/fuzz';
+import { RUN_PROPERTIES, STEP_PROPERTIES } from '../properties/checks';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 50000);
 /**
@@ -58,7 +59,7 @@ function measure(tasks: number, lists: readonly Command[][]): { rate: number; lo
 }
 
 function main(): void {
-  console.log(`procns bench: ${STEPS} random commands per world, profile v3.8, at most ${FDS} fds per task, properties ${ALL_PROPERTIES.filter((p) => p !== 'P8').join(' ')} checked after every step (P8, determinism, is a property of whole runs: npm start checks it); median of ${REPEATS} worlds`);
+  console.log(`procns bench: ${STEPS} random commands per world, profile v3.8, at most ${FDS} fds per task, properties ${STEP_PROPERTIES.join(' ')} checked after every step (${RUN_PROPERTIES.join(' ')}: properties of whole runs, npm start checks them); median of ${REPEATS} worlds`);
   for (let seed = 1; seed <= WARMUP; seed++) throughput(8, commandList(8, seed, STEPS));
   const perStep = new Map<number, number>();
   const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');

@@ -2,9 +2,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { randomInt } from 'crypto';
-import { ALL_PROPERTIES, fuzz, replayRun, Replay, REPLAY_FORMAT } from '../properties/fuzz';
+import { execFileSync } from 'child_process';
+import { ALL_PROPERTIES, CAMPAIGNS, fuzz, replayRun, Replay, REPLAY_FORMAT } from '../properties/fuzz';
 import { allVerdicts, Budget, Verdict } from '../properties/verdicts';
-import { PROPERTIES, PropertyName } from '../properties/checks';
+import { PROPERTIES, PropertyName, propertyNamed, RUN_PROPERTIES } from '../properties/checks';
+
+/** The repository (or installed package) this procns runs from: dist/cli/.. /.. */
+const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Where replay files go: scenarios/regressions, or $PROCNS_REPLAY_DIR (the tests use a temporary one). */
 export function regressionDir(): string {
@@ -19,10 +23,38 @@ export function replayFileName(r: Replay): string {
   return `${r.profile}${mods ? '-' + mods : ''}-${prop}-seed${r.seed}${only}.json`;
 }
 
+let versionRead: Replay['version'] | undefined;
+
+/**
+ * The procns that runs: package.json's version, and the git commit when it runs from a git
+ * checkout (none otherwise: an installed package, or no git). Read once per process.
+ */
+export function procnsVersion(): NonNullable<Replay['version']> {
+  if (versionRead) return versionRead;
+  let procns = 'unknown';
+  try {
+    procns = String((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version?: unknown }).version ?? 'unknown');
+  } catch {
+    // no package.json beside dist: the version stays unknown
+  }
+  let commit: string | undefined;
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10000 }).trim();
+    if (/^[0-9a-f]{40}$/.test(head)) commit = head;
+  } catch {
+    // not a git checkout, or no git: no commit
+  }
+  versionRead = commit ? { procns, commit } : { procns };
+  return versionRead;
+}
+
+/** Save a replay file (atomically), stamped with the procns that found it. */
 export function saveReplay(r: Replay, dir = regressionDir()): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, replayFileName(r));
-  fs.writeFileSync(file, JSON.stringify(r, null, 1) + '\n');
+  const tmp = `${file}.replay.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify({ ...r, version: procnsVersion() }, null, 1) + '\n');
+  fs.renameSync(tmp, file);
   return file;
 }
 
@@ -40,14 +72,23 @@ export interface FuzzArgs {
   properties?: PropertyName[];
 }
 
-/** procns fuzz: exit 1 with a shrunk counterexample, or 0. */
+/**
+ * procns fuzz: exit 1 with a shrunk counterexample, or 0. The step properties are checked on
+ * one campaign; a whole-run property (P8) only when named, after them: it runs the campaign
+ * again, three times.
+ */
 export function cmdFuzz(a: FuzzArgs, out: (s: string) => void, tty: boolean): number {
   const seed = a.seed ?? randomInt(1, 2 ** 31 - 1);
   const progress = (n: number): void => {
     if (tty && n % 50 === 0) process.stderr.write(`\rfuzz: profile ${a.profile}, seed ${seed}: run ${n} of ${a.runs}`);
   };
-  const res = fuzz({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps, properties: a.properties, onRun: progress });
+  const named = a.properties;
+  const whole = named?.filter((p) => RUN_PROPERTIES.includes(p)) ?? [];
+  const stepped = named?.filter((p) => !RUN_PROPERTIES.includes(p));
+  if (stepped?.length === 0) return cmdFuzzWhole(a, seed, whole, 0, 0, out);
+  const res = fuzz({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps, properties: stepped, onRun: progress });
   if (tty) process.stderr.write('\r\x1b[K');
+  if (!res.failure && whole.length) return cmdFuzzWhole(a, seed, whole, res.runs, res.steps, out);
   if (res.failure) {
     const r = res.failure;
     const shown = replayRun(r);
@@ -62,6 +103,29 @@ export function cmdFuzz(a: FuzzArgs, out: (s: string) => void, tty: boolean): nu
   }
   out(`fuzz: ${res.runs} runs, ${res.steps} steps, ${res.failure ? 1 : 0} failures`);
   return res.failure ? 1 : 0;
+}
+
+/** The whole-run properties of procns fuzz (after `runs` runs and `steps` steps of the step properties). */
+function cmdFuzzWhole(a: FuzzArgs, seed: number, props: PropertyName[], runs: number, steps: number, out: (s: string) => void): number {
+  const again = ['procns fuzz', `--profile ${a.profile}`, ...a.fix.map((f) => `--fix ${f}`), ...a.inject.map((f) => `--inject ${f}`),
+    ...props.map((p) => `--property ${p}`), `--seed ${seed}`, `--runs ${a.runs}`, `--steps ${a.steps}`].join(' ');
+  let failures = 0;
+  for (const p of props) {
+    const r = propertyNamed(p)?.run?.check({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps }, CAMPAIGNS);
+    if (!r) continue;
+    runs += r.runs;
+    steps += r.steps;
+    if (r.message) {
+      failures++;
+      out(`${p} failed on ${a.profile}${a.fix.length ? ` (fixed: ${a.fix.join(', ')})` : ''}${a.inject.length ? ` (injected: ${a.inject.join(', ')})` : ''}: ${r.message}`);
+      out(`  ${PROPERTIES[p]}`);
+    } else {
+      out(`${p} holds: ${r.summary}`);
+    }
+  }
+  out(`seed ${seed}; again: ${again}`);
+  out(`fuzz: ${runs} runs, ${steps} steps, ${failures} failures`);
+  return failures ? 1 : 0;
 }
 
 /** procns replay: the same bytes every time; exit 1 when the failure reproduces. */
@@ -83,7 +147,8 @@ export function cmdReplay(file: string, out: (s: string) => void): number {
     return 2;
   }
   const shown = replayRun(r);
-  out(`replay of ${path.basename(file)}: profile ${r.profile}${r.fix.length ? ` (fixed: ${r.fix.join(', ')})` : ''}, seed ${r.seed}, path "${r.path}"`);
+  const by = r.version ? `, found by procns ${r.version.procns}${r.version.commit ? ` at ${r.version.commit.slice(0, 12)}` : ''}` : '';
+  out(`replay of ${path.basename(file)}: profile ${r.profile}${r.fix.length ? ` (fixed: ${r.fix.join(', ')})` : ''}, seed ${r.seed}, path "${r.path}"${by}`);
   out(shown.table);
   if (shown.violation) {
     out(`${shown.violation.property} failed at step ${shown.violation.step}: ${shown.violation.message}`);
@@ -113,6 +178,10 @@ function formatVerdict(v: Verdict): string {
     const file = saveReplay(v.replay);
     const steps = replayRun(v.replay).table.split('\n').length - 1;
     text = `counterexample, ${steps} steps: ${v.replay.expect?.message ?? ''}\n${' '.repeat(20)}procns replay ${rel(file)}`;
+  } else if (v.message) {
+    text = `counterexample: ${v.message}`;
   }
-  return `${mark} ${v.profile.padEnd(6)} ${v.property}  ${text}${mark === '!' ? `   (expected: ${v.expected})` : ''}`;
+  const profile = v.profile + v.inject.map((f) => `+${f}`).join('');
+  const injected = v.inject.length && mark === ' ' ? ` (expected: ${v.inject.join(', ')} is injected)` : '';
+  return `${mark} ${profile.padEnd(6)} ${v.property}  ${text}${injected}${mark === '!' ? `   (expected: ${v.expected})` : ''}`;
 }

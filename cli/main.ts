@@ -9,7 +9,9 @@ import { checkTrace, formatCheck } from '../oracle/check';
 import { PROPERTIES, PropertyName } from '../properties/checks';
 
 const USAGE = `usage: procns <command> [options]
-  fuzz [--profile P] [--seed N] [--runs N] [--steps N] [--fix FLAG]   random lifecycles, every property
+  fuzz [--profile P] [--seed N] [--runs N] [--steps N] [--fix FLAG] [--inject FLAG] [--property P]
+                                                          random lifecycles, every step property (P1-P7);
+                                                          --property P8: the same campaign three times, same bytes?
   replay <file>                                           re-run a saved failure
   run <scenario|file> [--profile P] [--trace out.jsonl]   run a scenario and check its expectations
   check <trace.jsonl> [--profile P]                       is the trace a behaviour the profile allows? (0 yes, 1 no, 2 malformed)

@@ -45,6 +45,8 @@ export const BUG_FLAGS: readonly FlagInfo[] = [
     what: 'proc_ns_instantiate skips the pid_revalidate that closes the race with the task dying' },
   { name: 'no-ptrace-check', synthetic: true, what: 'proc_ns_dir_lookup skips ptrace_may_access' },
   { name: 'setns-no-type-check', synthetic: true, what: 'setns ignores nstype' },
+  { name: 'leaky-global', synthetic: true,
+    what: 'get_next_ino counts in one module-level counter, so a world inherits the inode numbers of the worlds before it' },
 ];
 
 const BASE: Record<string, { version: Version; release: Release; flags: string[]; what: string }> = {

@@ -46,8 +46,16 @@ export const proc_sops: SuperOperations = Object.freeze({
   evict_inode: proc_evict_inode,
 });
 
-/** get_next_ino (fs/inode.c): the next number for an inode with no number of its own. */
+/** leaky-global: the counter kept once per process, so it survives from one world to the next. */
+let leaked_last_ino = 2;
+
+/**
+ * get_next_ino (fs/inode.c): the next number for an inode with no number of its own. The C
+ * counter is global to the kernel; here it is per emulated kernel (procState), as every world
+ * is a kernel booted afresh.
+ */
 export function get_next_ino(k: Kernel): number {
+  if (has(k.profile, 'leaky-global')) return leaked_last_ino++;
   return procState(k).last_ino++;
 }
 

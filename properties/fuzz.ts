@@ -5,11 +5,11 @@ import fc from 'fast-check';
 import { makeProfile, Profile } from '../kernel/profile';
 import { errname } from '../kernel/errno';
 import { Command, Completion, Observer, Steady, World } from './world';
-import { Checker, PropertyName, PROPERTIES, Violation } from './checks';
+import { ALL_PROPERTIES, Checker, PropertyName, Violation } from './checks';
 import { commandArbs, LifecycleCommand, Mix, mixArbitrary, Op, OPS, PropertyFailure, Real } from './commands';
 import { aliveNamespaces } from './liveness';
 
-export const ALL_PROPERTIES = Object.keys(PROPERTIES) as PropertyName[];
+export { ALL_PROPERTIES };
 
 export interface FuzzOptions {
   profile: string;
@@ -23,6 +23,8 @@ export interface FuzzOptions {
   ops?: Op[];
   /** Called as each run starts, shrinking runs included (progress display). */
   onRun?: (run: number) => void;
+  /** Also watch every run's world, after the checker (P8's digest). */
+  observers?: Observer[];
 }
 
 /**
@@ -43,6 +45,10 @@ export interface Replay {
   commands: Command[];
   /** What the replay must show: the property and the message of its first violation. */
   expect: { property: PropertyName; message: string } | null;
+  /** The failing run's swarm mix (files saved before it was recorded have none). */
+  mix?: Mix;
+  /** The procns that found it: package.json's version, and the git commit when it ran from a checkout (set at save time). */
+  version?: { procns: string; commit?: string };
 }
 
 export interface FuzzResult {
@@ -86,11 +92,12 @@ export function fuzz(o: FuzzOptions): FuzzResult {
   let runs = 0;
   const only = o.ops;
   const mixes = only ? mixArbitrary().map((m) => restrictMix(m, only)) : mixArbitrary();
-  const arb = mixes.chain((mix) => fc.commands(commandArbs(profile, mix), { maxCommands: o.steps, size: 'max' }));
+  // each run is its mix and its commands, so a failure can say which mix found it
+  const arb = mixes.chain((mix) => fc.commands(commandArbs(profile, mix), { maxCommands: o.steps, size: 'max' }).map((cmds) => ({ mix, cmds })));
   const details = fc.check(
-    fc.property(arb, (cmds) => {
+    fc.property(arb, ({ cmds }) => {
       o.onRun?.(++runs);
-      const real = newReal(profile, props);
+      const real = newReal(profile, props, {}, o.observers);
       try {
         fc.modelRun(() => ({ model: {}, real }), cmds);
       } finally {
@@ -105,7 +112,8 @@ export function fuzz(o: FuzzOptions): FuzzResult {
   if (!(error instanceof PropertyFailure)) {
     throw error instanceof Error ? error : new Error(String(error));
   }
-  const commands = [...details.counterexample[0]].map(unwrap);
+  const { mix, cmds } = details.counterexample[0];
+  const commands = [...cmds].map(unwrap);
   const replay: Replay = {
     procns: REPLAY_FORMAT,
     kind: 'replay',
@@ -117,6 +125,7 @@ export function fuzz(o: FuzzOptions): FuzzResult {
     path: details.counterexamplePath ?? '',
     commands,
     expect: null,
+    mix,
   };
   const shown = replayRun(replay);
   replay.commands = shown.commands;
@@ -158,5 +167,8 @@ export function replayRun(r: Replay): ReplayResult {
   const table = rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
   return { violation, commands: ran, table };
 }
+
+/** The campaign runner a whole-run property is handed (property.ts: Campaigns). */
+export const CAMPAIGNS = Object.freeze({ fuzz, replayRun });
 
 export { PropertyFailure };

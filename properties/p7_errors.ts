@@ -1,0 +1,70 @@
+// P7, permissions and errors as the kernel source says: setns needs CAP_SYS_ADMIN and the
+// right nstype; a namespace file can be neither read nor seeked; another uid's namespaces are
+// not for us (EACCES on 3.8's follow_link and readlink, EPERM in 3.0's lookup).
+import { EACCES, EINVAL, EPERM, ESPIPE, errname } from '../kernel/errno';
+import { PROC_I } from '../kernel/proc_fs';
+import { Property, Sink, StepCheck, fileOf, isNsFile, nsOfFile } from './property';
+import { Completion, World } from './world';
+
+/** The syscalls that look a path up and reach the ns file's target (lstat stops at the link). */
+const FOLLOWING_LOOKUPS: ReadonlySet<string> = new Set(['open', 'stat', 'readlink']);
+
+class ErrorsCheck implements StepCheck {
+  constructor(private readonly sink: Sink) {}
+
+  observe(w: World, c: Completion): void {
+    const k = w.k;
+    const { op, args } = c.call;
+    const ret = c.result.ret;
+    const v30 = k.profile.version === '3.0';
+    const caps = c.task.cred.caps;
+    if (op === 'setns') {
+      if (ret === 0 && !caps.has('CAP_SYS_ADMIN')) this.sink.fail('P7', c.step, 'setns succeeded without CAP_SYS_ADMIN');
+      const nf = fileOf(c.task, args.fd as number);
+      const ns = nsOfFile(nf);
+      const nstype = args.nstype as number;
+      if (ns && nstype && PROC_I(nf?.f_path.dentry.d_inode as never).ns_ops?.type !== nstype && ret === 0) {
+        this.sink.fail('P7', c.step, `setns of a ${ns.type} file with nstype ${nstype} succeeded, not EINVAL`);
+      }
+      if (v30 && !caps.has('CAP_SYS_ADMIN') && ret !== -EPERM) this.sink.fail('P7', c.step, `3.0 setns without CAP_SYS_ADMIN returned ${errname(ret)}, not EPERM (capable is checked first)`);
+      return;
+    }
+    if (op === 'read' || op === 'lseek') {
+      const f = fileOf(c.task, args.fd as number);
+      if (f && isNsFile(k, f)) {
+        const want = op === 'read' ? -EINVAL : -ESPIPE;
+        if (ret !== want) this.sink.fail('P7', c.step, `${op} on a namespace file returned ${ret < 0 ? errname(ret) : ret}, not ${errname(want)}`);
+      }
+      return;
+    }
+    // another uid's live task: its namespaces are not for us. 3.8 checks ptrace on every
+    // follow_link and readlink (EACCES). 3.0 checks only in lookup (EPERM), so a dentry cached
+    // by an earlier lookup skips the check; open still fails on the 0400 inode (EACCES).
+    const m = c.nsPath;
+    const target = m && m.pid !== 'self' ? c.target : null;
+    if (target && c.alone && target.state === 'running' && target !== c.task && !caps.has('CAP_SYS_PTRACE')
+      && target.cred.uid !== c.task.cred.uid) {
+      const got = ret < 0 ? errname(ret) : String(ret);
+      if (!v30 && ret !== -EACCES) {
+        this.sink.fail('P7', c.step, `${op} ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EACCES`);
+      }
+      if (v30 && !c.cachedBefore && ret !== -EPERM) {
+        this.sink.fail('P7', c.step, `${op} ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EPERM`);
+      }
+      if (v30 && op === 'open' && ret !== -EPERM && ret !== -EACCES) {
+        this.sink.fail('P7', c.step, `open ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EPERM or EACCES`);
+      }
+    }
+  }
+}
+
+export const P7: Property<'P7'> = {
+  name: 'P7',
+  text: 'permissions and errors as the kernel source says',
+  // setns; read and lseek of a file; the lookups that follow an ns entry
+  step: { ops: ['setns', 'read', 'lseek', ...FOLLOWING_LOOKUPS], make: (sink) => new ErrorsCheck(sink) },
+  failsUnder: [
+    { profile: 'v3.0', flag: 'no-ptrace-check', shows: /not EPERM/ },
+    { profile: 'v3.0', flag: 'setns-no-type-check', shows: /succeeded, not EINVAL/ },
+  ],
+};
