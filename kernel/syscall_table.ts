@@ -12,7 +12,7 @@ import { ENOSYS } from './errno';
 import {
   CLONE_FILES, CLONE_FLAG_NAMES, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID,
   CLONE_NEWTIME, CLONE_NEWUTS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM, MNT_DETACH, MNT_FORCE, MNT_EXPIRE, MS_BIND,
-  O_CLOEXEC, O_DIRECTORY, O_NONBLOCK, O_PATH, O_RDWR, OPEN_FLAG_NAMES, SEEK_CUR, SEEK_END, SEEK_SET, UMOUNT_NOFOLLOW,
+  O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDWR, OPEN_FLAG_NAMES, SEEK_CUR, SEEK_END, SEEK_SET, UMOUNT_NOFOLLOW,
   type Cap,
 } from './flags';
 import {
@@ -72,6 +72,10 @@ export type RetKind = 'zero' | 'count' | 'fd' | 'fds' | 'task' | 'reaped' | 'pid
 /** What a successful call observes besides its return value. */
 export type ObsKind = 'stat' | 'text' | 'dirents';
 
+export type NsLookup = 'target' | 'entry';
+const TARGET = (): NsLookup => 'target';
+const ENTRY = (): NsLookup => 'entry';
+
 export type Handler = (k: Kernel, a: Record<string, unknown>) => KGen<SysResult>;
 
 export interface SyscallDesc {
@@ -81,10 +85,12 @@ export interface SyscallDesc {
   readonly returns: RetKind;
   readonly obs?: ObsKind;
   /**
-   * How a /proc/<pid>/ns/<entry> path argument is walked, for the checks: 'target' follows the
-   * entry to its namespace (open, stat, readlink); 'entry' stops at the entry (lstat).
+   * A syscall that looks its `path` up: how a /proc/<pid>/ns/<entry> path is walked, for the
+   * checks. 'target': the walk reaches the entry's namespace (open, stat; readlink, whose
+   * ->readlink checks ptrace as follow_link does); 'entry': it stops at the entry (lstat, an
+   * open with O_NOFOLLOW).
    */
-  readonly nsLookup?: 'target' | 'entry';
+  readonly nsLookup?: (args: Record<string, unknown>) => NsLookup;
   /**
    * The fuzzer: the weight of this syscall in a run's swarm mix (4 for the calls namespaces
    * live and die by, 1 for the rest; each run switches each one off half the time, unless
@@ -174,7 +180,7 @@ const TABLE = {
     helper: 'getpid', c: 'getpid()',
   },
   open: {
-    handler: sys_open, returns: 'fd', nsLookup: 'target',
+    handler: sys_open, returns: 'fd', nsLookup: (a) => ((a.flags as number) & O_NOFOLLOW ? 'entry' : 'target'),
     args: [
       { name: 'dirfd', kind: 'dirfd' },
       { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] },
@@ -226,13 +232,13 @@ const TABLE = {
     helper: 'read %fd %count', c: 'read(%fd, buf, %count)',
   },
   stat: {
-    handler: sys_stat_follow, returns: 'zero', obs: 'stat', nsLookup: 'target',
+    handler: sys_stat_follow, returns: 'zero', obs: 'stat', nsLookup: TARGET,
     args: [{ name: 'dirfd', kind: 'dirfd' }, { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] }],
     fuzz: { weight: 4 },
     helper: 'stat %dirfd %path', c: 'fstatat(%dirfd, %path, &st, 0)',
   },
   lstat: {
-    handler: sys_lstat, returns: 'zero', obs: 'stat', nsLookup: 'entry',
+    handler: sys_lstat, returns: 'zero', obs: 'stat', nsLookup: ENTRY,
     args: [{ name: 'dirfd', kind: 'dirfd' }, { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] }],
     fuzz: { weight: 4 },
     helper: 'lstat %dirfd %path', c: 'fstatat(%dirfd, %path, &st, AT_SYMLINK_NOFOLLOW)',
@@ -243,7 +249,7 @@ const TABLE = {
     helper: 'fstat %fd', c: 'fstat(%fd, &st)',
   },
   readlink: {
-    handler: sys_readlink, returns: 'count', obs: 'text', nsLookup: 'target',
+    handler: sys_readlink, returns: 'count', obs: 'text', nsLookup: TARGET,
     args: [{ name: 'dirfd', kind: 'dirfd' }, { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] }],
     fuzz: { weight: 4 },
     helper: 'readlink %dirfd %path', c: 'readlinkat(%dirfd, %path, buf, sizeof buf)',
@@ -304,6 +310,9 @@ export type SyscallName = keyof typeof TABLE;
 export const SYSCALL_TABLE: ReadonlyMap<string, SyscallDesc> = new Map(
   Object.entries(TABLE).map(([name, d]) => [name, Object.freeze({ name, ...d } as SyscallDesc)]),
 );
+
+/** The syscalls that look a path up (nsLookup), in the table's order: what P5 and P7 watch. */
+export const LOOKUP_SYSCALLS: readonly string[] = [...SYSCALL_TABLE.values()].filter((d) => d.nsLookup).map((d) => d.name);
 
 /** The syscalls' names, in the table's order. */
 export const SYSCALL_NAMES = Object.keys(TABLE) as SyscallName[];

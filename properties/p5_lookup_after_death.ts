@@ -1,5 +1,6 @@
 // P5, lookup after death: a path under a pid with no task is ENOENT, and instantiates nothing.
 import { ENOENT, errname } from '../kernel/errno';
+import { LOOKUP_SYSCALLS } from '../kernel/syscall_table';
 import { Property, Sink, StepCheck } from './property';
 import { Completion, World } from './world';
 
@@ -19,7 +20,7 @@ class LookupAfterDeathCheck implements StepCheck {
 export const P5: Property<'P5'> = {
   name: 'P5',
   text: 'lookup after death is ENOENT and instantiates nothing',
-  // the syscalls that look a path up
-  step: { ops: ['open', 'stat', 'lstat', 'readlink'], make: (sink) => new LookupAfterDeathCheck(sink) },
+  // the syscalls that look a path up (kernel/syscall_table.ts nsLookup)
+  step: { ops: LOOKUP_SYSCALLS, make: (sink) => new LookupAfterDeathCheck(sink) },
   failsUnder: [],
 };

@@ -3,11 +3,12 @@
 // not for us (EACCES on 3.8's follow_link and readlink, EPERM in 3.0's lookup).
 import { EACCES, EINVAL, EPERM, ESPIPE, errname } from '../kernel/errno';
 import { PROC_I } from '../kernel/proc_fs';
+import { atLeast } from '../kernel/profile';
+import { O_PATH } from '../kernel/flags';
+import { LOOKUP_SYSCALLS, SYSCALL_TABLE } from '../kernel/syscall_table';
 import { Property, Sink, StepCheck, fileOf, isNsFile, nsOfFile } from './property';
 import { Completion, World } from './world';
 
-/** The syscalls that look a path up and reach the ns file's target (lstat stops at the link). */
-const FOLLOWING_LOOKUPS: ReadonlySet<string> = new Set(['open', 'stat', 'readlink']);
 
 class ErrorsCheck implements StepCheck {
   constructor(private readonly sink: Sink) {}
@@ -16,7 +17,8 @@ class ErrorsCheck implements StepCheck {
     const k = w.k;
     const { op, args } = c.call;
     const ret = c.result.ret;
-    const v30 = k.profile.version === '3.0';
+    // 3.0 checks ptrace in proc_ns_dir_lookup; 3.8 moved it to follow_link and readlink
+    const v30 = !atLeast(k, '3.8');
     const caps = c.task.cred.caps;
     if (op === 'setns') {
       if (ret === 0 && !caps.has('CAP_SYS_ADMIN')) this.sink.fail('P7', c.step, 'setns succeeded without CAP_SYS_ADMIN');
@@ -39,7 +41,10 @@ class ErrorsCheck implements StepCheck {
     }
     // another uid's live task: its namespaces are not for us. 3.8 checks ptrace on every
     // follow_link and readlink (EACCES). 3.0 checks only in lookup (EPERM), so a dentry cached
-    // by an earlier lookup skips the check; open still fails on the 0400 inode (EACCES).
+    // by an earlier lookup skips the check; open still fails on the 0400 inode (EACCES), except
+    // with O_PATH, which asks for no access (may_open: "O_PATH? if (!acc_mode) return 0").
+    const lookup = SYSCALL_TABLE.get(op)?.nsLookup?.(args);
+    if (lookup !== 'target') return;
     const m = c.nsPath;
     const target = m && m.pid !== 'self' ? c.target : null;
     if (target && c.alone && target.state === 'running' && target !== c.task && !caps.has('CAP_SYS_PTRACE')
@@ -51,7 +56,8 @@ class ErrorsCheck implements StepCheck {
       if (v30 && !c.cachedBefore && ret !== -EPERM) {
         this.sink.fail('P7', c.step, `${op} ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EPERM`);
       }
-      if (v30 && op === 'open' && ret !== -EPERM && ret !== -EACCES) {
+      const noAccess = op === 'open' && ((args.flags as number) & O_PATH) !== 0 && c.cachedBefore;
+      if (v30 && op === 'open' && !noAccess && ret !== -EPERM && ret !== -EACCES) {
         this.sink.fail('P7', c.step, `open ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EPERM or EACCES`);
       }
     }
@@ -61,8 +67,8 @@ class ErrorsCheck implements StepCheck {
 export const P7: Property<'P7'> = {
   name: 'P7',
   text: 'permissions and errors as the kernel source says',
-  // setns; read and lseek of a file; the lookups that follow an ns entry
-  step: { ops: ['setns', 'read', 'lseek', ...FOLLOWING_LOOKUPS], make: (sink) => new ErrorsCheck(sink) },
+  // setns; read and lseek of a file; the lookups (those that follow an ns entry: nsLookup)
+  step: { ops: ['setns', 'read', 'lseek', ...LOOKUP_SYSCALLS], make: (sink) => new ErrorsCheck(sink) },
   failsUnder: [
     { profile: 'v3.0', flag: 'no-ptrace-check', shows: /not EPERM/ },
     { profile: 'v3.0', flag: 'setns-no-type-check', shows: /succeeded, not EINVAL/ },
