@@ -48,14 +48,30 @@ export function procnsVersion(): NonNullable<Replay['version']> {
   return versionRead;
 }
 
-/** Save a replay file (atomically), stamped with the procns that found it. */
+/**
+ * Save a replay file (atomically), stamped with the procns that found it. A file that already
+ * holds this counterexample (the same run and commands, the same failure) is left as it is: it
+ * keeps the stamp of the procns that first found it, and the main job leaves the tree clean.
+ */
 export function saveReplay(r: Replay, dir = regressionDir()): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, replayFileName(r));
+  if (sameCounterexample(file, r)) return file;
   const tmp = `${file}.replay.tmp`;
   fs.writeFileSync(tmp, JSON.stringify({ ...r, version: procnsVersion() }, null, 1) + '\n');
   fs.renameSync(tmp, file);
   return file;
+}
+
+function sameCounterexample(file: string, r: Replay): boolean {
+  let old: Replay;
+  try {
+    old = JSON.parse(fs.readFileSync(file, 'utf8')) as Replay;
+  } catch {
+    return false;
+  }
+  const key = (x: Replay): string => JSON.stringify([x.procns, x.profile, x.fix, x.inject, x.properties, x.seed, x.path, x.commands, x.expect, x.mix ?? null]);
+  return key(old) === key(r);
 }
 
 function rel(file: string): string {
