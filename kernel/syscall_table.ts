@@ -92,11 +92,13 @@ export interface SyscallDesc {
    */
   readonly nsLookup?: (args: Record<string, unknown>) => NsLookup;
   /**
-   * The fuzzer: the weight of this syscall in a run's swarm mix (4 for the calls namespaces
-   * live and die by, 1 for the rest; each run switches each one off half the time, unless
-   * `always`), and `refine`, a last touch to a drawn command. Or why it is never drawn.
+   * The fuzzer: the weight of this syscall in a run's swarm mix (8 for the calls namespaces
+   * live and die by, 1 for the rest), in how many runs of 4 the swarm switches it on (`on`, 2
+   * by default; 1 for the rest: a bug that needs a few calls shows when most others are off,
+   * and every syscall added would otherwise dilute the others), or always; `refine`, a last
+   * touch to a drawn command. Or why it is never drawn.
    */
-  readonly fuzz: { weight: number; always?: boolean; refine?: (spec: Record<string, unknown>) => Record<string, unknown> } | { excluded: string };
+  readonly fuzz: { weight: number; on?: number; always?: boolean; refine?: (spec: Record<string, unknown>) => Record<string, unknown> } | { excluded: string };
   /**
    * The real-kernel helper's command line (oracle/linux/procns-helper.c), `%name` for each
    * argument as its kind encodes it; null when the helper cannot run it, with `helperWhy`.
@@ -117,66 +119,66 @@ const TABLE = {
     handler: sys_clone, returns: 'task',
     args: [{ name: 'flags', kind: 'flags', names: CLONE_NAMES, dflt: 0,
       draw: [0, 0, CLONE_FILES, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE_NEWNET, CLONE_NEWUTS | CLONE_NEWIPC, CLONE_NEWNS] }],
-    fuzz: { weight: 4, always: true },
+    fuzz: { weight: 8, always: true },
     helper: 'clone %flags', c: 'clone(%flags)',
   },
   fork: {
     handler: sys_fork, returns: 'task', args: [],
-    fuzz: { weight: 1 },
+    fuzz: { weight: 1, on: 1 },
     helper: 'fork', c: 'fork()',
   },
   unshare: {
     handler: sys_unshare, returns: 'zero',
     args: [{ name: 'flags', kind: 'flags', names: CLONE_NAMES,
       draw: [CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET | CLONE_NEWUTS, CLONE_NEWNS, CLONE_FILES, CLONE_NEWPID, CLONE_NEWCGROUP | CLONE_NEWTIME] }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'unshare %flags', c: 'unshare(%flags)',
   },
   setns: {
     handler: sys_setns_call, returns: 'zero',
     args: [FD_DRAW, { name: 'nstype', kind: 'nstype', names: CLONE_NAMES, dflt: 0, draw: [0, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC] }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'setns %fd %nstype', c: 'setns(%fd, %nstype)',
   },
   exit: {
     handler: sys_exit, returns: 'zero',
     args: [{ name: 'code', kind: 'int', dflt: 0 }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'exit %code', c: '_exit(%code)',
   },
   wait: {
     handler: sys_wait_call, returns: 'reaped',
     args: [{ name: 'pid', kind: 'pid', spec: 'child' }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'wait %pid', c: 'waitpid(%pid, NULL, 0)',
   },
   setuid: {
     handler: sys_setuid_call, returns: 'zero',
     args: [{ name: 'uid', kind: 'uid', dflt: 1000 }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'setuid %uid', c: 'setuid(%uid)',
   },
   capset: {
     handler: sys_capset_call, returns: 'zero',
     args: [{ name: 'caps', kind: 'caps', dflt: [] }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'capdrop', c: 'capset_drop_all()',
     helperRefuses: (a) => (Array.isArray(a.caps) && a.caps.length === 0 ? null : 'only "caps": [] (drop every capability) is supported'),
   },
   sethostname: {
     handler: sys_sethostname, returns: 'zero',
     args: [{ name: 'name', kind: 'text', dflt: 'procns-a', draw: ['procns-a', 'procns-b', 'x'.repeat(65)] }],
-    fuzz: { weight: 1 },
+    fuzz: { weight: 1, on: 1 },
     helper: 'sethostname %name', c: 'sethostname(%name, strlen(%name))',
   },
   gethostname: {
     handler: sys_gethostname, returns: 'zero', obs: 'text', args: [],
-    fuzz: { weight: 1 },
+    fuzz: { weight: 1, on: 1 },
     helper: 'gethostname', c: 'gethostname(buf, sizeof buf)',
   },
   getpid: {
     handler: sys_getpid, returns: 'pid', args: [],
-    fuzz: { weight: 1 },
+    fuzz: { weight: 1, on: 1 },
     helper: 'getpid', c: 'getpid()',
   },
   open: {
@@ -184,74 +186,74 @@ const TABLE = {
     args: [
       { name: 'dirfd', kind: 'dirfd' },
       { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] },
-      { name: 'flags', kind: 'flags', names: OPEN_NAMES, dflt: 0, draw: [0, 0, 0, O_PATH], bad: [O_RDWR] },
+      { name: 'flags', kind: 'flags', names: OPEN_NAMES, dflt: 0, draw: [0, 0, 0, 0, 0, 0, 0, O_PATH], bad: [O_RDWR] },
     ],
     // a listing wants the directory opened as one
-    fuzz: { weight: 4, always: true, refine: (s) => ((s.path as { kind: string }).kind === 'nsdir' ? { ...s, flags: (s.flags as number) | O_DIRECTORY } : s) },
+    fuzz: { weight: 8, always: true, refine: (s) => ((s.path as { kind: string }).kind === 'nsdir' ? { ...s, flags: (s.flags as number) | O_DIRECTORY } : s) },
     helper: 'openat %dirfd %path %flags', c: 'openat(%dirfd, %path, %flags)',
   },
   close: {
     handler: sys_close_call, returns: 'zero', args: [FD_DRAW],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'close %fd', c: 'close(%fd)',
   },
   dup: {
     handler: sys_dup_call, returns: 'fd', args: [FD_DRAW],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'dup %fd', c: 'dup(%fd)',
   },
   dup2: {
     handler: sys_dup2_call, returns: 'fd',
     args: [{ name: 'oldfd', kind: 'fd', spec: 'fd' }, { name: 'newfd', kind: 'int', draw: [3, 5, 9], bad: [-1] }],
-    fuzz: { weight: 1 },
+    fuzz: { weight: 1, on: 1 },
     helper: 'dup2 %oldfd %newfd', c: 'dup2(%oldfd, %newfd)',
   },
   pipe2: {
     handler: sys_pipe2, returns: 'fds',
     // O_NONBLOCK always: a blocking read of an empty pipe sleeps until a signal (kernel/pipe.ts)
     args: [{ name: 'flags', kind: 'flags', names: OPEN_NAMES, dflt: 0, draw: [O_NONBLOCK, O_NONBLOCK | O_CLOEXEC], bad: [O_RDWR] }],
-    fuzz: { weight: 1 },
+    fuzz: { weight: 1, on: 1 },
     helper: 'pipe2 %flags', c: 'pipe2(pipefd, %flags)',
   },
   getdents64: {
     handler: sys_getdents64_call, returns: 'count', obs: 'dirents',
     args: [{ name: 'fd', kind: 'fd', dir: true }, { name: 'count', kind: 'size', dflt: 64, draw: [1, 24, 32, 48, 64, 200] }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'getdents %fd %count', c: 'syscall(SYS_getdents64, %fd, buf, %count)',
   },
   lseek: {
     handler: sys_lseek, returns: 'count',
     args: [FD_DRAW, { name: 'offset', kind: 'int', dflt: 0, draw: [0, 0, 2, 3] }, { name: 'whence', kind: 'flags', names: SEEK_NAMES, dflt: 0, draw: [SEEK_SET, SEEK_SET, SEEK_CUR, SEEK_END] }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'lseek %fd %offset %whence', c: 'lseek(%fd, %offset, %whence)',
   },
   read: {
     handler: sys_read, returns: 'count',
     args: [FD_DRAW, { name: 'count', kind: 'size', dflt: 0, draw: [0, 16] }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'read %fd %count', c: 'read(%fd, buf, %count)',
   },
   stat: {
     handler: sys_stat_follow, returns: 'zero', obs: 'stat', nsLookup: TARGET,
     args: [{ name: 'dirfd', kind: 'dirfd' }, { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'stat %dirfd %path', c: 'fstatat(%dirfd, %path, &st, 0)',
   },
   lstat: {
     handler: sys_lstat, returns: 'zero', obs: 'stat', nsLookup: ENTRY,
     args: [{ name: 'dirfd', kind: 'dirfd' }, { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'lstat %dirfd %path', c: 'fstatat(%dirfd, %path, &st, AT_SYMLINK_NOFOLLOW)',
   },
   fstat: {
     handler: sys_fstat, returns: 'zero', obs: 'stat', args: [FD_DRAW],
-    fuzz: { weight: 1 },
+    fuzz: { weight: 1, on: 1 },
     helper: 'fstat %fd', c: 'fstat(%fd, &st)',
   },
   readlink: {
     handler: sys_readlink, returns: 'count', obs: 'text', nsLookup: TARGET,
     args: [{ name: 'dirfd', kind: 'dirfd' }, { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'readlink %dirfd %path', c: 'readlinkat(%dirfd, %path, buf, sizeof buf)',
   },
   mount: {
@@ -261,45 +263,45 @@ const TABLE = {
       { name: 'target', kind: 'path', paths: ['mnt'], spec: 'path' },
       { name: 'flags', kind: 'flags', names: MS_FLAG_NAMES },
     ],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'mount %source %target', c: 'mount(%source, %target, NULL, MS_BIND, NULL)',
     helperRefuses: (a) => (a.flags === undefined || a.flags === MS_BIND ? null : 'only MS_BIND mounts are supported'),
   },
   umount2: {
     handler: sys_umount2, returns: 'zero',
     args: [{ name: 'target', kind: 'path', paths: ['mnt'], spec: 'path' }, { name: 'flags', kind: 'flags', names: MNT_FLAG_NAMES, dflt: 0, draw: [0, MNT_DETACH] }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: 'umount2 %target %flags', c: 'umount2(%target, %flags)',
   },
   drop_caches: {
     handler: sys_drop_caches, returns: 'zero',
     args: [{ name: 'mode', kind: 'int', dflt: 2 }],
-    fuzz: { weight: 4 },
+    fuzz: { weight: 8 },
     helper: null, helperWhy: 'a write to /proc/sys/vm/drop_caches reaches the whole host; the recorder never touches the host',
     c: 'drop_caches(%mode)',
   },
   mknod: {
     handler: sys_mknod_reg, returns: 'zero',
     args: [{ name: 'path', kind: 'path', paths: ['tmp', 'mnt'] }],
-    fuzz: { weight: 1 },
+    fuzz: { weight: 1, on: 1 },
     helper: 'mknod %path', c: 'mknod(%path, S_IFREG | 0644, 0)',
   },
   mkdir: {
     handler: sys_mkdir, returns: 'zero',
     args: [{ name: 'path', kind: 'path', paths: ['tmp'] }],
-    fuzz: { weight: 1 },
+    fuzz: { weight: 1, on: 1 },
     helper: 'mkdir %path', c: 'mkdir(%path, 0755)',
   },
   unlink: {
     handler: sys_unlink_file, returns: 'zero',
     args: [{ name: 'path', kind: 'path', paths: ['tmp', 'mnt'] }],
-    fuzz: { weight: 1 },
+    fuzz: { weight: 1, on: 1 },
     helper: 'unlink %path', c: 'unlink(%path)',
   },
   rmdir: {
     handler: sys_rmdir, returns: 'zero',
     args: [{ name: 'path', kind: 'path', paths: ['tmp', 'mnt'] }],
-    fuzz: { weight: 1 },
+    fuzz: { weight: 1, on: 1 },
     helper: 'rmdir %path', c: 'rmdir(%path)',
   },
 } satisfies Record<string, Omit<SyscallDesc, 'name'>>;

@@ -51,17 +51,34 @@ export type Op = SyscallName;
 /** The swarm mix of a run: a weight (0 = off) for each operation. */
 export type Mix = Partial<Record<Op, number>>;
 
+/** An operation's weight in the table (kernel/syscall_table.ts fuzz.weight): a mix's unit for it. */
+export function fuzzWeight(op: Op): number {
+  const f = (SYSCALL_TABLE.get(op) as SyscallDesc).fuzz;
+  return 'weight' in f ? f.weight : 0;
+}
+
+/**
+ * A run's mix: each operation is on (at 1 or 4 times its weight) in `on` runs of 4 (the
+ * table's, 2 by default), and off in the others; clone and open are always on.
+ */
 export function mixArbitrary(): fc.Arbitrary<Mix> {
-  const w = fc.constantFrom(0, 0, 1, 4); // each operation is off in half the runs
-  return fc.record(Object.fromEntries(OPS.map((op) => [op, w])) as Record<Op, fc.Arbitrary<number>>)
+  const levels = (on: number): fc.Arbitrary<number> => fc.constantFrom(...[1, 4, 1, 4].slice(0, on), ...Array<number>(4 - on).fill(0));
+  const byOn = [0, 1, 2, 3, 4].map(levels);
+  return fc.record(Object.fromEntries(OPS.map((op) => [op, byOn[swarmOn(op)]])) as Record<Op, fc.Arbitrary<number>>)
     .map((m) => {
       const out: Mix = {};
       for (const op of OPS) {
         const f = (SYSCALL_TABLE.get(op) as SyscallDesc).fuzz as { weight: number; always?: boolean };
-        out[op] = (f.always ? Math.max(m[op], 1) : m[op]) * f.weight;
+        out[op] = (f.always ? Math.max(m[op], 1) : m[op]) * fuzzWeight(op);
       }
       return out;
     });
+}
+
+/** In how many runs of 4 the swarm switches an operation on (kernel/syscall_table.ts fuzz.on). */
+function swarmOn(op: Op): number {
+  const f = (SYSCALL_TABLE.get(op) as SyscallDesc).fuzz;
+  return 'weight' in f ? f.on ?? 2 : 0;
 }
 
 /** How a path of each kind is drawn; `tasks`: the largest task name worth using. */
@@ -87,7 +104,7 @@ function valuesArb<T>(draw: readonly T[], bad: readonly T[] | undefined): fc.Arb
 /** The arbitrary of one argument, or null when the fuzzer leaves it to its default. */
 function argArb(a: ArgDecl, profile: Profile, tasks: number): fc.Arbitrary<unknown> | null {
   switch (a.kind) {
-    case 'fd': return fc.oneof({ weight: 15, arbitrary: fc.nat(7) }, { weight: 1, arbitrary: fc.constant(-1) });
+    case 'fd': return fc.oneof({ weight: 31, arbitrary: fc.nat(7) }, { weight: 1, arbitrary: fc.constant(-1) });
     case 'dirfd': return null;
     case 'path': {
       const names = nsEntryNames(profile);

@@ -6,7 +6,7 @@ import { makeProfile, Profile } from '../kernel/profile';
 import { errname } from '../kernel/errno';
 import { Command, Completion, Observer, Steady, World } from './world';
 import { ALL_PROPERTIES, Checker, PropertyName, Violation } from './checks';
-import { commandArbs, LifecycleCommand, Mix, mixArbitrary, Op, OPS, PropertyFailure, Real } from './commands';
+import { commandArbs, fuzzWeight, LifecycleCommand, Mix, mixArbitrary, Op, OPS, PropertyFailure, Real } from './commands';
 import { aliveNamespaces } from './liveness';
 
 export { ALL_PROPERTIES };
@@ -73,7 +73,7 @@ export function newReal(profile: Profile, props: ReadonlySet<PropertyName>, stea
 /** A mix with only `ops` switched on (each at least weight 1). */
 function restrictMix(m: Mix, ops: Op[]): Mix {
   const out = { ...m };
-  for (const op of OPS) out[op] = ops.includes(op) ? Math.max(m[op] ?? 0, 1) : 0;
+  for (const op of OPS) out[op] = ops.includes(op) ? Math.max(m[op] ?? 0, fuzzWeight(op)) : 0;
   return out;
 }
 
