@@ -2,21 +2,25 @@
 // fixed seed and budget, compared with the verdicts the kernel's history says to expect; and
 // each whole-run property against the synthetic flag that makes it fail.
 import { CAMPAIGNS, fuzz, FuzzResult, replayRun, Replay } from './fuzz';
+import { makeProfile, PROFILE_NAMES } from '../kernel/profile';
 import { ALL_PROPERTIES, PropertyName, PROPERTIES, PROPERTY_LIST, propertyNamed } from './checks';
 
-/** What must fail where (DESIGN.md): the seed's two defects, 3.0's one, nothing from 3.8. */
-export const EXPECTED_FAILURES: Record<string, { property: PropertyName; flag: string }[]> = {
-  seed: [
-    { property: 'P1', flag: 'evict-null-put' },
-    { property: 'P2', flag: 'evict-null-put' },
-    { property: 'P3', flag: 'stale-ns-dentry' },
-  ],
-  'v3.0': [{ property: 'P3', flag: 'stale-ns-dentry' }],
-  'v3.8': [],
-  nsfs: [],
-};
+/**
+ * What must fail where (DESIGN.md): a profile's step properties that a flag it carries breaks,
+ * each property naming its flags (failsUnder). The seed's two defects, 3.0's one, nothing from
+ * 3.8 on: derived from the profiles' flags (kernel/profile.ts), not a list of its own.
+ */
+export function expectedFailures(profile: string): { property: PropertyName; flag: string }[] {
+  const p = makeProfile(profile);
+  if (typeof p === 'string') return [];
+  return PROPERTY_LIST.filter((prop) => prop.step).flatMap((prop) => {
+    const f = prop.failsUnder.find((x) => p.flags.has(x.flag));
+    return f ? [{ property: prop.name as PropertyName, flag: f.flag }] : [];
+  });
+}
 
-export const VERDICT_PROFILES = Object.keys(EXPECTED_FAILURES);
+/** Every profile has a row in the verdict table. */
+export const VERDICT_PROFILES: readonly string[] = PROFILE_NAMES;
 
 /**
  * Rows for a flag no profile carries, injected: a counterexample is expected. The whole-run
@@ -50,7 +54,7 @@ export interface Budget {
 }
 
 export function verdict(profile: string, property: PropertyName, b: Budget, inject: string[] = []): Verdict {
-  const expected = inject.length || EXPECTED_FAILURES[profile]?.some((f) => f.property === property) ? 'counterexample' : 'holds';
+  const expected = inject.length || expectedFailures(profile).some((f) => f.property === property) ? 'counterexample' : 'holds';
   const run = propertyNamed(property)?.run;
   if (run) {
     const r = run.check({ profile, inject, seed: b.seed, runs: Math.min(b.runs, RUN_PROPERTY_RUNS), steps: b.steps }, CAMPAIGNS);
