@@ -17,7 +17,7 @@ import { Kernel } from '../kernel/kernel';
 import { Profile } from '../kernel/profile';
 import { submit } from '../kernel/sched';
 import { Call, SysResult } from '../kernel/syscalls';
-import { ArgDecl, SYSCALL_TABLE } from '../kernel/syscall_table';
+import { ArgDecl, SYSCALL_TABLE, SyscallDesc } from '../kernel/syscall_table';
 import { Task } from '../kernel/task';
 import { File } from '../kernel/fs';
 import { errname } from '../kernel/errno';
@@ -227,9 +227,9 @@ export class World {
   }
 
   /** Turn a call spec into a concrete syscall for task t: each argument as the table declares it. */
-  resolve(t: Task, c: CallSpec): Call {
+  resolve(t: Task, c: CallSpec, d: SyscallDesc | undefined = SYSCALL_TABLE.get(c.op)): Call {
     const args: Record<string, unknown> = {};
-    const decls = SYSCALL_TABLE.get(c.op)?.args;
+    const decls = d?.args;
     if (decls) {
       for (let i = 0; i < decls.length; i++) {
         const a = decls[i];
@@ -244,13 +244,13 @@ export class World {
    * What a call starts with: for a path /proc/<pid>/ns/<entry> (resolved from an 'ns' path
    * spec as args.path), its parts and the task that pid names now.
    */
-  private startOf(task: Task, spec: CallSpec, call: Call, alone: boolean): Started {
+  private startOf(task: Task, spec: CallSpec, call: Call, alone: boolean, d: SyscallDesc | undefined): Started {
     const s: Started = {
       step: 0, task, call, result: PENDING, alone, nsPath: null, target: null, targetPid: null, cachedBefore: false,
-      as: SYSCALL_TABLE.get(spec.op)?.returns === 'task' ? spec.as : undefined,
+      as: d?.returns === 'task' ? spec.as : undefined,
     };
     const p = spec.path as PathSpec | undefined;
-    if (p?.kind !== 'ns' || !SYSCALL_TABLE.get(spec.op)?.nsLookup) return s;
+    if (p?.kind !== 'ns' || !d?.nsLookup) return s;
     if (p.self) {
       s.nsPath = { pid: 'self', entry: p.ns };
       return s;
@@ -273,16 +273,21 @@ export class World {
         const t = this.runningNamed(cmd.task);
         if (this.k.busy(t)) return;
         let spec = cmd.call;
-        if (SYSCALL_TABLE.get(spec.op)?.returns === 'task' && this.k.tasks.size >= (this.steady.tasks ?? Infinity)) {
+        let d = SYSCALL_TABLE.get(spec.op);
+        if (d?.returns === 'task' && this.k.tasks.size >= (this.steady.tasks ?? Infinity)) {
           const zombie = t.group_leader.children.some((c) => c.state === 'zombie');
           spec = { op: zombie || t === this.k.init ? 'wait' : 'exit' };
+          d = SYSCALL_TABLE.get(spec.op);
         }
-        if (this.steady.fds !== undefined && this.fdCount(t) >= this.steady.fds && NEW_FDS.has(SYSCALL_TABLE.get(spec.op)?.returns ?? 'zero')) spec = { op: 'close', fd: spec.fd };
+        if (this.steady.fds !== undefined && d && NEW_FDS.has(d.returns) && this.fdCount(t) >= this.steady.fds) {
+          spec = { op: 'close', fd: spec.fd };
+          d = SYSCALL_TABLE.get(spec.op);
+        }
         if (t === this.k.init && (spec.op === 'exit' || spec.op === 'setuid' || spec.op === 'capset')) return;
-        const call = this.resolve(t, spec);
+        const call = this.resolve(t, spec, d);
         const alone = cmd.t === 'call' && this.k.inFlight() === 0;
         if (!submit(this.k, t, call)) return;
-        this.started.push(this.startOf(t, spec, call, alone));
+        this.started.push(this.startOf(t, spec, call, alone, d));
         if (cmd.t === 'call') this.finish(t);
         else this.advance(t);
         return;
