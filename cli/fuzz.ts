@@ -1,18 +1,26 @@
 // procns fuzz, replay and the main job's verdict table.
 import * as fs from 'fs';
 import * as path from 'path';
-import { randomInt } from 'crypto';
+import { createHash, randomInt } from 'crypto';
 import { execFileSync } from 'child_process';
 import { ALL_PROPERTIES, CAMPAIGNS, fuzz, replayRun, Replay, REPLAY_FORMAT } from '../properties/fuzz';
 import { allVerdicts, Budget, Verdict } from '../properties/verdicts';
 import { PROPERTIES, PropertyName, propertyNamed, RUN_PROPERTIES } from '../properties/checks';
+import { makeProfile } from '../kernel/profile';
+import { readInput } from '../scenarios/input';
+import { SYSCALL_TABLE } from '../kernel/syscall_table';
 
 /** The repository (or installed package) this procns runs from: dist/cli/.. /.. */
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Where replay files go: scenarios/regressions, or $PROCNS_REPLAY_DIR (the tests use a temporary one). */
+/**
+ * Where replay files go by default: $PROCNS_REPLAY_DIR (the tests use a temporary one), else
+ * scenarios/regressions in a procns checkout (a git work tree), else the current directory (an
+ * installed package's own folder is no place to write).
+ */
 export function regressionDir(): string {
-  return process.env.PROCNS_REPLAY_DIR ?? path.resolve(__dirname, '..', '..', 'scenarios', 'regressions');
+  if (process.env.PROCNS_REPLAY_DIR) return process.env.PROCNS_REPLAY_DIR;
+  return fs.existsSync(path.join(ROOT, '.git')) ? path.join(ROOT, 'scenarios', 'regressions') : process.cwd();
 }
 
 /** profile[-fix-F][-inject-F]-<failed property>-seed<N>[-only-<checked properties>].json */
@@ -55,11 +63,23 @@ export function procnsVersion(): NonNullable<Replay['version']> {
  */
 export function saveReplay(r: Replay, dir = regressionDir()): string {
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, replayFileName(r));
+  let file = path.join(dir, replayFileName(r));
   if (sameCounterexample(file, r)) return file;
-  const tmp = `${file}.replay.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ ...r, version: procnsVersion() }, null, 1) + '\n');
-  fs.renameSync(tmp, file);
+  if (fs.existsSync(file)) {
+    // another counterexample has this name (another --steps, another procns): never overwritten;
+    // this one is named by a short hash of its commands as well
+    const hash = createHash('sha256').update(JSON.stringify(r.commands)).digest('hex').slice(0, 8);
+    file = file.replace(/\.json$/, `-${hash}.json`);
+    if (sameCounterexample(file, r)) return file;
+  }
+  const tmp = `${file}.${process.pid}.replay.tmp`;
+  try {
+    fs.writeFileSync(tmp, JSON.stringify({ ...r, version: procnsVersion() }, null, 1) + '\n');
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try { fs.unlinkSync(tmp); } catch { /* never written */ }
+    throw e;
+  }
   return file;
 }
 
@@ -86,6 +106,8 @@ export interface FuzzArgs {
   fix: string[];
   inject: string[];
   properties?: PropertyName[];
+  /** Where a counterexample's replay file goes (default: regressionDir()). */
+  save?: string;
 }
 
 /**
@@ -93,8 +115,9 @@ export interface FuzzArgs {
  * one campaign; a whole-run property (P8) only when named, after them: it runs the campaign
  * again, three times.
  */
-export function cmdFuzz(a: FuzzArgs, out: (s: string) => void, tty: boolean): number {
+export function cmdFuzz(a: FuzzArgs, out: (s: string) => void, tty: boolean): CmdResult {
   const seed = a.seed ?? randomInt(1, 2 ** 31 - 1);
+  const again = againCommand(a, seed);
   const progress = (n: number): void => {
     if (tty && n % 50 === 0) process.stderr.write(`\rfuzz: profile ${a.profile}, seed ${seed}: run ${n} of ${a.runs}`);
   };
@@ -105,6 +128,10 @@ export function cmdFuzz(a: FuzzArgs, out: (s: string) => void, tty: boolean): nu
   const res = fuzz({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps, properties: stepped, onRun: progress });
   if (tty) process.stderr.write('\r\x1b[K');
   if (!res.failure && whole.length) return cmdFuzzWhole(a, seed, whole, res.runs, res.steps, out);
+  const doc: Record<string, unknown> = {
+    command: 'fuzz', verdict: res.failure ? 'counterexample' : 'holds', profile: a.profile, fix: a.fix, inject: a.inject,
+    seed, runs: res.runs, steps: res.steps, failures: res.failure ? 1 : 0, again,
+  };
   if (res.failure) {
     const r = res.failure;
     const shown = replayRun(r);
@@ -114,18 +141,47 @@ export function cmdFuzz(a: FuzzArgs, out: (s: string) => void, tty: boolean): nu
     out(shown.table);
     out('');
     out(`seed ${seed}, path "${r.path}"`);
-    const file = saveReplay(r);
-    out(`replay: procns replay ${rel(file)}`);
+    Object.assign(doc, { property: r.expect?.property ?? null, message: r.expect?.message ?? null, path: r.path, steps_shrunk: r.commands.length });
+    const saved = trySave(r, a.save, out);
+    doc.replay = saved;
+    if (saved) out(`replay: procns replay ${rel(saved)}`);
+  } else {
+    out(`seed ${seed}; again: ${again}`);
   }
   out(`fuzz: ${res.runs} runs, ${res.steps} steps, ${res.failure ? 1 : 0} failures`);
-  return res.failure ? 1 : 0;
+  return { code: res.failure ? 1 : 0, doc };
+}
+
+/** What a command gives back: its exit status and its result as one JSON document. */
+export interface CmdResult {
+  code: number;
+  doc: Record<string, unknown>;
+}
+
+/** The command that runs this campaign again. */
+function againCommand(a: FuzzArgs, seed: number): string {
+  return ['procns fuzz', `--profile ${a.profile}`, ...a.fix.map((f) => `--fix ${f}`), ...a.inject.map((f) => `--inject ${f}`),
+    ...(a.properties ?? []).map((p) => `--property ${p}`), `--seed ${seed}`, `--runs ${a.runs}`, `--steps ${a.steps}`].join(' ');
+}
+
+/**
+ * Save a counterexample; a disk that refuses the write (full, read-only) is one line, and the
+ * counterexample has been printed already. Null when not saved.
+ */
+function trySave(r: Replay, dir: string | undefined, out: (s: string) => void): string | null {
+  try {
+    return saveReplay(r, dir);
+  } catch (e) {
+    out(`procns fuzz: the replay file could not be written: ${(e as Error).message.split('\n')[0]}`);
+    return null;
+  }
 }
 
 /** The whole-run properties of procns fuzz (after `runs` runs and `steps` steps of the step properties). */
-function cmdFuzzWhole(a: FuzzArgs, seed: number, props: PropertyName[], runs: number, steps: number, out: (s: string) => void): number {
-  const again = ['procns fuzz', `--profile ${a.profile}`, ...a.fix.map((f) => `--fix ${f}`), ...a.inject.map((f) => `--inject ${f}`),
-    ...props.map((p) => `--property ${p}`), `--seed ${seed}`, `--runs ${a.runs}`, `--steps ${a.steps}`].join(' ');
+function cmdFuzzWhole(a: FuzzArgs, seed: number, props: PropertyName[], runs: number, steps: number, out: (s: string) => void): CmdResult {
+  const again = againCommand(a, seed);
   let failures = 0;
+  const failed: { property: string; message: string }[] = [];
   for (const p of props) {
     const r = propertyNamed(p)?.run?.check({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps }, CAMPAIGNS);
     if (!r) continue;
@@ -133,6 +189,7 @@ function cmdFuzzWhole(a: FuzzArgs, seed: number, props: PropertyName[], runs: nu
     steps += r.steps;
     if (r.message) {
       failures++;
+      failed.push({ property: p, message: r.message });
       out(`${p} failed on ${a.profile}${a.fix.length ? ` (fixed: ${a.fix.join(', ')})` : ''}${a.inject.length ? ` (injected: ${a.inject.join(', ')})` : ''}: ${r.message}`);
       out(`  ${PROPERTIES[p]}`);
     } else {
@@ -141,50 +198,105 @@ function cmdFuzzWhole(a: FuzzArgs, seed: number, props: PropertyName[], runs: nu
   }
   out(`seed ${seed}; again: ${again}`);
   out(`fuzz: ${runs} runs, ${steps} steps, ${failures} failures`);
-  return failures ? 1 : 0;
+  const doc = {
+    command: 'fuzz', verdict: failures ? 'counterexample' : 'holds', profile: a.profile, fix: a.fix, inject: a.inject, seed, runs, steps,
+    failures, property: failed[0]?.property ?? null, message: failed[0]?.message ?? null, replay: null, again,
+  };
+  return { code: failures ? 1 : 0, doc };
 }
 
 /** procns replay: the same bytes every time; exit 1 when the failure reproduces. */
-export function cmdReplay(file: string, out: (s: string) => void): number {
+export function cmdReplay(file: string, out: (s: string) => void): CmdResult {
+  const bad = (why: string): CmdResult => {
+    out(`procns replay: ${file}: ${why}`);
+    return { code: 2, doc: { command: 'replay', file, verdict: 'malformed', reason: why } };
+  };
   let r: Replay;
+  const input = readInput(file);
+  if ('error' in input) return bad(input.error);
   try {
-    r = JSON.parse(fs.readFileSync(file, 'utf8')) as Replay;
+    r = JSON.parse(input.text) as Replay;
   } catch (e) {
-    out(`procns replay: ${file}: ${(e as Error).message}`);
-    return 2;
+    return bad((e as Error).message.split('\n')[0]);
   }
-  if (r.kind !== 'replay' || !Array.isArray(r.commands)) {
-    out(`procns replay: ${file}: not a replay file`);
-    return 2;
-  }
+  const why = replayProblem(r);
+  if (why) return bad(why);
   if (r.procns !== REPLAY_FORMAT) {
     const again = ['procns fuzz', `--profile ${r.profile}`, ...(r.fix ?? []).map((f) => `--fix ${f}`), ...(r.inject ?? []).map((f) => `--inject ${f}`), `--seed ${r.seed}`].join(' ');
-    out(`procns replay: ${file}: replay format ${String(r.procns)}, but this procns reads format ${REPLAY_FORMAT} (its commands name tasks another way); find the failure again with: ${again}`);
-    return 2;
+    return bad(`replay format ${String(r.procns)}, but this procns reads format ${REPLAY_FORMAT} (its commands name tasks another way); find the failure again with: ${again}`);
   }
+  const profile = makeProfile(r.profile, r.fix, r.inject);
+  if (typeof profile === 'string') return bad(profile);
   const shown = replayRun(r);
   const by = r.version ? `, found by procns ${r.version.procns}${r.version.commit ? ` at ${r.version.commit.slice(0, 12)}` : ''}` : '';
   out(`replay of ${path.basename(file)}: profile ${r.profile}${r.fix.length ? ` (fixed: ${r.fix.join(', ')})` : ''}, seed ${r.seed}, path "${r.path}"${by}`);
   out(shown.table);
+  const doc: Record<string, unknown> = { command: 'replay', file, profile: r.profile, fix: r.fix, inject: r.inject, seed: r.seed, path: r.path };
   if (shown.violation) {
     out(`${shown.violation.property} failed at step ${shown.violation.step}: ${shown.violation.message}`);
-    return 1;
+    return { code: 1, doc: { ...doc, verdict: 'reproduced', property: shown.violation.property, step: shown.violation.step, message: shown.violation.message } };
   }
   out('no property failed');
-  return 0;
+  return { code: 0, doc: { ...doc, verdict: 'holds' } };
+}
+
+/** The commands a world can run, and the bounds of a replay file: why it is not one, or null. */
+export function replayProblem(r: unknown): string | null {
+  if (!r || typeof r !== 'object' || Array.isArray(r)) return 'not a replay file (a JSON object)';
+  const o = r as Record<string, unknown>;
+  if (o.kind !== 'replay') return 'not a replay file ("kind": "replay" missing)';
+  if (typeof o.profile !== 'string') return '"profile" must be a profile name';
+  for (const k of ['fix', 'inject', 'properties'] as const) {
+    if (!Array.isArray(o[k]) || !(o[k] as unknown[]).every((x) => typeof x === 'string')) return `"${k}" must be a list of names`;
+  }
+  const props = o.properties as string[];
+  if (!props.length) return '"properties" is empty: the replay would check nothing';
+  const unknown = props.find((p) => !(ALL_PROPERTIES as string[]).includes(p));
+  if (unknown) return `"properties": unknown property '${unknown}'`;
+  if (!Array.isArray(o.commands)) return '"commands" must be a list';
+  for (const [i, c] of (o.commands as unknown[]).entries()) {
+    const why = commandProblem(c);
+    if (why) return `command ${i + 1}: ${why}`;
+  }
+  return null;
+}
+
+/** Task names and indices are small: a world has a few tasks, fds and mount targets. */
+const MAX_NAME = 4096;
+
+function commandProblem(c: unknown): string | null {
+  if (!c || typeof c !== 'object') return 'not an object';
+  const o = c as Record<string, unknown>;
+  const small = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_NAME;
+  switch (o.t) {
+    case 'settle': return null;
+    case 'step': return small(o.which) ? null : '"which" must be a whole number up to 4096';
+    case 'call': case 'start': {
+      if (!small(o.task)) return '"task" must be a task name, a whole number up to 4096';
+      const call = o.call as Record<string, unknown> | undefined;
+      if (!call || typeof call !== 'object' || typeof call.op !== 'string') return '"call" must name its syscall ("op")';
+      if (!SYSCALL_TABLE.has(call.op)) return `unknown syscall '${call.op}'`;
+      if (call.as !== undefined && !small(call.as)) return '"as" must be a task name, a whole number up to 4096';
+      return null;
+    }
+    default: return `unknown command type ${JSON.stringify(o.t)} (call, start, step, settle)`;
+  }
 }
 
 /** The main job (npm start): the verdict table; exit 0 when every verdict is the expected one. */
-export function cmdVerdicts(b: Budget, out: (s: string) => void): number {
+export function cmdVerdicts(b: Budget, out: (s: string) => void): CmdResult {
   out(`procns: every profile against every property (seed ${b.seed}, ${b.runs} runs of up to ${b.steps} steps each)`);
   out('');
-  const rows: string[] = [];
-  const verdicts = allVerdicts(b, (v) => rows.push(formatVerdict(v)));
-  for (const r of rows) out(r);
+  // each row as its campaign ends: the table streams
+  const verdicts = allVerdicts(b, (v) => out(formatVerdict(v)));
   const wrong = verdicts.filter((v) => v.expected !== v.got);
   out('');
   out(wrong.length ? `${wrong.length} verdict(s) differ from the expected table` : 'every verdict is the expected one');
-  return wrong.length ? 1 : 0;
+  const rows = verdicts.map((v) => ({
+    profile: v.profile, inject: v.inject, property: v.property, expected: v.expected, got: v.got,
+    message: v.replay?.expect?.message ?? v.message ?? null, replay: v.replay ? path.join(regressionDir(), replayFileName(v.replay)) : null,
+  }));
+  return { code: wrong.length ? 1 : 0, doc: { command: 'verdicts', seed: b.seed, runs: b.runs, steps: b.steps, ok: !wrong.length, differ: wrong.length, rows } };
 }
 
 function formatVerdict(v: Verdict): string {

@@ -1,162 +1,314 @@
-// The `procns` command.
+// The `procns` command. Each command is declared once below: its arguments, its options (with
+// their help and bounds) and what it runs. Node's util.parseArgs parses them in strict mode: an
+// unknown option, a missing value or a value given to a flag is a usage error, and `--k=v` works
+// as `--k v`. parseArgs is Node's own (no dependency) and does all the parsing these commands
+// need; what it does not do (numbers and their bounds, names that must exist) is checked here,
+// each failure one line and exit 2.
 import * as fs from 'fs';
+import { parseArgs } from 'util';
 import { BUG_FLAGS, makeProfile, PROFILE_NAMES, profileDescription, Profile } from '../kernel/profile';
 import { formatReport, listScenarios, loadScenario, runScenario } from '../scenarios/runner';
 import { toJsonl } from '../oracle/trace';
+import { readInput } from '../scenarios/input';
 import { recordLinux, ScenarioError } from '../oracle/recordLinux';
-import { cmdFuzz, cmdReplay, cmdVerdicts } from './fuzz';
+import { CmdResult, cmdFuzz, cmdReplay, cmdVerdicts } from './fuzz';
 import { checkTrace, formatCheck } from '../oracle/check';
 import { PROPERTIES, PropertyName } from '../properties/checks';
 
-const USAGE = `usage: procns <command> [options]
-  fuzz [--profile P] [--seed N] [--runs N] [--steps N] [--fix FLAG] [--inject FLAG] [--property P]
-                                                          random lifecycles, every step property (P1-P7);
-                                                          --property P8: the same campaign three times, same bytes?
-  replay <file>                                           re-run a saved failure
-  run <scenario|file> [--profile P] [--trace out.jsonl]   run a scenario and check its expectations
-  check <trace.jsonl> [--profile P]                       is the trace a behaviour the profile allows? (0 yes, 1 no, 2 malformed)
-  record-linux <scenario|file> [-o|--out out.jsonl]       record a scenario's trace on this machine's kernel (root)
-  list [--scenarios --profile P]                          scenarios, profiles, properties, bug flags
-  verdicts [--seed N] [--runs N] [--steps N]              the main job: every profile × every property`;
+/** Exit statuses, the same for every command. */
+export const EXIT = { ok: 0, found: 1, usage: 2, internal: 3, skipped: 4 } as const;
 
-/** Parse "--key value" options after the positional arguments. */
-export function parseOptions(argv: string[]): { pos: string[]; opts: Map<string, string[]> } {
-  const pos: string[] = [];
-  const opts = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) {
-      const key = a.slice(2);
-      const next = argv[i + 1];
-      const value = next !== undefined && !next.startsWith('--') ? (i++, next) : '';
-      opts.set(key, [...(opts.get(key) ?? []), value]);
-    } else {
-      pos.push(a);
-    }
-  }
-  return { pos, opts };
+const EXIT_TEXT = `exit status: 0 ok; 1 found, diverged or reproduced; 2 usage error or malformed input;
+  3 internal error (a procns bug; please report it); 4 skipped (e.g. not root)`;
+
+type Out = (s: string) => void;
+
+/** A usage error or malformed input: one line, exit 2. */
+class UsageError extends Error {}
+
+interface OptDecl {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  short?: string;
+  /** The option's value in its help line ("N", "P", "FILE"), and what it does. */
+  arg?: string;
+  help: string;
 }
 
-function opt(opts: Map<string, string[]>, key: string, dflt: string): string {
-  return opts.get(key)?.slice(-1)[0] ?? dflt;
+interface CommandDecl {
+  /** The positional arguments, as in the usage line ("<file>"). */
+  args: string;
+  /** How many positional arguments it takes. */
+  positionals: [number, number];
+  summary: string;
+  options: Record<string, OptDecl>;
+  run(a: Parsed, out: Out): CmdResult | Promise<CmdResult>;
 }
 
-function profileFrom(opts: Map<string, string[]>, dflt = 'v3.0'): Profile | string {
-  return makeProfile(opt(opts, 'profile', dflt), opts.get('fix') ?? [], opts.get('inject') ?? []);
+interface Parsed {
+  pos: string[];
+  values: Record<string, string | boolean | string[] | undefined>;
 }
 
-function cmdRun(pos: string[], opts: Map<string, string[]>, out: (s: string) => void): number {
-  if (!pos[0]) { out(USAGE); return 2; }
-  const sc = loadScenario(pos[0]);
-  if (typeof sc === 'string') { out(`procns run: ${sc}`); return 2; }
-  const profile = profileFrom(opts, sc.applies[0] ?? 'v3.0');
-  if (typeof profile === 'string') { out(`procns run: ${profile}`); return 2; }
-  const report = runScenario(sc, profile);
-  out(formatReport(report));
-  const tracePath = opts.get('trace')?.[0];
-  if (tracePath) {
-    fs.writeFileSync(tracePath, toJsonl({ procns: 1, profile: profile.name, scenario: sc.name, source: 'procns' }, report.trace));
+const JSON_OPT: OptDecl = { type: 'boolean', help: 'print one JSON document (the verdict, the counts, the files) instead of text' };
+const PROFILE_OPT: OptDecl = { type: 'string', arg: 'P', help: `kernel profile: ${PROFILE_NAMES.join(', ')}` };
+const FIX_OPT: OptDecl = { type: 'string', multiple: true, arg: 'FLAG', help: 'switch one of the profile\'s bug flags off (repeatable)' };
+const INJECT_OPT: OptDecl = { type: 'string', multiple: true, arg: 'FLAG', help: 'switch a bug flag on (repeatable); see procns list' };
+
+/** Bounds of the numbers a command takes: a seed is fast-check's 32-bit seed. */
+const BOUNDS = {
+  seed: [0, 2 ** 32 - 1],
+  runs: [1, 1_000_000],
+  steps: [1, 1000],
+} as const;
+
+/** A whole number option within its bounds, or its default. */
+function num(a: Parsed, key: keyof typeof BOUNDS, dflt: number): number;
+function num(a: Parsed, key: keyof typeof BOUNDS, dflt: undefined): number | undefined;
+function num(a: Parsed, key: keyof typeof BOUNDS, dflt: number | undefined): number | undefined {
+  const v = a.values[key];
+  if (v === undefined) return dflt;
+  const [lo, hi] = BOUNDS[key];
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < lo || Number(v) > hi) {
+    throw new UsageError(`--${key} takes a whole number from ${lo} to ${hi}, not ${JSON.stringify(v)}`);
   }
-  return report.ok ? 0 : 1;
+  return Number(v);
 }
 
-async function cmdRecordLinux(pos: string[], opts: Map<string, string[]>, out: (s: string) => void): Promise<number> {
-  // "-o FILE" is not a --option, so it arrives among the positional arguments
-  let file = opts.get('out')?.slice(-1)[0];
-  const args: string[] = [];
-  for (let i = 0; i < pos.length; i++) {
-    if (pos[i] === '-o') {
-      if (pos[i + 1] === undefined) { out('record-linux: -o needs a file name'); return 2; }
-      file = pos[++i];
-    } else args.push(pos[i]);
-  }
-  if (opts.has('out') && !file) { out('record-linux: --out needs a file name'); return 2; }
-  if (args.length !== 1) { out(USAGE); return 2; }
-  const sc = loadScenario(args[0]);
-  if (typeof sc === 'string') { out(`record-linux: ${sc}`); return 2; }
-  let res;
-  try {
-    res = await recordLinux(sc);
-  } catch (e) {
-    if (e instanceof ScenarioError) { out(`record-linux: ${sc.name}: ${e.message}`); return 2; }
-    out(`record-linux: ${sc.name}: failed: ${(e as Error).message}`);
-    return 1;
-  }
-  if ('skipped' in res) { out(`record-linux: skipped: ${res.skipped}`); return 0; }
-  const text = toJsonl(res.header, res.steps);
-  if (file) fs.writeFileSync(file, text);
-  else out(text.replace(/\n$/, ''));
-  return 0;
+function str(a: Parsed, key: string): string | undefined {
+  const v = a.values[key];
+  return typeof v === 'string' ? v : undefined;
 }
 
-function cmdList(opts: Map<string, string[]>, out: (s: string) => void): number {
-  const scenarios = listScenarios();
-  if (opts.has('scenarios')) {
-    const p = opt(opts, 'profile', '');
-    for (const s of scenarios) if (!p || s.applies.includes(p)) out(s.name);
-    return 0;
-  }
-  out('scenarios:');
-  for (const s of scenarios) out(`  ${s.name.padEnd(28)} [${s.applies.join(', ')}] ${s.description}`);
-  out('profiles:');
-  for (const p of PROFILE_NAMES) {
-    const prof = makeProfile(p) as Profile;
-    out(`  ${p.padEnd(8)} ${profileDescription(p)}${prof.flags.size ? ` (flags: ${[...prof.flags].join(', ')})` : ''}`);
-  }
-  out('properties:');
-  for (const [p, what] of Object.entries(PROPERTIES)) out(`  ${p}  ${what}`);
-  out('bug flags:');
-  for (const f of BUG_FLAGS) out(`  ${f.name.padEnd(26)} ${f.synthetic ? '(synthetic) ' : ''}${f.what}`);
-  return 0;
+function list(a: Parsed, key: string): string[] {
+  const v = a.values[key];
+  return Array.isArray(v) ? v : [];
 }
 
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<number> {
-  const [cmd, ...rest] = argv;
-  const { pos, opts } = parseOptions(rest);
-  switch (cmd) {
-    case 'run': return cmdRun(pos, opts, out);
-    case 'list': return cmdList(opts, out);
-    case 'record-linux': return cmdRecordLinux(pos, opts, out);
-    case 'check': {
-      if (!pos[0]) { out(USAGE); return 2; }
-      let text: string;
-      try {
-        text = fs.readFileSync(pos[0], 'utf8');
-      } catch (e) {
-        out(`procns check: ${(e as Error).message}`);
-        return 2;
-      }
-      const profile = opts.get('profile')?.slice(-1)[0];
+/** The profile the options name (a usage error when it or a flag is unknown). */
+function profileOf(a: Parsed, dflt: string): Profile {
+  const p = makeProfile(str(a, 'profile') ?? dflt, list(a, 'fix'), list(a, 'inject'));
+  if (typeof p === 'string') throw new UsageError(p);
+  return p;
+}
+
+const COMMANDS: Record<string, CommandDecl> = {
+  fuzz: {
+    args: '',
+    positionals: [0, 0],
+    summary: 'random lifecycles, every step property (P1-P7) after every step; --property P8: the same campaign three times, same bytes?',
+    options: {
+      profile: PROFILE_OPT,
+      seed: { type: 'string', arg: 'N', help: 'the seed (0 to 2^32-1; default: a random one, printed)' },
+      runs: { type: 'string', arg: 'N', help: 'runs (1 to 1,000,000; default 500)' },
+      steps: { type: 'string', arg: 'N', help: 'commands per run at most (1 to 1000; default 40)' },
+      fix: FIX_OPT,
+      inject: INJECT_OPT,
+      property: { type: 'string', multiple: true, arg: 'P', help: `check only these (repeatable): ${Object.keys(PROPERTIES).join(', ')}` },
+      save: { type: 'string', arg: 'DIR', help: 'where a counterexample\'s replay file goes (default: scenarios/regressions in a procns checkout, else the current directory)' },
+      json: JSON_OPT,
+    },
+    run(a, out) {
+      profileOf(a, 'v3.0'); // a usage error when the profile or a flag is unknown
+      const props = list(a, 'property');
+      const unknown = props.find((p) => !Object.prototype.hasOwnProperty.call(PROPERTIES, p));
+      if (unknown !== undefined) throw new UsageError(`unknown property '${unknown}' (known: ${Object.keys(PROPERTIES).join(', ')})`);
+      return cmdFuzz({
+        profile: str(a, 'profile') ?? 'v3.0', seed: num(a, 'seed', undefined), runs: num(a, 'runs', 500), steps: num(a, 'steps', 40),
+        fix: list(a, 'fix'), inject: list(a, 'inject'), properties: props.length ? props as PropertyName[] : undefined, save: str(a, 'save'),
+      }, out, process.stderr.isTTY === true && !a.values.json);
+    },
+  },
+  replay: {
+    args: '<file>',
+    positionals: [1, 1],
+    summary: 're-run a saved failure; the same output every time (1: it reproduces)',
+    options: { json: JSON_OPT },
+    run: (a, out) => cmdReplay(a.pos[0], out),
+  },
+  run: {
+    args: '<scenario|file>',
+    positionals: [1, 1],
+    summary: 'run a scenario on the emulator and check every step\'s expectation (1: one does not hold)',
+    options: { profile: PROFILE_OPT, fix: FIX_OPT, inject: INJECT_OPT, trace: { type: 'string', arg: 'FILE', help: 'write the run\'s trace (JSON Lines)' }, json: JSON_OPT },
+    run(a, out) {
+      const sc = loadScenario(a.pos[0]);
+      if (typeof sc === 'string') throw new UsageError(sc);
+      const profile = profileOf(a, sc.applies[0] ?? 'v3.0');
+      const report = runScenario(sc, profile);
+      out(formatReport(report));
+      const tracePath = str(a, 'trace');
+      if (tracePath) writeAtomically(tracePath, toJsonl({ procns: 1, profile: profile.name, scenario: sc.name, source: 'procns' }, report.trace));
+      const failed = report.steps.filter((s) => s.mismatches.length).map((s) => ({ step: s.index, op: s.step.op, mismatches: s.mismatches }));
+      return { code: report.ok ? 0 : 1, doc: { command: 'run', scenario: sc.name, profile: profile.name, ok: report.ok, steps: report.steps.length, failed, trace: tracePath ?? null } };
+    },
+  },
+  check: {
+    args: '<trace.jsonl>',
+    positionals: [1, 1],
+    summary: 'is the trace a behaviour the profile allows? (0 agrees, 1 first divergence, 2 malformed)',
+    options: { profile: { ...PROFILE_OPT, help: 'judge under this profile (default: the trace header\'s)' }, json: JSON_OPT },
+    run(a, out) {
+      const input = readInput(a.pos[0]);
+      if ('error' in input) throw new UsageError(input.error);
+      const text = input.text;
+      const profile = str(a, 'profile');
       const r = checkTrace(text, profile);
       out(formatCheck(r, profile ?? 'the header\'s profile'));
-      return r.verdict === 'agrees' ? 0 : r.verdict === 'diverges' ? 1 : 2;
-    }
-    case 'replay':
-      if (!pos[0]) { out(USAGE); return 2; }
-      return cmdReplay(pos[0], out);
-    case 'fuzz': {
-      const num = (key: string, d: number | undefined): number | undefined => {
-        const v = opts.get(key)?.slice(-1)[0];
-        return v === undefined ? d : Number(v);
+      return { code: r.verdict === 'agrees' ? 0 : r.verdict === 'diverges' ? 1 : 2, doc: { command: 'check', file: a.pos[0], profile: profile ?? null, ...r } };
+    },
+  },
+  'record-linux': {
+    args: '<scenario|file>',
+    positionals: [1, 1],
+    summary: 'record a scenario\'s trace on this machine\'s kernel, as root, in a sandbox (4: skipped, e.g. not root)',
+    options: { out: { type: 'string', short: 'o', arg: 'FILE', help: 'write the trace here (default: standard output)' }, json: JSON_OPT },
+    async run(a, out) {
+      const sc = loadScenario(a.pos[0]);
+      if (typeof sc === 'string') throw new UsageError(sc);
+      const file = str(a, 'out');
+      let res;
+      try {
+        res = await recordLinux(sc);
+      } catch (e) {
+        if (e instanceof ScenarioError) throw new UsageError(`${sc.name}: ${e.message}`);
+        out(`record-linux: ${sc.name}: failed: ${(e as Error).message}`);
+        return { code: 1, doc: { command: 'record-linux', scenario: sc.name, verdict: 'failed', reason: (e as Error).message } };
+      }
+      if ('skipped' in res) {
+        out(`record-linux: skipped: ${res.skipped}`);
+        return { code: EXIT.skipped, doc: { command: 'record-linux', scenario: sc.name, verdict: 'skipped', reason: res.skipped } };
+      }
+      const text = toJsonl(res.header, res.steps);
+      if (file) writeAtomically(file, text);
+      else out(text.replace(/\n$/, ''));
+      return { code: 0, doc: { command: 'record-linux', scenario: sc.name, verdict: 'recorded', steps: res.steps.length, file: file ?? null } };
+    },
+  },
+  list: {
+    args: '',
+    positionals: [0, 0],
+    summary: 'scenarios, profiles, properties, bug flags; --scenarios --profile P: the scenarios for P, one per line',
+    options: { scenarios: { type: 'boolean', help: 'only scenario names, one per line' }, profile: { ...PROFILE_OPT, help: 'with --scenarios: those that apply to P' }, json: JSON_OPT },
+    run(a, out) {
+      const scenarios = listScenarios();
+      const p = str(a, 'profile');
+      if (p !== undefined && !PROFILE_NAMES.includes(p)) throw new UsageError(`unknown profile '${p}' (known: ${PROFILE_NAMES.join(', ')})`);
+      const doc = {
+        command: 'list',
+        scenarios: scenarios.filter((s) => !p || s.applies.includes(p)).map((s) => ({ name: s.name, applies: s.applies, description: s.description })),
+        profiles: PROFILE_NAMES.map((n) => ({ name: n, description: profileDescription(n), flags: [...(makeProfile(n) as Profile).flags] })),
+        properties: Object.entries(PROPERTIES).map(([name, text]) => ({ name, text })),
+        flags: BUG_FLAGS.map((f) => ({ name: f.name, synthetic: f.synthetic, what: f.what })),
       };
-      const profile = opt(opts, 'profile', 'v3.0');
-      const check = makeProfile(profile, opts.get('fix') ?? [], opts.get('inject') ?? []);
-      if (typeof check === 'string') { out(`procns fuzz: ${check}`); return 2; }
-      const props = opts.get('property') as PropertyName[] | undefined;
-      if (props?.some((p) => !(p in PROPERTIES))) { out(`procns fuzz: unknown property (known: ${Object.keys(PROPERTIES).join(', ')})`); return 2; }
-      const seed = num('seed', undefined);
-      const runs = num('runs', 500) as number;
-      const steps = num('steps', 40) as number;
-      if ([seed ?? 1, runs, steps].some((n) => !Number.isInteger(n) || n < 0)) { out('procns fuzz: --seed, --runs and --steps take whole numbers'); return 2; }
-      return cmdFuzz({ profile, seed, runs, steps, fix: opts.get('fix') ?? [], inject: opts.get('inject') ?? [], properties: props }, out, process.stderr.isTTY === true);
+      if (a.values.scenarios) {
+        for (const s of doc.scenarios) out(s.name);
+        return { code: 0, doc };
+      }
+      out('scenarios:');
+      for (const s of doc.scenarios) out(`  ${s.name.padEnd(28)} [${s.applies.join(', ')}] ${s.description}`);
+      out('profiles:');
+      for (const pr of doc.profiles) out(`  ${pr.name.padEnd(8)} ${pr.description}${pr.flags.length ? ` (flags: ${pr.flags.join(', ')})` : ''}`);
+      out('properties:');
+      for (const pr of doc.properties) out(`  ${pr.name}  ${pr.text}`);
+      out('bug flags:');
+      for (const f of doc.flags) out(`  ${f.name.padEnd(26)} ${f.synthetic ? '(synthetic) ' : ''}${f.what}`);
+      return { code: 0, doc };
+    },
+  },
+  verdicts: {
+    args: '',
+    positionals: [0, 0],
+    summary: 'the main job: every profile x every property, as a verdict table (1: a verdict is not the expected one)',
+    options: {
+      seed: { type: 'string', arg: 'N', help: 'the seed of every campaign (default 1)' },
+      runs: { type: 'string', arg: 'N', help: 'runs per campaign (default 1000)' },
+      steps: { type: 'string', arg: 'N', help: 'commands per run at most (default 40)' },
+      json: JSON_OPT,
+    },
+    run: (a, out) => cmdVerdicts({ seed: num(a, 'seed', 1), runs: num(a, 'runs', 1000), steps: num(a, 'steps', 40) }, out),
+  },
+};
+
+/** Write a file whole or not at all: a temporary file beside it, then a rename. */
+export function writeAtomically(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try { fs.unlinkSync(tmp); } catch { /* never written */ }
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+function usage(): string {
+  const lines = ['usage: procns <command> [options]   (procns <command> --help for its options)', ''];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${`${name} ${c.args}`.padEnd(30)} ${c.summary}`);
+  lines.push('  record                         alias of record-linux', '', EXIT_TEXT);
+  return lines.join('\n');
+}
+
+function commandHelp(name: string, c: CommandDecl): string {
+  const lines = [`usage: procns ${name}${c.args ? ` ${c.args}` : ''} [options]`, `  ${c.summary}`, '', 'options:'];
+  for (const [key, o] of Object.entries(c.options)) {
+    const flag = `${o.short ? `-${o.short}, ` : ''}--${key}${o.arg ? ` ${o.arg}` : ''}`;
+    lines.push(`  ${flag.padEnd(22)} ${o.help}`);
+  }
+  lines.push(`  ${'-h, --help'.padEnd(22)} this help`, '', EXIT_TEXT);
+  return lines.join('\n');
+}
+
+const ALIASES: Record<string, string> = { record: 'record-linux' };
+
+export async function main(argv: string[], out: Out = (s) => process.stdout.write(s + '\n')): Promise<number> {
+  const [given, ...rest] = argv;
+  if (given === undefined || given === 'help' || given === '--help' || given === '-h') {
+    out(usage());
+    return given === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const name = Object.prototype.hasOwnProperty.call(ALIASES, given) ? ALIASES[given] : given;
+  if (!Object.prototype.hasOwnProperty.call(COMMANDS, name)) {
+    out(`procns: unknown command '${given}' (commands: ${Object.keys(COMMANDS).join(', ')}; procns --help)`);
+    return EXIT.usage;
+  }
+  const c = COMMANDS[name];
+  // --help before anything else: no side effects, whatever else is on the line
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out(commandHelp(name, c));
+    return EXIT.ok;
+  }
+  const json = rest.includes('--json');
+  const say = (line: string): void => out(line);
+  try {
+    let parsed: Parsed;
+    const options = Object.fromEntries(Object.entries(c.options).map(([k, o]) => [k, {
+      type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}),
+    }]));
+    try {
+      const p = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+      parsed = { pos: p.positionals, values: p.values as Parsed['values'] };
+    } catch (e) {
+      // parseArgs' messages are several sentences; the first names the problem
+      throw new UsageError(String((e as Error).message).split('\n')[0].replace(/\. To specify .*$/, '.'));
     }
-    case 'verdicts': {
-      const n = (key: string, d: number): number => Number(opts.get(key)?.slice(-1)[0] ?? d);
-      return cmdVerdicts({ seed: n('seed', 1), runs: n('runs', 1000), steps: n('steps', 40) }, out);
+    const [lo, hi] = c.positionals;
+    if (parsed.pos.length < lo || parsed.pos.length > hi) {
+      throw new UsageError(hi === 0 ? `takes no arguments, got ${JSON.stringify(parsed.pos[0])}` : `needs ${c.args}${parsed.pos.length > hi ? `, got also ${JSON.stringify(parsed.pos[hi])}` : ''}`);
     }
-    default:
-      out(USAGE);
-      return cmd === undefined || cmd === 'help' || cmd === '--help' ? 0 : 2;
+    const res = await c.run(parsed, json ? () => undefined : say);
+    if (json) out(JSON.stringify(res.doc));
+    return res.code;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      const line = `procns ${name}: ${e.message}`;
+      out(json ? JSON.stringify({ command: name, verdict: 'usage', error: line }) : line);
+      return EXIT.usage;
+    }
+    // a bug in procns: never exit 1, which means "found"
+    const line = `procns ${name}: internal error: ${(e as Error)?.message ?? String(e)}`;
+    out(json ? JSON.stringify({ command: name, verdict: 'internal', error: line }) : line);
+    return EXIT.internal;
   }
 }
 

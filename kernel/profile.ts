@@ -68,7 +68,7 @@ export function profileDescription(name: string): string {
  * Returns an error string for an unknown profile or flag.
  */
 export function makeProfile(name: string, fix: readonly string[] = [], inject: readonly string[] = []): Profile | string {
-  const base = BASE[name];
+  const base = Object.prototype.hasOwnProperty.call(BASE, name) ? BASE[name] : undefined;
   if (!base) return `unknown profile '${name}' (known: ${PROFILE_NAMES.join(', ')})`;
   const known = new Set(BUG_FLAGS.map((f) => f.name));
   for (const f of [...fix, ...inject]) if (!known.has(f)) return `unknown bug flag '${f}'`;

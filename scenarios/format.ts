@@ -63,10 +63,20 @@ export function validateScenario(s: unknown): string | null {
   if (typeof o.name !== 'string') return 'missing "name"';
   if (!Array.isArray(o.applies)) return 'missing "applies" (a list of profiles)';
   if (!Array.isArray(o.steps)) return 'missing "steps"';
+  // the names a step may use: tasks made by earlier forks and clones, values saved by earlier steps
+  const known = new Set(['A']);
   for (const [i, st] of (o.steps as unknown[]).entries()) {
     if (!st || typeof st !== 'object' || typeof (st as Step).op !== 'string') return `step ${i + 1}: needs "op"`;
-    const why = stepProblem(st as Step);
+    const step = st as Step;
+    const why = stepProblem(step);
     if (why) return `step ${i + 1}: ${why}`;
+    for (const v of Object.values(step.args ?? {})) {
+      for (const m of typeof v === 'string' ? v.matchAll(/\$\{?(\w+)\}?/g) : []) {
+        if (!known.has(m[1])) return `step ${i + 1}: '${m[0]}' names no task and no value an earlier step saves`;
+      }
+    }
+    if (step.as) known.add(step.as);
+    if (step.save) for (const n of [step.save, `${step.save}0`, `${step.save}1`]) known.add(n);
   }
   return null;
 }

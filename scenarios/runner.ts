@@ -15,6 +15,7 @@ import { PROC_I } from '../kernel/proc_fs';
 import { fcheck_files } from '../kernel/file';
 import { newKernel } from '../procfs';
 import { Expect, Scenario, Step, validateScenario } from './format';
+import { readInput } from './input';
 import { Symbols, TraceStep } from '../oracle/trace';
 import { atCheckSync, CheckAnswer, CheckQuery, NsRef, Observed, observeResult, RawResult, resolveStepArgs, savedValues } from './vocabulary';
 
@@ -32,9 +33,11 @@ export function listScenarios(): Scenario[] {
 export function loadScenario(nameOrFile: string): Scenario | string {
   const file = fs.existsSync(nameOrFile) ? nameOrFile : path.join(SCENARIO_DIR, `${nameOrFile}.json`);
   if (!fs.existsSync(file)) return `no scenario '${nameOrFile}' (see procns list)`;
+  const input = readInput(file);
+  if ('error' in input) return input.error;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    parsed = JSON.parse(input.text);
   } catch (e) {
     return `${file}: not JSON: ${(e as Error).message}`;
   }

@@ -30,8 +30,19 @@ export function parseFlagWord(v: unknown, names: FlagTable): number | string {
 export function substitute(v: unknown, value: (name: string) => number | undefined): unknown {
   if (typeof v !== 'string') return v;
   const m = /^\$(\w+)$/.exec(v) ?? /^\$\{(\w+)\}$/.exec(v);
-  if (m) return value(m[1]) ?? v;
-  return v.replace(/\$\{(\w+)\}/g, (_s, name: string) => String(value(name) ?? `?${name}`));
+  if (m) return value(m[1]) ?? unresolved(m[1]);
+  return v.replace(/\$\{(\w+)\}/g, (_s, name: string) => String(value(name) ?? unresolved(name)));
+}
+
+/** A "$name" that no task and no earlier `save` gave a value: the scenario is wrong, not the kernel. */
+export class UnresolvedName extends Error {
+  constructor(readonly missing: string) {
+    super(`no task and no saved value named '${missing}' (a save whose step failed saves nothing)`);
+  }
+}
+
+function unresolved(name: string): never {
+  throw new UnresolvedName(name);
 }
 
 /**
@@ -42,18 +53,27 @@ export function resolveStepArgs(op: string, raw: Record<string, unknown> | undef
   const d = syscallDesc(op);
   if (!d) return `unknown syscall '${op}'`;
   const args: Record<string, unknown> = {};
+  try {
+    resolveInto(d, args, op, raw, value);
+  } catch (e) {
+    if (e instanceof UnresolvedName) return `${op}: ${e.message}`;
+    throw e;
+  }
+  return typeof args.error === 'string' ? args.error : args;
+}
+
+function resolveInto(d: SyscallDesc, args: Record<string, unknown>, op: string, raw: Record<string, unknown> | undefined, value: (name: string) => number | undefined): void {
   for (const [key, v] of Object.entries(raw ?? {})) {
     const a: ArgDecl | undefined = d.args.find((x) => x.name === key);
-    if (!a) return `${op}: unknown argument '${key}' (${op} takes ${d.args.map((x) => x.name).join(', ') || 'none'})`;
+    if (!a) { args.error = `${op}: unknown argument '${key}' (${op} takes ${d.args.map((x) => x.name).join(', ') || 'none'})`; return; }
     if (a.kind === 'flags' || a.kind === 'nstype') {
       const n = parseFlagWord(substitute(v, value), a.names);
-      if (typeof n === 'string') return `${op}: ${key}: ${n}`;
+      if (typeof n === 'string') { args.error = `${op}: ${key}: ${n}`; return; }
       args[key] = n;
     } else {
       args[key] = substitute(v, value);
     }
   }
-  return args;
 }
 
 /** What a syscall gave back, before naming: its raw return value and what it saw. */
@@ -159,7 +179,14 @@ export function* atCheck(step: Step, names: Map<string, NsRef>, value: (name: st
       return { ret: 0 };
     }
     case '@fdns': case '@fdis': {
-      const r = yield { q: 'fdNs', fd: substitute(a.fd, value) };
+      let fd: unknown;
+      try {
+        fd = substitute(a.fd, value);
+      } catch (e) {
+        if (e instanceof UnresolvedName) return { error: `${step.op}: ${e.message}` };
+        throw e;
+      }
+      const r = yield { q: 'fdNs', fd };
       if (isErr(r)) return { errno: r.errno };
       if (step.op === '@fdns') {
         if (step.save) names.set(step.save, r as NsRef);

@@ -1,0 +1,146 @@
+// The command line as a script sees it: --help with no side effects, strict options, one line
+// and exit 2 for bad input (never a stack trace, never exit 1), one JSON document with --json,
+// replay files that are never overwritten by another counterexample.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { expect } from 'chai';
+import seedrandom from 'seedrandom';
+import { main } from '../cli/main';
+import { saveReplay } from '../cli/fuzz';
+import { fuzz } from '../properties/fuzz';
+
+async function capture(argv: string[]): Promise<{ code: number; lines: string[] }> {
+  const lines: string[] = [];
+  const code = await main(argv, (s) => lines.push(...s.split('\n')));
+  return { code, lines };
+}
+
+describe('procns command line', function () {
+  this.timeout(120000);
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-cli-'));
+    process.env.PROCNS_REPLAY_DIR = dir;
+  });
+  afterEach(() => {
+    delete process.env.PROCNS_REPLAY_DIR;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every command has its own --help: exit 0, its options listed, nothing written', async () => {
+    for (const cmd of ['fuzz', 'replay', 'run', 'check', 'record-linux', 'record', 'list', 'verdicts']) {
+      const { code, lines } = await capture([cmd, '--help']);
+      expect(code, cmd).to.equal(0);
+      expect(lines[0], cmd).to.match(new RegExp(`^usage: procns ${cmd === 'record' ? 'record-linux' : cmd}`));
+      expect(lines.join('\n'), cmd).to.match(/exit status: 0 ok; 1 found/);
+    }
+    expect((await capture(['fuzz', '--seed', '1', '--help'])).code).to.equal(0);
+    expect(fs.readdirSync(dir), 'files written by --help').to.deep.equal([]);
+  });
+
+  it('a missing value, an unknown option, a value for a flag, a bad number: one line, exit 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['fuzz', '--runs'], /--runs <value>' argument missing/],
+      [['fuzz', '--bogus'], /Unknown option '--bogus'/],
+      [['fuzz', '--runs=abc'], /--runs takes a whole number from 1 to 1000000/],
+      [['fuzz', '--steps', '1e9'], /--steps takes a whole number from 1 to 1000/],
+      [['fuzz', '--seed', String(2 ** 32)], /--seed takes a whole number from 0 to 4294967295/],
+      [['fuzz', '--profile', 'constructor'], /unknown profile 'constructor'/],
+      [['fuzz', '--profile', '__proto__'], /unknown profile '__proto__'/],
+      [['verdicts', '--runs', 'abc'], /--runs takes a whole number/],
+      [['list', '--scenarios=x'], /does not take an argument/],
+      [['run'], /needs <scenario\|file>/],
+      [['frob'], /unknown command 'frob'/],
+    ];
+    for (const [argv, re] of cases) {
+      const { code, lines } = await capture(argv);
+      expect(code, argv.join(' ')).to.equal(2);
+      expect(lines, argv.join(' ')).to.have.length(1);
+      expect(lines[0], argv.join(' ')).to.match(re);
+    }
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('--k=v is --k v', async () => {
+    const a = await capture(['fuzz', '--profile=v3.8', '--seed=3', '--runs=20', '--steps=10']);
+    const b = await capture(['fuzz', '--profile', 'v3.8', '--seed', '3', '--runs', '20', '--steps', '10']);
+    expect(a).to.deep.equal(b);
+    expect(a.code).to.equal(0);
+  });
+
+  it('a passing fuzz prints its seed and the command that runs it again', async () => {
+    const { code, lines } = await capture(['fuzz', '--profile', 'v3.8', '--runs', '10']);
+    expect(code).to.equal(0);
+    expect(lines.join('\n')).to.match(/seed \d+; again: procns fuzz --profile v3.8 --seed \d+ --runs 10 --steps 40/);
+  });
+
+  it('fuzz --json: one JSON document naming the failed property and the replay file', async () => {
+    const { code, lines } = await capture(['fuzz', '--profile=seed', '--seed=1', '--runs=200', '--json']);
+    expect(code).to.equal(1);
+    expect(lines).to.have.length(1);
+    const doc = JSON.parse(lines[0]) as Record<string, unknown>;
+    expect(doc.verdict).to.equal('counterexample');
+    expect(doc.property).to.match(/^P[12]$/);
+    expect(doc.seed).to.equal(1);
+    expect(String(doc.replay)).to.match(/seed-P\d-seed1\.json$/);
+    expect(fs.existsSync(String(doc.replay))).to.equal(true);
+    const replay = await capture(['replay', String(doc.replay), '--json']);
+    expect(replay.code).to.equal(1);
+    expect((JSON.parse(replay.lines[0]) as Record<string, unknown>).verdict).to.equal('reproduced');
+  });
+
+  it('every command answers --json with one JSON document', async () => {
+    for (const argv of [['list'], ['run', 'ip-netns', '--profile', 'v3.8'], ['verdicts', '--runs', '2', '--steps', '2']]) {
+      const { lines } = await capture([...argv, '--json']);
+      expect(lines, argv.join(' ')).to.have.length(1);
+      expect(() => JSON.parse(lines[0]), argv.join(' ')).to.not.throw();
+    }
+  });
+
+  it('300 malformed inputs across the commands: one line each, exit 2, no stack trace', async () => {
+    const rng = seedrandom('procns-cli-malformed');
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
+    const bad = path.join(dir, 'bad.json');
+    const bodies = ['', '{', '[]', 'null', '{"kind":"replay"}', '{"kind":"replay","profile":"seed","fix":[],"inject":[],"properties":[],"commands":[]}',
+      '{"kind":"replay","procns":2,"profile":"seed","fix":[],"inject":[],"properties":["P1"],"commands":[{"t":"call","task":1e300,"call":{"op":"exit"}}]}',
+      '{"kind":"replay","procns":2,"profile":"seed","fix":[],"inject":[],"properties":["P1"],"commands":[{"t":"jump"}]}',
+      '{"kind":"replay","procns":2,"profile":"seed","fix":[],"inject":[],"properties":["P1"],"commands":[{"t":"call","task":0,"call":{"op":"reboot"}}]}',
+      '{"procns":1,"scenario":"/dev/zero"}', '{"name":"x","applies":["v3.0"],"steps":[{"op":"frob"}]}',
+      '{"name":"x","applies":["v3.0"],"steps":[{"op":"open","args":{"path":"/proc/${X}/ns/net"}}]}'];
+    const argvs = [
+      (): string[] => ['fuzz', pick(['--runs', '--steps', '--seed']), pick(['-1', '0x10', '1.5', '', 'NaN', '9'.repeat(30)])],
+      (): string[] => ['fuzz', '--profile', pick(['v9', 'toString', 'hasOwnProperty', '', 'SEED'])],
+      (): string[] => ['fuzz', pick(['--fix', '--inject']), pick(['no-such-flag', '__proto__', ''])],
+      (): string[] => ['fuzz', '--property', pick(['P0', 'p1', 'constructor', ''])],
+      (): string[] => [pick(['replay', 'check', 'run']), bad],
+      (): string[] => [pick(['replay', 'check', 'run', 'record-linux']), path.join(dir, 'nonexistent', String(rng()))],
+      (): string[] => [pick(['list', 'verdicts', 'fuzz']), pick(['extra', '-x', '--json=1', '---'])],
+      (): string[] => ['verdicts', pick(['--runs', '--steps']), pick(['x', '-3', '2000000'])],
+    ];
+    for (let n = 0; n < 300; n++) {
+      fs.writeFileSync(bad, pick(bodies));
+      const argv = pick(argvs)();
+      const { code, lines } = await capture(argv);
+      const where = `input ${n}: procns ${argv.join(' ')} (file: ${fs.readFileSync(bad, 'utf8').slice(0, 80)})`;
+      expect(code, `${where}\n${lines.join('\n')}`).to.equal(2);
+      expect(lines, where).to.have.length(1);
+      expect(lines[0], where).to.not.match(/\n\s+at |internal error/);
+    }
+  });
+
+  it('a replay file is written whole, and another counterexample under the same name does not overwrite it', () => {
+    const a = fuzz({ profile: 'seed', seed: 1, runs: 500, steps: 40, properties: ['P2'] }).failure;
+    const b = fuzz({ profile: 'seed', seed: 1, runs: 500, steps: 20, properties: ['P2'] }).failure;
+    expect(a && b, 'both campaigns find evict-null-put').to.not.equal(null);
+    if (!a || !b) return;
+    const fa = saveReplay(a, dir);
+    const before = fs.readFileSync(fa, 'utf8');
+    expect(saveReplay(a, dir), 'the same counterexample keeps its file').to.equal(fa);
+    const fb = saveReplay(b, dir);
+    if (JSON.stringify(a.commands) !== JSON.stringify(b.commands)) expect(fb).to.not.equal(fa);
+    expect(fs.readFileSync(fa, 'utf8')).to.equal(before);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
+    for (const f of fs.readdirSync(dir)) expect(() => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')), f).to.not.throw();
+  });
+});
