@@ -47,12 +47,17 @@ export class Checker implements Sink {
   private readonly byOp = new Map<string, StepCheck[]>();
   private readonly quiescents: Required<Pick<StepCheck, 'quiescent'>>[] = [];
 
-  constructor(private readonly enabled: ReadonlySet<PropertyName>) {
+  /** The names of the custom properties it checks (a library user's: see index.ts). */
+  private readonly custom: ReadonlySet<string>;
+
+  /** `custom`: properties of the caller's own, checked after the enabled built-in ones. */
+  constructor(private readonly enabled: ReadonlySet<PropertyName>, custom: readonly Property[] = []) {
+    this.custom = new Set(custom.map((p) => p.name));
     // P1 and P2 share a checker: it is made once, where the first of them comes
     const made = new Set<StepChecker>();
-    for (const p of PROPERTY_LIST) {
+    for (const p of [...PROPERTY_LIST, ...custom] as readonly Property[]) {
       const checker = p.step;
-      if (!checker || !enabled.has(p.name) || made.has(checker)) continue;
+      if (!checker || !(enabled.has(p.name as PropertyName) || this.custom.has(p.name)) || made.has(checker)) continue;
       made.add(checker);
       const check = checker.make(this);
       for (const op of checker.ops) {
@@ -65,7 +70,7 @@ export class Checker implements Sink {
   }
 
   fail(property: string, step: number, message: string): void {
-    if (this.enabled.has(property as PropertyName)) this.violations.push({ property: property as PropertyName, step, message });
+    if (this.enabled.has(property as PropertyName) || this.custom.has(property)) this.violations.push({ property: property as PropertyName, step, message });
   }
 
   readonly observe = (w: World, c: Completion): void => {
