@@ -224,9 +224,19 @@ const COMMANDS: Record<string, CommandDecl> = {
       seed: { type: 'string', arg: 'N', help: 'the seed of every campaign (default 1)' },
       runs: { type: 'string', arg: 'N', help: 'runs per campaign (default 1000)' },
       steps: { type: 'string', arg: 'N', help: 'commands per run at most (default 40)' },
+      reporter: { type: 'string', arg: 'R', help: 'with -o: the file\'s format: junit (a testcase per verdict, for CI systems)' },
+      out: { type: 'string', short: 'o', arg: 'FILE', help: 'also write the verdicts to FILE in the --reporter format' },
       json: JSON_OPT,
     },
-    run: (a, out) => cmdVerdicts({ seed: num(a, 'seed', 1), runs: num(a, 'runs', 1000), steps: num(a, 'steps', 40) }, out),
+    run(a, out) {
+      const reporter = str(a, 'reporter');
+      const file = str(a, 'out');
+      if (reporter !== undefined && reporter !== 'junit') throw new UsageError(`unknown reporter '${reporter}' (known: junit)`);
+      if ((reporter === undefined) !== (file === undefined)) throw new UsageError('--reporter and -o go together');
+      const res = cmdVerdicts({ seed: num(a, 'seed', 1), runs: num(a, 'runs', 1000), steps: num(a, 'steps', 40) }, out);
+      if (file) writeAtomically(file, junit(res.doc));
+      return res;
+    },
   },
 };
 
@@ -240,6 +250,21 @@ export function writeAtomically(file: string, text: string): void {
     try { fs.unlinkSync(tmp); } catch { /* never written */ }
     throw new UsageError(`cannot write ${file}: ${(e as Error).message.split('\n')[0]}`);
   }
+}
+
+const xml = (v: unknown): string => String(v).replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The verdict table as JUnit XML: a test case per verdict, failed when it is not the expected one. */
+function junit(doc: Record<string, unknown>): string {
+  const rows = doc.rows as { profile: string; inject: string[]; property: string; expected: string; got: string; message: string | null; replay: string | null }[];
+  const cases = rows.map((r) => {
+    const name = `${r.profile}${r.inject.map((f) => `+${f}`).join('')} ${r.property}`;
+    const body = r.expected === r.got ? ''
+      : `<failure message="${xml(`expected ${r.expected}, got ${r.got}`)}">${xml(`${r.message ?? ''}${r.replay ? `\nprocns replay ${r.replay}` : ''}`)}</failure>`;
+    return `    <testcase classname="procns.verdicts" name="${xml(name)}">${body}</testcase>`;
+  });
+  const failures = rows.filter((r) => r.expected !== r.got).length;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="procns verdicts (seed ${xml(doc.seed)}, ${xml(doc.runs)} runs)" tests="${rows.length}" failures="${failures}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
 }
 
 function usage(): string {

@@ -98,6 +98,18 @@ describe('procns command line', function () {
     }
   });
 
+  it('verdicts --reporter junit -o FILE: a test case per verdict, failed where it is not the expected one', async () => {
+    const file = path.join(dir, 'verdicts.xml');
+    const { code, lines } = await capture(['verdicts', '--runs', '2', '--steps', '2', '--reporter', 'junit', '-o', file]);
+    const xml = fs.readFileSync(file, 'utf8');
+    const cases = xml.match(/<testcase /g) ?? [];
+    const failures = xml.match(/<failure /g) ?? [];
+    expect(cases.length).to.equal(lines.filter((l) => /^[ !] \S+\s+P\d/.test(l)).length);
+    expect(failures.length).to.equal(lines.filter((l) => l.startsWith('!')).length);
+    expect(xml).to.match(new RegExp(`tests="${cases.length}" failures="${failures.length}"`));
+    expect(code).to.equal(failures.length ? 1 : 0);
+  });
+
   it('300 malformed inputs across the commands: one line each, exit 2, no stack trace', async () => {
     const rng = seedrandom('procns-cli-malformed');
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
