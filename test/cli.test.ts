@@ -1,6 +1,7 @@
 // The command line as a script sees it: --help with no side effects, strict options, one line
 // and exit 2 for bad input (never a stack trace, never exit 1), one JSON document with --json,
 // replay files that are never overwritten by another counterexample.
+import * as child_process from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -138,6 +139,24 @@ describe('procns command line', function () {
       expect(code, `${where}\n${lines.join('\n')}`).to.equal(2);
       expect(lines, where).to.have.length(1);
       expect(lines[0], where).to.not.match(/\n\s+at |internal error/);
+    }
+  });
+
+  it('30 SIGINTs at random moments of a fuzz that finds and saves: no replay file left empty or invalid', async () => {
+    const rng = seedrandom('procns-sigint');
+    const main = path.resolve(__dirname, '..', 'cli', 'main.js');
+    for (let n = 0; n < 30; n++) {
+      const child = child_process.spawn(process.execPath, [main, 'fuzz', '--profile', 'seed', '--seed', String(1 + (n % 5)), '--save', dir], { stdio: 'ignore' });
+      const exited = new Promise((res) => child.once('exit', res));
+      await new Promise((res) => setTimeout(res, 150 + Math.floor(rng() * 400)));
+      child.kill('SIGINT');
+      await exited;
+    }
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    for (const f of files) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      expect(text.length, f).to.be.greaterThan(0);
+      expect(() => JSON.parse(text), f).to.not.throw();
     }
   });
 
