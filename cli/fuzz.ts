@@ -8,6 +8,7 @@ import { allVerdicts, Budget, Verdict } from '../properties/verdicts';
 import { PROPERTIES, PropertyName, propertyNamed, RUN_PROPERTIES } from '../properties/checks';
 import { makeProfile } from '../kernel/profile';
 import { readInput } from '../scenarios/input';
+import { schemaProblem } from '../scenarios/schemas';
 import { SYSCALL_TABLE } from '../kernel/syscall_table';
 
 /** The repository (or installed package) this procns runs from: dist/cli/.. /.. */
@@ -219,7 +220,7 @@ export function cmdReplay(file: string, out: (s: string) => void): CmdResult {
   } catch (e) {
     return bad((e as Error).message.split('\n')[0]);
   }
-  const why = replayProblem(r);
+  const why = replayProblem(r, input.text);
   if (why) return bad(why);
   if (r.procns !== REPLAY_FORMAT) {
     const again = ['procns fuzz', `--profile ${r.profile}`, ...(r.fix ?? []).map((f) => `--fix ${f}`), ...(r.inject ?? []).map((f) => `--inject ${f}`), `--seed ${r.seed}`].join(' ');
@@ -240,47 +241,20 @@ export function cmdReplay(file: string, out: (s: string) => void): CmdResult {
   return { code: 0, doc: { ...doc, verdict: 'holds' } };
 }
 
-/** The commands a world can run, and the bounds of a replay file: why it is not one, or null. */
-export function replayProblem(r: unknown): string | null {
-  if (!r || typeof r !== 'object' || Array.isArray(r)) return 'not a replay file (a JSON object)';
-  const o = r as Record<string, unknown>;
-  if (o.kind !== 'replay') return 'not a replay file ("kind": "replay" missing)';
-  if (typeof o.profile !== 'string') return '"profile" must be a profile name';
-  for (const k of ['fix', 'inject', 'properties'] as const) {
-    if (!Array.isArray(o[k]) || !(o[k] as unknown[]).every((x) => typeof x === 'string')) return `"${k}" must be a list of names`;
-  }
-  const props = o.properties as string[];
-  if (!props.length) return '"properties" is empty: the replay would check nothing';
-  const unknown = props.find((p) => !(ALL_PROPERTIES as string[]).includes(p));
+/**
+ * Why a parsed replay file is not one, or null: its shape (replay.schema.json, with the line when
+ * the text is given), then what only procns knows (its syscalls and properties).
+ */
+export function replayProblem(r: unknown, text?: string): string | null {
+  const shape = schemaProblem('replay', r, text);
+  if (shape) return shape;
+  const o = r as Replay;
+  const unknown = o.properties.find((p) => !(ALL_PROPERTIES as string[]).includes(p));
   if (unknown) return `"properties": unknown property '${unknown}'`;
-  if (!Array.isArray(o.commands)) return '"commands" must be a list';
-  for (const [i, c] of (o.commands as unknown[]).entries()) {
-    const why = commandProblem(c);
-    if (why) return `command ${i + 1}: ${why}`;
+  for (const [i, c] of o.commands.entries()) {
+    if ((c.t === 'call' || c.t === 'start') && !SYSCALL_TABLE.has(c.call.op)) return `command ${i + 1}: unknown syscall '${c.call.op}'`;
   }
   return null;
-}
-
-/** Task names and indices are small: a world has a few tasks, fds and mount targets. */
-const MAX_NAME = 4096;
-
-function commandProblem(c: unknown): string | null {
-  if (!c || typeof c !== 'object') return 'not an object';
-  const o = c as Record<string, unknown>;
-  const small = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_NAME;
-  switch (o.t) {
-    case 'settle': return null;
-    case 'step': return small(o.which) ? null : '"which" must be a whole number up to 4096';
-    case 'call': case 'start': {
-      if (!small(o.task)) return '"task" must be a task name, a whole number up to 4096';
-      const call = o.call as Record<string, unknown> | undefined;
-      if (!call || typeof call !== 'object' || typeof call.op !== 'string') return '"call" must name its syscall ("op")';
-      if (!SYSCALL_TABLE.has(call.op)) return `unknown syscall '${call.op}'`;
-      if (call.as !== undefined && !small(call.as)) return '"as" must be a task name, a whole number up to 4096';
-      return null;
-    }
-    default: return `unknown command type ${JSON.stringify(o.t)} (call, start, step, settle)`;
-  }
 }
 
 /** The main job (npm start): the verdict table; exit 0 when every verdict is the expected one. */

@@ -7,20 +7,19 @@ import { makeProfile, Profile } from '../kernel/profile';
 import { loadScenario, runScenario, RunReport } from '../scenarios/runner';
 import { Scenario } from '../scenarios/format';
 import { TraceHeader, TraceStep } from './trace';
+import { schemaProblem } from '../scenarios/schemas';
 
 export type CheckResult =
   | { verdict: 'agrees'; steps: number }
   | { verdict: 'diverges'; step: number; what: string; allowed: string; observed: string }
   | { verdict: 'malformed'; line: number; reason: string };
 
-const OBS_KEYS = new Set(['mode', 'ino', 'text', 'dirents', 'alive', 'same', 'fds']);
-const STEP_KEYS = new Set(['step', 'task', 'op', 'args', 'ret', 'errno', 'obs']);
 
 function malformed(line: number, reason: string): CheckResult {
   return { verdict: 'malformed', line, reason };
 }
 
-/** Parse and validate the JSON Lines text (trace.schema.json says the same in JSON Schema). */
+/** Parse the JSON Lines text and validate each line against trace.schema.json (scenarios/schemas.ts). */
 export function parseTrace(text: string): { header: TraceHeader; steps: TraceStep[] } | CheckResult {
   const lines = text.split('\n');
   while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
@@ -37,52 +36,19 @@ export function parseTrace(text: string): { header: TraceHeader; steps: TraceSte
     objs.push(o as Record<string, unknown>);
   }
   const h = objs[0];
-  if (h.procns !== 1) return malformed(1, 'the header must have "procns": 1');
-  if (typeof h.scenario !== 'string' || !h.scenario) return malformed(1, 'the header must name its "scenario"');
-  if (h.profile !== undefined && typeof h.profile !== 'string') return malformed(1, '"profile" must be a string');
+  const hp = schemaProblem('trace-header', h);
+  if (hp) return malformed(1, `header: ${hp}`);
   const steps: TraceStep[] = [];
   for (let i = 1; i < objs.length; i++) {
     const o = objs[i];
     const line = i + 1;
-    for (const key of Object.keys(o)) if (!STEP_KEYS.has(key)) return malformed(line, `unknown field "${key}"`);
+    const sp = schemaProblem('trace-step', o);
+    if (sp) return malformed(line, sp);
+    // what the schema cannot say: steps are numbered 1, 2, ... with no gaps
     if (o.step !== i) return malformed(line, `"step" must be ${i}, got ${JSON.stringify(o.step)}`);
-    if (typeof o.task !== 'string' || !o.task) return malformed(line, '"task" must be a task name');
-    if (typeof o.op !== 'string' || !o.op) return malformed(line, '"op" must be a syscall or check name');
-    if (!o.args || typeof o.args !== 'object' || Array.isArray(o.args)) return malformed(line, '"args" must be an object');
-    const hasRet = o.ret !== undefined;
-    const hasErr = o.errno !== undefined;
-    if (hasRet === hasErr) return malformed(line, 'exactly one of "ret" and "errno" is required');
-    if (hasRet && !(Number.isInteger(o.ret) || (typeof o.ret === 'string' && o.ret !== ''))) return malformed(line, '"ret" must be an integer or a symbol');
-    if (hasErr && (typeof o.errno !== 'string' || !/^E[A-Z0-9]+$/.test(o.errno))) return malformed(line, '"errno" must be a name like "ENOENT"');
-    if (o.obs !== undefined) {
-      const err = validateObs(o.obs);
-      if (err) return malformed(line, err);
-    }
     steps.push(o as unknown as TraceStep);
   }
   return { header: h as unknown as TraceHeader, steps };
-}
-
-function validateObs(obs: unknown): string | null {
-  if (!obs || typeof obs !== 'object' || Array.isArray(obs)) return '"obs" must be an object';
-  const o = obs as Record<string, unknown>;
-  for (const key of Object.keys(o)) if (!OBS_KEYS.has(key)) return `unknown observation "${key}"`;
-  if (o.mode !== undefined && (typeof o.mode !== 'string' || !/^0[0-7]+$/.test(o.mode))) return '"obs.mode" must be an octal string';
-  if (o.ino !== undefined && (typeof o.ino !== 'string' || !/^ino#\d+$/.test(o.ino))) return '"obs.ino" must be a symbol like "ino#3"';
-  if (o.text !== undefined && typeof o.text !== 'string') return '"obs.text" must be a string';
-  if (o.fds !== undefined && !(Array.isArray(o.fds) && o.fds.every((x) => typeof x === 'string' && /^fd#\d+$/.test(x)))) return '"obs.fds" must be a list of symbols like "fd#3"';
-  for (const b of ['alive', 'same'] as const) if (o[b] !== undefined && typeof o[b] !== 'boolean') return `"obs.${b}" must be a boolean`;
-  if (o.dirents !== undefined) {
-    if (!Array.isArray(o.dirents)) return '"obs.dirents" must be an array';
-    for (const d of o.dirents as unknown[]) {
-      const r = d as Record<string, unknown>;
-      if (!r || typeof r !== 'object' || typeof r.name !== 'string' || typeof r.type !== 'string'
-        || !Number.isInteger(r.off) || !Number.isInteger(r.reclen) || typeof r.ino !== 'string') {
-        return 'each dirent needs name, type, off, reclen and ino';
-      }
-    }
-  }
-  return null;
 }
 
 /** A consistent renaming between the trace's symbols and the emulator's. */

@@ -2,6 +2,7 @@
 // in the emulator, the first helper process on a real kernel); steps are syscalls or checks,
 // each with the result the kernel source says it must have.
 import { stepProblem } from './vocabulary';
+import { schemaProblem } from './schemas';
 
 /** What a step must produce. Every field given is checked; fields left out are free. */
 export interface Expect {
@@ -57,12 +58,11 @@ export interface Scenario {
 }
 
 /** Check a parsed JSON value is a scenario; returns an error message or null. */
-export function validateScenario(s: unknown): string | null {
-  if (!s || typeof s !== 'object') return 'a scenario is an object';
+export function validateScenario(s: unknown, text?: string): string | null {
+  // the shape: scenario.schema.json; then what only the vocabulary knows
+  const shape = schemaProblem('scenario', s, text);
+  if (shape) return shape;
   const o = s as Record<string, unknown>;
-  if (typeof o.name !== 'string') return 'missing "name"';
-  if (!Array.isArray(o.applies)) return 'missing "applies" (a list of profiles)';
-  if (!Array.isArray(o.steps)) return 'missing "steps"';
   // the names a step may use: tasks made by earlier forks and clones, values saved by earlier steps
   const known = new Set(['A']);
   for (const [i, st] of (o.steps as unknown[]).entries()) {

@@ -24,7 +24,7 @@ export const SCENARIO_DIR = path.resolve(__dirname, '..', '..', 'scenarios');
 /** Every scenario file, by name, in name order. */
 export function listScenarios(): Scenario[] {
   return fs.readdirSync(SCENARIO_DIR)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
     .sort()
     .map((f) => JSON.parse(fs.readFileSync(path.join(SCENARIO_DIR, f), 'utf8')) as Scenario);
 }
@@ -41,7 +41,7 @@ export function loadScenario(nameOrFile: string): Scenario | string {
   } catch (e) {
     return `${file}: not JSON: ${(e as Error).message}`;
   }
-  const err = validateScenario(parsed);
+  const err = validateScenario(parsed, input.text);
   return err ? `${file}: ${err}` : (parsed as Scenario);
 }
 

@@ -101,14 +101,15 @@ describe('procns check: malformed input', () => {
   const good = emulatorTrace(sc, 'v3.8');
   const cases: [string, string, number, RegExp][] = [
     ['not JSON', good.replace(/\n/, '\n{oops\n'), 2, /not JSON/],
-    ['no header', good.split('\n').slice(1).join('\n'), 1, /"procns": 1/],
+    ['no header', good.split('\n').slice(1).join('\n'), 1, /header: .*required property 'procns'/],
     ['a step out of order', good.replace('"step":2,', '"step":5,'), 3, /"step" must be 2/],
-    ['both ret and errno', good.replace('"ret":"B"', '"ret":"B","errno":"EPERM"'), 2, /exactly one/],
+    ['both ret and errno', good.replace('"ret":"B"', '"ret":"B","errno":"EPERM"'), 2, /must match exactly one schema/],
     ['an unknown scenario', good.replace('"scenario":"readdir-ns"', '"scenario":"nope"'), 1, /unknown scenario/],
     ['an unknown profile', good.replace('"profile":"v3.8"', '"profile":"v9"'), 1, /unknown profile/],
     ['a truncated trace', good.split('\n').slice(0, 4).join('\n'), 5, /has 3 steps/],
     ['a step of another scenario', good.replace('"op":"fork"', '"op":"exit"'), 2, /is not scenario/],
-    ['an unknown observation', good.replace('"obs":{"dirents"', '"obs":{"color":1,"dirents"'), 4, /unknown observation/],
+    ['a ret symbol with no number (the schema is the one validator)', good.replace('"ret":"B"', '"ret":"fd#"'), 2, /^\/ret: /],
+    ['an unknown observation', good.replace('"obs":{"dirents"', '"obs":{"color":1,"dirents"'), 4, /\/obs: must NOT have additional properties 'color'/],
   ];
   for (const [what, text, line, msg] of cases) {
     it(`${what}: exit 2 at line ${line}`, () => {
