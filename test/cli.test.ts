@@ -160,6 +160,20 @@ describe('procns command line', function () {
     }
   });
 
+  it('a full disk: one line saying so, the counterexample still printed, no empty or partial replay file', function () {
+    // a 4 KiB tmpfs, already full, in a private mount namespace of its own: the host never sees it
+    if (process.getuid?.() !== 0 || child_process.spawnSync('unshare', ['--mount', 'true']).status !== 0) this.skip();
+    const main = path.resolve(__dirname, '..', 'cli', 'main.js');
+    const script = `mount -t tmpfs -o size=4k procns-full "$1" && head -c 8192 /dev/zero > "$1/fill" 2>/dev/null; "$2" "$3" fuzz --profile seed --seed 1 --save "$1"; echo "exit=$?"; ls -la "$1"`;
+    const r = child_process.spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dir, process.execPath, main], { encoding: 'utf8' });
+    const text = r.stdout;
+    expect(text, r.stderr).to.match(/failed on seed/);
+    expect(text).to.match(/procns fuzz: the replay file could not be written: ENOSPC/);
+    expect(text).to.match(/exit=1/);
+    expect(text).to.not.match(/\.json|\.tmp/);
+    expect(fs.readdirSync(dir), 'the tmpfs was private to the namespace').to.deep.equal([]);
+  });
+
   it('a replay file is written whole, and another counterexample under the same name does not overwrite it', () => {
     const a = fuzz({ profile: 'seed', seed: 1, runs: 500, steps: 40, properties: ['P2'] }).failure;
     const b = fuzz({ profile: 'seed', seed: 1, runs: 500, steps: 20, properties: ['P2'] }).failure;
