@@ -245,13 +245,29 @@ function exeOf(pid: number): string | null {
   }
 }
 
-/** Every live process whose executable is `bin`. */
-export function processesRunning(bin: string): number[] {
+/**
+ * The environment variable every helper process of this recorder process carries (inherited by
+ * the tasks it forks): `PROCNS_RECORDER=<pid of this node process>`. Processes of other
+ * recorders (another mocha worker, another procns) carry their own.
+ */
+export const RECORDER_TAG = `PROCNS_RECORDER=${process.pid}`;
+
+/**
+ * Every live process whose executable is `bin`; with `tag`, only those whose environment carries
+ * it (this recorder's own helpers: RECORDER_TAG).
+ */
+export function processesRunning(bin: string, tag?: string): number[] {
   const out: number[] = [];
   for (const e of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     const exe = exeOf(Number(e));
-    if (exe === bin || exe === `${bin} (deleted)`) out.push(Number(e));
+    if (exe !== bin && exe !== `${bin} (deleted)`) continue;
+    if (tag !== undefined) {
+      let env = '';
+      try { env = fs.readFileSync(`/proc/${e}/environ`, 'latin1'); } catch { continue; }
+      if (!env.split('\0').includes(tag)) continue;
+    }
+    out.push(Number(e));
   }
   return out;
 }
@@ -301,7 +317,10 @@ class Recorder {
 
   async start(): Promise<void> {
     this.fifoDir = fs.mkdtempSync(path.join(fifoBase(), 'procns-rec-'));
-    const child = child_process.spawn('unshare', ['--mount', '--propagation', 'private', this.bin], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const [tagName, tagValue] = RECORDER_TAG.split('=');
+    const child = child_process.spawn('unshare', ['--mount', '--propagation', 'private', this.bin], {
+      stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, [tagName]: tagValue },
+    });
     this.rootChild = child;
     if (child.pid === undefined) throw new Error('could not start the helper under unshare(1)');
     this.allPids.add(child.pid);

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { listScenarios } from '../../scenarios/runner';
-import { helperBinary, processesRunning, recordLinux } from '../../oracle/recordLinux';
+import { helperBinary, processesRunning, RECORDER_TAG, recordLinux } from '../../oracle/recordLinux';
 import { main } from '../../cli/main';
 
 const mountinfo = (): string[] => fs.readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').sort();
@@ -42,7 +42,7 @@ describe('record-linux: scenarios on the real kernel', function () {
     if ('skipped' in r) this.skip();
     const bin = helperBinary();
     if ('skipped' in bin) throw new Error(bin.skipped);
-    expect(processesRunning(fs.realpathSync(bin.path))).to.deep.equal([]);
+    expect(processesRunning(fs.realpathSync(bin.path), RECORDER_TAG)).to.deep.equal([]);
     expect(mountinfo()).to.deep.equal(before);
   });
 
@@ -61,7 +61,7 @@ describe('record-linux: scenarios on the real kernel', function () {
     expect((r as Error).message).to.match(/no reply/);
     const bin = helperBinary();
     if ('skipped' in bin) throw new Error(bin.skipped);
-    expect(processesRunning(fs.realpathSync(bin.path))).to.deep.equal([]);
+    expect(processesRunning(fs.realpathSync(bin.path), RECORDER_TAG)).to.deep.equal([]);
     expect(mountinfo()).to.deep.equal(before);
   });
 
