@@ -4,7 +4,8 @@ import * as path from 'path';
 import { createHash, randomInt } from 'crypto';
 import { execFileSync } from 'child_process';
 import { ALL_PROPERTIES, CAMPAIGNS, fuzz, replayRun, Replay, REPLAY_FORMAT } from '../properties/fuzz';
-import { allVerdicts, Budget, Verdict } from '../properties/verdicts';
+import { allVerdicts, Budget, Verdict, VERDICT_ROWS } from '../properties/verdicts';
+import { progress } from './progress';
 import { PROPERTIES, PropertyName, propertyNamed, RUN_PROPERTIES } from '../properties/checks';
 import { makeProfile } from '../kernel/profile';
 import { readInput } from '../scenarios/input';
@@ -116,18 +117,17 @@ export interface FuzzArgs {
  * one campaign; a whole-run property (P8) only when named, after them: it runs the campaign
  * again, three times.
  */
-export function cmdFuzz(a: FuzzArgs, out: (s: string) => void, tty: boolean): CmdResult {
+export function cmdFuzz(a: FuzzArgs, out: (s: string) => void, show: boolean): CmdResult {
   const seed = a.seed ?? randomInt(1, 2 ** 31 - 1);
   const again = againCommand(a, seed);
-  const progress = (n: number): void => {
-    if (tty && n % 50 === 0) process.stderr.write(`\rfuzz: profile ${a.profile}, seed ${seed}: run ${n} of ${a.runs}`);
-  };
+  const bar = progress(`fuzz ${a.profile} seed ${seed}`, process.stderr, show);
+  const onRun = (n: number): void => bar.tick(n, a.runs, n > a.runs ? '(shrinking)' : 'runs');
   const named = a.properties;
   const whole = named?.filter((p) => RUN_PROPERTIES.includes(p)) ?? [];
   const stepped = named?.filter((p) => !RUN_PROPERTIES.includes(p));
   if (stepped?.length === 0) return cmdFuzzWhole(a, seed, whole, 0, 0, out);
-  const res = fuzz({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps, properties: stepped, onRun: progress });
-  if (tty) process.stderr.write('\r\x1b[K');
+  const res = fuzz({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps, properties: stepped, onRun });
+  bar.end();
   if (!res.failure && whole.length) return cmdFuzzWhole(a, seed, whole, res.runs, res.steps, out);
   const doc: Record<string, unknown> = {
     command: 'fuzz', verdict: res.failure ? 'counterexample' : 'holds', profile: a.profile, fix: a.fix, inject: a.inject,
@@ -258,11 +258,20 @@ export function replayProblem(r: unknown, text?: string): string | null {
 }
 
 /** The main job (npm start): the verdict table; exit 0 when every verdict is the expected one. */
-export function cmdVerdicts(b: Budget, out: (s: string) => void): CmdResult {
+export function cmdVerdicts(b: Budget, out: (s: string) => void, show = false): CmdResult {
   out(`procns: every profile against every property (seed ${b.seed}, ${b.runs} runs of up to ${b.steps} steps each)`);
   out('');
-  // each row as its campaign ends: the table streams
-  const verdicts = allVerdicts(b, (v) => out(formatVerdict(v)));
+  // each row as its campaign ends: the table streams, with the campaigns done so far below it
+  const bar = progress('verdicts', process.stderr, show);
+  let done = 0;
+  const total = VERDICT_ROWS;
+  bar.tick(0, total, 'campaigns');
+  const verdicts = allVerdicts(b, (v) => {
+    bar.end();
+    out(formatVerdict(v));
+    bar.tick(++done, total, 'campaigns');
+  });
+  bar.end();
   const wrong = verdicts.filter((v) => v.expected !== v.got);
   out('');
   out(wrong.length ? `${wrong.length} verdict(s) differ from the expected table` : 'every verdict is the expected one');

@@ -116,7 +116,7 @@ const COMMANDS: Record<string, CommandDecl> = {
       return cmdFuzz({
         profile: str(a, 'profile') ?? 'v3.0', seed: num(a, 'seed', undefined), runs: num(a, 'runs', 500), steps: num(a, 'steps', 40),
         fix: list(a, 'fix'), inject: list(a, 'inject'), properties: props.length ? props as PropertyName[] : undefined, save: str(a, 'save'),
-      }, out, process.stderr.isTTY === true && !a.values.json);
+      }, out, !a.values.json);
     },
   },
   replay: {
@@ -233,7 +233,7 @@ const COMMANDS: Record<string, CommandDecl> = {
       const file = str(a, 'out');
       if (reporter !== undefined && reporter !== 'junit') throw new UsageError(`unknown reporter '${reporter}' (known: junit)`);
       if ((reporter === undefined) !== (file === undefined)) throw new UsageError('--reporter and -o go together');
-      const res = cmdVerdicts({ seed: num(a, 'seed', 1), runs: num(a, 'runs', 1000), steps: num(a, 'steps', 40) }, out);
+      const res = cmdVerdicts({ seed: num(a, 'seed', 1), runs: num(a, 'runs', 1000), steps: num(a, 'steps', 40) }, out, !a.values.json);
       if (file) writeAtomically(file, junit(res.doc));
       return res;
     },

@@ -64,6 +64,9 @@ export function verdict(profile: string, property: PropertyName, b: Budget, inje
   return { profile, inject, property, expected, got: result.failure ? 'counterexample' : 'holds', result, replay: result.failure, message: null };
 }
 
+/** How many rows the main job's table has: every profile × every property, then the injected rows. */
+export const VERDICT_ROWS = VERDICT_PROFILES.length * ALL_PROPERTIES.length + INJECTED_VERDICTS.length;
+
 export function allVerdicts(b: Budget, onVerdict?: (v: Verdict) => void): Verdict[] {
   const out: Verdict[] = [];
   const add = (v: Verdict): void => {
