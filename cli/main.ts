@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { BUG_FLAGS, makeProfile, PROFILE_NAMES, profileDescription, Profile } from '../kernel/profile';
 import { formatReport, listScenarios, loadScenario, runScenario } from '../scenarios/runner';
-import { toJsonl } from '../oracle/trace';
+import { toJsonl, traceHeader } from '../oracle/trace';
 import { readInput } from '../scenarios/input';
 import { recordLinux, ScenarioError } from '../oracle/recordLinux';
 import { CmdResult, cmdFuzz, cmdReplay, cmdVerdicts } from './fuzz';
@@ -138,7 +138,7 @@ const COMMANDS: Record<string, CommandDecl> = {
       const report = runScenario(sc, profile);
       out(formatReport(report));
       const tracePath = str(a, 'trace');
-      if (tracePath) writeAtomically(tracePath, toJsonl({ procns: 1, profile: profile.name, scenario: sc.name, source: 'procns' }, report.trace));
+      if (tracePath) writeAtomically(tracePath, toJsonl(traceHeader(sc, profile, 'procns'), report.trace));
       const failed = report.steps.filter((s) => s.mismatches.length).map((s) => ({ step: s.index, op: s.step.op, mismatches: s.mismatches }));
       return { code: report.ok ? 0 : 1, doc: { command: 'run', scenario: sc.name, profile: profile.name, ok: report.ok, steps: report.steps.length, failed, trace: tracePath ?? null } };
     },

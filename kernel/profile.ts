@@ -13,7 +13,12 @@ const RELEASES = Object.freeze({
 export type Release = keyof typeof RELEASES;
 
 export interface Profile {
+  /** The profile's name with its changes: "v3.0-stale-ns-dentry" (base v3.0, the flag fixed). */
   readonly name: string;
+  /** The base profile's name, and the flags switched off and on (makeProfile's arguments). */
+  readonly base: string;
+  readonly fix: readonly string[];
+  readonly inject: readonly string[];
   readonly version: Version;
   /** The release the profile's kernel is, ordered (RELEASES): the seed and v3.0 are 3.0, nsfs is today's 6.18. */
   readonly release: number;
@@ -76,7 +81,7 @@ export function makeProfile(name: string, fix: readonly string[] = [], inject: r
   const flags = new Set(base.flags.filter((f) => !fix.includes(f)));
   for (const f of inject) flags.add(f);
   const suffix = [...fix.map((f) => `-${f}`), ...inject.map((f) => `+${f}`)].join('');
-  return { name: name + suffix, version: base.version, release: RELEASES[base.release], flags };
+  return { name: name + suffix, base: name, fix: [...fix], inject: [...inject], version: base.version, release: RELEASES[base.release], flags };
 }
 
 export function has(p: Profile, flag: string): boolean {

@@ -4,9 +4,9 @@
 // consistent renaming of fds and inode numbers, and either answer where the kernel is free
 // (a namespace held only by cached dentries may already be dead).
 import { makeProfile, Profile } from '../kernel/profile';
-import { loadScenario, runScenario, RunReport } from '../scenarios/runner';
-import { Scenario } from '../scenarios/format';
-import { TraceHeader, TraceStep } from './trace';
+import { listScenarios, runScenario, RunReport } from '../scenarios/runner';
+import { Scenario, validateScenario } from '../scenarios/format';
+import { scenarioHash, TraceHeader, TraceStep } from './trace';
 import { schemaProblem } from '../scenarios/schemas';
 
 export type CheckResult =
@@ -147,10 +147,9 @@ export function checkTrace(text: string, profileName?: string): CheckResult {
   const parsed = parseTrace(text);
   if ('verdict' in parsed) return parsed;
   const { header, steps } = parsed;
-  const sc = loadScenario(header.scenario);
-  if (typeof sc === 'string') return malformed(1, `unknown scenario '${header.scenario}'`);
-  const name = profileName ?? header.profile ?? '';
-  const profile = makeProfile(name);
+  const sc = scenarioOf(header);
+  if (typeof sc === 'string') return malformed(1, sc);
+  const profile = profileName !== undefined ? makeProfile(profileName) : makeProfile(header.profile ?? '', header.fix ?? [], header.inject ?? []);
   if (typeof profile === 'string') return malformed(1, profile);
   const shape = sameShape(sc, steps);
   if (shape) return shape;
@@ -171,6 +170,26 @@ export function checkTrace(text: string, profileName?: string): CheckResult {
   }
   return { verdict: 'agrees', steps: steps.length };
 }
+
+/**
+ * The scenario a trace is a run of: the one inlined in its header (checked against its hash and
+ * its schema), or else a bundled scenario of that name. A name is never looked up on the file
+ * system: a trace is judged by what it carries.
+ */
+function scenarioOf(header: TraceHeader): Scenario | string {
+  if (header.doc !== undefined) {
+    if (header.sha256 !== undefined && header.sha256 !== scenarioHash(header.doc)) return 'the inlined scenario ("doc") does not match its "sha256"';
+    const why = validateScenario(header.doc);
+    if (why) return `the inlined scenario: ${why}`;
+    const sc = header.doc as Scenario;
+    return sc.name === header.scenario ? sc : `the inlined scenario is '${sc.name}', the header names '${header.scenario}'`;
+  }
+  bundled ??= new Map(listScenarios().map((s) => [s.name, s]));
+  return bundled.get(header.scenario) ?? `unknown scenario '${header.scenario}' (not bundled, and the header does not carry it)`;
+}
+
+/** The bundled scenarios by name, read once per process. */
+let bundled: Map<string, Scenario> | null = null;
 
 /** The emulator's run of a scenario is a function of (scenario, profile): computed once. */
 const runs = new Map<string, RunReport>();

@@ -18,7 +18,7 @@ import { traceRecord } from '../scenarios/runner';
 import { atCheckAsync, CheckAnswer, CheckQuery, NsRef as CheckNsRef, observeResult, RawResult, resolveStepArgs, savedValues, stepProblem } from '../scenarios/vocabulary';
 import { ArgDecl, AT_FDCWD, SyscallDesc, syscallDesc } from '../kernel/syscall_table';
 import { CLONE_NEWPID, CLONE_NEWUSER, flagNames } from '../kernel/flags';
-import { Symbols, TraceHeader, TraceStep } from './trace';
+import { Symbols, TraceHeader, traceHeader, TraceStep } from './trace';
 
 export interface RecordOptions {
   /** How long to wait for one reply from a helper (ms). */
@@ -665,6 +665,6 @@ export async function recordLinux(scenario: Scenario, opts: RecordOptions = {}):
   } finally {
     await rec.cleanup();
   }
-  const header: TraceHeader = { procns: 1, profile: 'nsfs', scenario: scenario.name, source: `linux ${os.release()}` };
+  const header: TraceHeader = traceHeader(scenario, { base: 'nsfs', fix: [], inject: [] }, `linux ${os.release()}`);
   return { header, steps };
 }

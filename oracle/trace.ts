@@ -1,11 +1,32 @@
 // The trace format (JSON Lines): a header, then one record per step. Tasks, fds, namespaces and
 // inode numbers are symbolic, so traces from different implementations compare up to renaming.
+import { createHash } from 'crypto';
 export interface TraceHeader {
   procns: 1;
+  /** The profile the trace claims: a profile's name, with the flags switched off and on. */
   profile: string;
+  fix?: string[];
+  inject?: string[];
+  /** The scenario's name; the scenario itself is inlined (`doc`) so a trace is checked with nothing else at hand. */
   scenario: string;
+  doc?: unknown;
+  /** sha256 of the inlined scenario's JSON, as written: a changed scenario is a malformed trace. */
+  sha256?: string;
   /** Who produced it: "procns" (the emulator) or "linux <release>". */
   source?: string;
+}
+
+/** A trace's header for a run of `sc` under a profile (its base name, fix and inject). */
+export function traceHeader(sc: { name: string }, profile: { base: string; fix: readonly string[]; inject: readonly string[] }, source: string): TraceHeader {
+  const h: TraceHeader = { procns: 1, profile: profile.base, scenario: sc.name, doc: sc, sha256: scenarioHash(sc), source };
+  if (profile.fix.length) h.fix = [...profile.fix];
+  if (profile.inject.length) h.inject = [...profile.inject];
+  return h;
+}
+
+/** The hash a header carries of its inlined scenario. */
+export function scenarioHash(doc: unknown): string {
+  return createHash('sha256').update(JSON.stringify(doc)).digest('hex');
 }
 
 export interface TraceObs {

@@ -205,3 +205,48 @@ describe('procns check (the command)', () => {
     expect(r.text).to.not.match(/\n\s+at /);
   });
 });
+
+describe('procns check: self-contained traces', function () {
+  this.timeout(60000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-selfc-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const capture = async (argv: string[]): Promise<{ code: number; text: string }> => {
+    const out: string[] = [];
+    const code = await main(argv, (s) => out.push(s));
+    return { code, text: out.join('\n') };
+  };
+
+  it('a trace from run --fix (or --inject) carries its flags, and check agrees with it', async () => {
+    const file = path.join(dir, 'fix.jsonl');
+    const r = await capture(['run', 'stale-ns-dentry', '--profile', 'v3.0', '--fix', 'stale-ns-dentry', '--trace', file]);
+    const header = lines(fs.readFileSync(file, 'utf8'))[0];
+    expect(header).to.include({ profile: 'v3.0', scenario: 'stale-ns-dentry' });
+    expect(header.fix).to.deep.equal(['stale-ns-dentry']);
+    const c = await capture(['check', file]);
+    expect(c.code, `${r.text}\n${c.text}`).to.equal(0);
+  });
+
+  it('the scenario travels inlined: a scenario no procns has is checked; a changed one is malformed', async () => {
+    const sc = { ...(listScenarios().find((s) => s.name === 'ip-netns') as Scenario), name: 'my-own' };
+    const scFile = path.join(dir, 'my-own.json');
+    fs.writeFileSync(scFile, JSON.stringify(sc));
+    const file = path.join(dir, 'own.jsonl');
+    await capture(['run', scFile, '--profile', 'v3.8', '--trace', file]);
+    fs.rmSync(scFile);
+    expect((await capture(['check', file])).code).to.equal(0);
+    const recs = lines(fs.readFileSync(file, 'utf8'));
+    (recs[0].doc as Scenario).description = 'changed';
+    fs.writeFileSync(file, recs.map((o) => JSON.stringify(o)).join('\n'));
+    const m = await capture(['check', file]);
+    expect(m.code).to.equal(2);
+    expect(m.text).to.match(/does not match its "sha256"/);
+  });
+
+  it('a scenario name is never looked up on the file system (/dev/zero, a FIFO, a directory)', () => {
+    for (const name of ['/dev/zero', '/tmp', 'scenarios', '../scenarios/ip-netns']) {
+      const r = checkTrace(`{"procns":1,"profile":"nsfs","scenario":${JSON.stringify(name)}}\n`);
+      expect(r, name).to.deep.include({ verdict: 'malformed', line: 1 });
+      expect((r as { reason: string }).reason, name).to.match(/unknown scenario/);
+    }
+  });
+});

@@ -17,7 +17,8 @@ describe('record-linux: scenarios on the real kernel', function () {
     it(`records ${sc.name}`, async function () {
       const r = await recordLinux(sc);
       if ('skipped' in r) this.skip();
-      expect(r.header).to.deep.equal({ procns: 1, profile: 'nsfs', scenario: sc.name, source: `linux ${os.release()}` });
+      expect(r.header).to.include({ procns: 1, profile: 'nsfs', scenario: sc.name, source: `linux ${os.release()}` });
+      expect(r.header.doc, 'the scenario travels with its trace').to.deep.equal(sc);
       expect(r.steps).to.have.length(sc.steps.length);
       for (const [i, rec] of r.steps.entries()) {
         const step = sc.steps[i];
