@@ -9,10 +9,9 @@ import { parseArgs } from 'util';
 import { BUG_FLAGS, makeProfile, PROFILE_NAMES, profileDescription, Profile } from '../kernel/profile';
 import { formatReport, listScenarios, loadScenario, runScenario } from '../scenarios/runner';
 import { toJsonl, traceHeader } from '../oracle/trace';
-import { readInput } from '../scenarios/input';
 import { recordLinux, ScenarioError } from '../oracle/recordLinux';
 import { CmdResult, cmdFuzz, cmdReplay, cmdVerdicts } from './fuzz';
-import { checkTrace, formatCheck } from '../oracle/check';
+import { checkTraceFile, formatCheck } from '../oracle/check';
 import { PROPERTIES, PropertyName } from '../properties/checks';
 
 /** Exit statuses, the same for every command. */
@@ -148,12 +147,15 @@ const COMMANDS: Record<string, CommandDecl> = {
     positionals: [1, 1],
     summary: 'is the trace a behaviour the profile allows? (0 agrees, 1 first divergence, 2 malformed)',
     options: { profile: { ...PROFILE_OPT, help: 'judge under this profile (default: the trace header\'s)' }, json: JSON_OPT },
-    run(a, out) {
-      const input = readInput(a.pos[0]);
-      if ('error' in input) throw new UsageError(input.error);
-      const text = input.text;
+    async run(a, out) {
       const profile = str(a, 'profile');
-      const r = checkTrace(text, profile);
+      let r;
+      try {
+        // streamed: a trace of any length is judged in bounded memory
+        r = await checkTraceFile(a.pos[0], profile);
+      } catch (e) {
+        throw new UsageError((e as Error).message.split('\n')[0]);
+      }
       out(formatCheck(r, profile ?? 'the header\'s profile'));
       return { code: r.verdict === 'agrees' ? 0 : r.verdict === 'diverges' ? 1 : 2, doc: { command: 'check', file: a.pos[0], profile: profile ?? null, ...r } };
     },

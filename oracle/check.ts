@@ -3,6 +3,7 @@
 // in what the profile allows: the same errno or result, the same observations up to a
 // consistent renaming of fds and inode numbers, and either answer where the kernel is free
 // (a namespace held only by cached dentries may already be dead).
+import * as fs from 'fs';
 import { makeProfile, Profile } from '../kernel/profile';
 import { listScenarios, runScenario, RunReport } from '../scenarios/runner';
 import { Scenario, validateScenario } from '../scenarios/format';
@@ -17,38 +18,6 @@ export type CheckResult =
 
 function malformed(line: number, reason: string): CheckResult {
   return { verdict: 'malformed', line, reason };
-}
-
-/** Parse the JSON Lines text and validate each line against trace.schema.json (scenarios/schemas.ts). */
-export function parseTrace(text: string): { header: TraceHeader; steps: TraceStep[] } | CheckResult {
-  const lines = text.split('\n');
-  while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
-  if (!lines.length) return malformed(1, 'empty trace');
-  const objs: Record<string, unknown>[] = [];
-  for (const [i, l] of lines.entries()) {
-    let o: unknown;
-    try {
-      o = JSON.parse(l);
-    } catch (e) {
-      return malformed(i + 1, `not JSON: ${(e as Error).message}`);
-    }
-    if (!o || typeof o !== 'object' || Array.isArray(o)) return malformed(i + 1, 'each line must be a JSON object');
-    objs.push(o as Record<string, unknown>);
-  }
-  const h = objs[0];
-  const hp = schemaProblem('trace-header', h);
-  if (hp) return malformed(1, `header: ${hp}`);
-  const steps: TraceStep[] = [];
-  for (let i = 1; i < objs.length; i++) {
-    const o = objs[i];
-    const line = i + 1;
-    const sp = schemaProblem('trace-step', o);
-    if (sp) return malformed(line, sp);
-    // what the schema cannot say: steps are numbered 1, 2, ... with no gaps
-    if (o.step !== i) return malformed(line, `"step" must be ${i}, got ${JSON.stringify(o.step)}`);
-    steps.push(o as unknown as TraceStep);
-  }
-  return { header: h as unknown as TraceHeader, steps };
 }
 
 /** A consistent renaming between the trace's symbols and the emulator's. */
@@ -142,33 +111,139 @@ function compareStep(obs: TraceStep, allowed: TraceStep, aliveFree: boolean, nam
   return null;
 }
 
-/** Judge a trace under a profile (the header's when none is given). */
-export function checkTrace(text: string, profileName?: string): CheckResult {
-  const parsed = parseTrace(text);
-  if ('verdict' in parsed) return parsed;
-  const { header, steps } = parsed;
-  const sc = scenarioOf(header);
-  if (typeof sc === 'string') return malformed(1, sc);
-  const profile = profileName !== undefined ? makeProfile(profileName) : makeProfile(header.profile ?? '', header.fix ?? [], header.inject ?? []);
-  if (typeof profile === 'string') return malformed(1, profile);
-  const shape = sameShape(sc, steps);
-  if (shape) return shape;
-  const report = allowedRun(sc, profile as Profile);
-  const names = new Renaming();
-  for (let i = 0; i < steps.length; i++) {
-    const allowed = report.trace[i];
-    const why = compareStep(steps[i], allowed, report.steps[i].observed.aliveFree === true, names);
-    if (why) {
-      return {
-        verdict: 'diverges',
-        step: i + 1,
-        what: `${steps[i].task} ${steps[i].op} ${JSON.stringify(steps[i].args)}: ${why}`,
-        allowed: show(allowed) + (report.steps[i].observed.aliveFree ? ' (or alive:false)' : ''),
-        observed: show(steps[i]),
-      };
+/**
+ * Judges a trace a line at a time (trace.schema.json for each, scenarios/schemas.ts), so a trace
+ * of any length is judged in the memory of its scenario's run: the header names the scenario
+ * and the profile, then each step is compared with the profile's run as it comes. The first
+ * divergence is reported even when a malformed line comes after it.
+ */
+export class TraceJudge {
+  private sc: Scenario | null = null;
+  private report: RunReport | null = null;
+  private readonly names = new Renaming();
+  private steps = 0;
+  private lines = 0;
+  private blank = 0;
+
+  constructor(private readonly profileName?: string) {}
+
+  /** The next line of the trace: a verdict once one is known, else null (go on). */
+  line(text: string): CheckResult | null {
+    const n = ++this.lines;
+    if (text.trim() === '') {
+      this.blank ||= n;
+      return null;
     }
+    if (this.blank) return malformed(this.blank, 'not JSON: an empty line');
+    let o: unknown;
+    try {
+      o = JSON.parse(text);
+    } catch (e) {
+      return malformed(n, `not JSON: ${(e as Error).message}`);
+    }
+    if (!o || typeof o !== 'object' || Array.isArray(o)) return malformed(n, 'each line must be a JSON object');
+    return this.sc === null ? this.header(o as TraceHeader) : this.step(n, o as Record<string, unknown>);
   }
-  return { verdict: 'agrees', steps: steps.length };
+
+  private header(h: TraceHeader): CheckResult | null {
+    const hp = schemaProblem('trace-header', h);
+    if (hp) return malformed(1, `header: ${hp}`);
+    const sc = scenarioOf(h);
+    if (typeof sc === 'string') return malformed(1, sc);
+    const profile = this.profileName !== undefined ? makeProfile(this.profileName) : makeProfile(h.profile ?? '', h.fix ?? [], h.inject ?? []);
+    if (typeof profile === 'string') return malformed(1, profile);
+    this.sc = sc;
+    this.report = allowedRun(sc, profile);
+    return null;
+  }
+
+  private step(line: number, o: Record<string, unknown>): CheckResult | null {
+    const sc = this.sc as Scenario;
+    const report = this.report as RunReport;
+    const sp = schemaProblem('trace-step', o);
+    if (sp) return malformed(line, sp);
+    const i = this.steps++;
+    // what the schema cannot say: steps are numbered 1, 2, ... with no gaps
+    if (o.step !== i + 1) return malformed(line, `"step" must be ${i + 1}, got ${JSON.stringify(o.step)}`);
+    const want = sc.steps[i];
+    const got = o as unknown as TraceStep;
+    if (!want) return malformed(line, `the trace has more steps than scenario '${sc.name}' (${sc.steps.length})`);
+    // the trace must be a run of its scenario: the same task, call and arguments (in any order)
+    if (got.task !== (want.task ?? 'A') || got.op !== want.op || canonical(got.args) !== canonical(want.args ?? {})) {
+      return malformed(line, `step ${i + 1} is not scenario '${sc.name}' step ${i + 1} (${want.task ?? 'A'} ${want.op} ${JSON.stringify(want.args ?? {})})`);
+    }
+    const allowed = report.trace[i];
+    const why = compareStep(got, allowed, report.steps[i].observed.aliveFree === true, this.names);
+    if (!why) return null;
+    return {
+      verdict: 'diverges',
+      step: i + 1,
+      what: `${got.task} ${got.op} ${JSON.stringify(got.args)}: ${why}`,
+      allowed: show(allowed) + (report.steps[i].observed.aliveFree ? ' (or alive:false)' : ''),
+      observed: show(got),
+    };
+  }
+
+  /** The end of the trace: agrees, or why it is not a whole run. */
+  end(): CheckResult {
+    if (this.sc === null) return malformed(1, 'empty trace');
+    if (this.steps < this.sc.steps.length) {
+      return malformed(this.steps + 2, `the trace has ${this.steps} steps, scenario '${this.sc.name}' has ${this.sc.steps.length}`);
+    }
+    return { verdict: 'agrees', steps: this.steps };
+  }
+}
+
+/** Arguments compared whatever the order of their keys. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** Judge a trace's text under a profile (the header's when none is given). */
+export function checkTrace(text: string, profileName?: string): CheckResult {
+  const judge = new TraceJudge(profileName);
+  for (const l of text.split('\n')) {
+    const r = judge.line(l);
+    if (r) return r;
+  }
+  return judge.end();
+}
+
+/** The longest line a trace may have (a header inlines its scenario). */
+export const MAX_TRACE_LINE = 4 * 1024 * 1024;
+
+/**
+ * Judge a trace file as it streams (a file, a FIFO, standard output of a recorder): memory is
+ * bounded by the longest line, at most MAX_TRACE_LINE, whatever the trace's length.
+ */
+export async function checkTraceFile(file: string, profileName?: string): Promise<CheckResult> {
+  const judge = new TraceJudge(profileName);
+  const stream = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
+  let partial = '';
+  let line = 1;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const text = partial + chunk.toString('utf8');
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        const r = judge.line(text.slice(start, nl));
+        line++;
+        if (r) return r;
+        start = nl + 1;
+      }
+      partial = text.slice(start);
+      if (partial.length > MAX_TRACE_LINE) return malformed(line, `a line longer than ${MAX_TRACE_LINE} bytes`);
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (partial) {
+    const r = judge.line(partial);
+    if (r) return r;
+  }
+  return judge.end();
 }
 
 /**
@@ -201,19 +276,6 @@ function allowedRun(sc: Scenario, profile: Profile): RunReport {
     runs.set(key, r);
   }
   return r;
-}
-
-/** The trace must be a run of its scenario: the same tasks, calls and arguments, in order. */
-function sameShape(sc: Scenario, steps: TraceStep[]): CheckResult | null {
-  if (steps.length !== sc.steps.length) return malformed(steps.length + 2, `the trace has ${steps.length} steps, scenario '${sc.name}' has ${sc.steps.length}`);
-  for (let i = 0; i < steps.length; i++) {
-    const want = sc.steps[i];
-    const got = steps[i];
-    if (got.task !== (want.task ?? 'A') || got.op !== want.op || JSON.stringify(got.args) !== JSON.stringify(want.args ?? {})) {
-      return malformed(i + 2, `step ${i + 1} is not scenario '${sc.name}' step ${i + 1} (${want.task ?? 'A'} ${want.op} ${JSON.stringify(want.args ?? {})})`);
-    }
-  }
-  return null;
 }
 
 /** The text procns check prints for a result. */

@@ -3,13 +3,14 @@
 // input is exit 2, never a crash.
 import { expect } from 'chai';
 import seedrandom from 'seedrandom';
-import { checkTrace, CheckResult } from '../../oracle/check';
+import { checkTrace, checkTraceFile, CheckResult } from '../../oracle/check';
 import { recordLinux } from '../../oracle/recordLinux';
 import { listScenarios, runScenario, expectationFor } from '../../scenarios/runner';
 import { makeProfile, Profile } from '../../kernel/profile';
 import { toJsonl, TraceStep } from '../../oracle/trace';
 import { Scenario } from '../../scenarios/format';
 import { main } from '../../cli/main';
+import * as child_process from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -248,5 +249,40 @@ describe('procns check: self-contained traces', function () {
       expect(r, name).to.deep.include({ verdict: 'malformed', line: 1 });
       expect((r as { reason: string }).reason, name).to.match(/unknown scenario/);
     }
+  });
+});
+
+describe('procns check: streaming', function () {
+  this.timeout(60000);
+  const sc = listScenarios().find((s) => s.name === 'stale-ns-dentry') as Scenario;
+
+  it('the first divergence is reported even when a malformed line comes after it', () => {
+    const good = emulatorTrace(sc, 'v3.0');
+    const ls = good.trim().split('\n');
+    const r = checkTrace([...ls, '{not json'].join('\n'), 'v3.8');
+    expect(r.verdict).to.equal('diverges');
+  });
+
+  it('the order of the arguments in a step does not matter', () => {
+    const good = emulatorTrace(sc, 'v3.0');
+    const ls = good.trim().split('\n').map((l, i) => {
+      if (i === 0) return l;
+      const o = JSON.parse(l) as TraceStep;
+      o.args = Object.fromEntries(Object.entries(o.args).reverse());
+      return JSON.stringify(o);
+    });
+    expect(checkTrace(ls.join('\n'), 'v3.0').verdict).to.equal('agrees');
+  });
+
+  it('a file is streamed: /dev/zero (one endless line) is malformed at once, a FIFO is read as it comes', async function () {
+    const z = await checkTraceFile('/dev/zero');
+    expect(z).to.deep.include({ verdict: 'malformed', line: 1 });
+    const good = emulatorTrace(sc, 'v3.0');
+    const fifo = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'procns-fifo-')), 'trace');
+    if (child_process.spawnSync('mkfifo', [fifo]).status !== 0) this.skip();
+    const writer = child_process.spawn('sh', ['-c', 'cat > "$1"', 'sh', fifo], { stdio: ['pipe', 'ignore', 'ignore'] });
+    writer.stdin.end(good);
+    expect(await checkTraceFile(fifo, 'v3.0')).to.deep.equal({ verdict: 'agrees', steps: sc.steps.length });
+    fs.rmSync(path.dirname(fifo), { recursive: true, force: true });
   });
 });
