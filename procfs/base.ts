@@ -517,9 +517,9 @@ export function pidBase(ns_iop: InodeOperations, ns_fop: FileOperations, permiss
 }
 
 /**
- * proc_pid_permission (fs/proc/base.c, 3.3+): a /proc/<pid> directory whose task is gone is
- * ESRCH to search, which a dirfd opened before the reap still sees. procns's 3.0 is older; its
- * 3.8 is modelled without it (scenarios/dirfd-after-reap.json), so only today's era links it.
+ * proc_pid_permission (fs/proc/base.c, 3.3+, with hidepid=): a /proc/<pid> directory whose
+ * task is gone is ESRCH to search, which a dirfd opened before the reap still sees. 3.0 is
+ * older; the 3.8 and today's eras link it (scenarios/dirfd-after-reap.json).
  */
 export function proc_pid_permission(inode: Inode, mask: number): number {
   const task = get_proc_task(inode, 'proc_pid_permission');
