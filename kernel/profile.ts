@@ -42,6 +42,8 @@ export const BUG_FLAGS: readonly FlagInfo[] = [
     what: 'proc_ns_instantiate sets ei->ns_ops before ns_ops->get(); a NULL get() reaches put(NULL) in proc_evict_inode' },
   { name: 'stale-ns-dentry', synthetic: false,
     what: 'pid_revalidate keeps a cached ns dentry while the task lives, so it names a namespace the task has left' },
+  { name: 'unknown-name-eperm', synthetic: false,
+    what: 'proc_ns_dir_lookup returns the EPERM it set before the ptrace check for a name no entry has (3.0 as released: ENOENT)' },
   { name: 'mnt-ns-loop', synthetic: false,
     what: '3.8.0 lets /proc/<pid>/ns/mnt be bound inside its own namespace: a cycle nothing can free (fixed in 3.9 by mnt_ns_loop)' },
   { name: 'readdir-off-by-one', synthetic: true, what: 'proc_ns_dir_readdir resumes one entry late after a full buffer' },
@@ -55,7 +57,7 @@ export const BUG_FLAGS: readonly FlagInfo[] = [
 ];
 
 const BASE: Record<string, { version: Version; release: Release; flags: string[]; what: string }> = {
-  seed: { version: '3.0', release: '3.0', flags: ['evict-null-put', 'stale-ns-dentry'],
+  seed: { version: '3.0', release: '3.0', flags: ['evict-null-put', 'stale-ns-dentry', 'unknown-name-eperm'],
     what: 'the seed commit as written, with the 3.0 follow-ups (setns, net/uts/ipc entries)' },
   'v3.0': { version: '3.0', release: '3.0', flags: ['stale-ns-dentry'], what: 'Linux 3.0 as released' },
   'v3.8': { version: '3.8', release: '3.8', flags: [], what: 'Linux 3.8: ns symlinks, one inode per namespace, mnt/pid/user entries' },

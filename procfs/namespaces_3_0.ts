@@ -148,7 +148,9 @@ function* proc_ns_dir_lookup(dir: Inode, dentry: Dentry): KGen<Dentry | null | n
   try {
     if (!has(k.profile, 'no-ptrace-check') && !ptrace_may_access(k, task)) return -EPERM;
     const entry = ns_entries.find((e) => e.name === dentry.d_name);
-    if (!entry) return -ENOENT;
+    // the seed: `error` is still ERR_PTR(-EPERM) at `if (entry > last) goto out;`; 3.0 as
+    // released sets it to -ENOENT after the ptrace check
+    if (!entry) return has(k.profile, 'unknown-name-eperm') ? -EPERM : -ENOENT;
     return yield* proc_ns_instantiate(dir, dentry, task, entry);
   } finally {
     put_task_struct(task, 'proc_ns_dir_lookup');
