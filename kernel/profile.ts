@@ -1,8 +1,6 @@
 // Kernel profiles: a kernel version plus named bug flags. Each flag is read at exactly the
 // lines where its bug lives (grep the flag name to find them).
 
-export type Version = '3.0' | '3.8' | 'nsfs';
-
 /**
  * The kernel releases procns names a rule by, in order, each as major × 1000 + minor: where a
  * rule changed once and then stayed, the code reads `atLeast(k, '3.8')`.
@@ -19,7 +17,6 @@ export interface Profile {
   readonly base: string;
   readonly fix: readonly string[];
   readonly inject: readonly string[];
-  readonly version: Version;
   /** The release the profile's kernel is, ordered (RELEASES): the seed and v3.0 are 3.0, nsfs is today's 6.18. */
   readonly release: number;
   readonly flags: ReadonlySet<string>;
@@ -56,12 +53,12 @@ export const BUG_FLAGS: readonly FlagInfo[] = [
     what: 'get_next_ino counts in one module-level counter, so a world inherits the inode numbers of the worlds before it' },
 ];
 
-const BASE: Record<string, { version: Version; release: Release; flags: string[]; what: string }> = {
-  seed: { version: '3.0', release: '3.0', flags: ['evict-null-put', 'stale-ns-dentry', 'unknown-name-eperm'],
+const BASE: Record<string, { release: Release; flags: string[]; what: string }> = {
+  seed: { release: '3.0', flags: ['evict-null-put', 'stale-ns-dentry', 'unknown-name-eperm'],
     what: 'the seed commit as written, with the 3.0 follow-ups (setns, net/uts/ipc entries)' },
-  'v3.0': { version: '3.0', release: '3.0', flags: ['stale-ns-dentry'], what: 'Linux 3.0 as released' },
-  'v3.8': { version: '3.8', release: '3.8', flags: [], what: 'Linux 3.8: ns symlinks, one inode per namespace, mnt/pid/user entries' },
-  nsfs: { version: 'nsfs', release: '6.18', flags: [], what: "today's kernel (nsfs), as observed on this machine" },
+  'v3.0': { release: '3.0', flags: ['stale-ns-dentry'], what: 'Linux 3.0 as released' },
+  'v3.8': { release: '3.8', flags: [], what: 'Linux 3.8: ns symlinks, one inode per namespace, mnt/pid/user entries' },
+  nsfs: { release: '6.18', flags: [], what: "today's kernel (nsfs), as observed on this machine" },
 };
 
 export const PROFILE_NAMES: readonly string[] = Object.keys(BASE);
@@ -83,7 +80,7 @@ export function makeProfile(name: string, fix: readonly string[] = [], inject: r
   const flags = new Set(base.flags.filter((f) => !fix.includes(f)));
   for (const f of inject) flags.add(f);
   const suffix = [...fix.map((f) => `-${f}`), ...inject.map((f) => `+${f}`)].join('');
-  return { name: name + suffix, base: name, fix: [...fix], inject: [...inject], version: base.version, release: RELEASES[base.release], flags };
+  return { name: name + suffix, base: name, fix: [...fix], inject: [...inject], release: RELEASES[base.release], flags };
 }
 
 export function has(p: Profile, flag: string): boolean {
