@@ -95,10 +95,11 @@ export interface SyscallDesc {
    * The fuzzer: the weight of this syscall in a run's swarm mix (8 for the calls namespaces
    * live and die by, 1 for the rest), in how many runs of 4 the swarm switches it on (`on`, 2
    * by default; 1 for the rest: a bug that needs a few calls shows when most others are off,
-   * and every syscall added would otherwise dilute the others), or always; `refine`, a last
-   * touch to a drawn command. Or why it is never drawn.
+   * and every syscall added would otherwise dilute the others), or always; `notByInit`: init
+   * never makes it (its life and credentials stay those of boot); `refine`, a last touch to a
+   * drawn command. Or why it is never drawn.
    */
-  readonly fuzz: { weight: number; on?: number; always?: boolean; refine?: (spec: Record<string, unknown>) => Record<string, unknown> } | { excluded: string };
+  readonly fuzz: { weight: number; on?: number; always?: boolean; notByInit?: true; refine?: (spec: Record<string, unknown>) => Record<string, unknown> } | { excluded: string };
   /**
    * The real-kernel helper's command line (oracle/linux/procns-helper.c), `%name` for each
    * argument as its kind encodes it; null when the helper cannot run it, with `helperWhy`.
@@ -143,7 +144,7 @@ const TABLE = {
   exit: {
     handler: sys_exit, returns: 'zero',
     args: [{ name: 'code', kind: 'int', dflt: 0 }],
-    fuzz: { weight: 8 },
+    fuzz: { weight: 8, notByInit: true },
     helper: 'exit %code', c: '_exit(%code)',
   },
   wait: {
@@ -155,13 +156,13 @@ const TABLE = {
   setuid: {
     handler: sys_setuid_call, returns: 'zero',
     args: [{ name: 'uid', kind: 'uid', dflt: 1000 }],
-    fuzz: { weight: 8 },
+    fuzz: { weight: 8, notByInit: true },
     helper: 'setuid %uid', c: 'setuid(%uid)',
   },
   capset: {
     handler: sys_capset_call, returns: 'zero',
     args: [{ name: 'caps', kind: 'caps', dflt: [] }],
-    fuzz: { weight: 8 },
+    fuzz: { weight: 8, notByInit: true },
     helper: 'capdrop', c: 'capset_drop_all()',
     helperRefuses: (a) => (Array.isArray(a.caps) && a.caps.length === 0 ? null : 'only "caps": [] (drop every capability) is supported'),
   },

@@ -283,7 +283,7 @@ export class World {
           spec = { op: 'close', fd: spec.fd };
           d = SYSCALL_TABLE.get(spec.op);
         }
-        if (t === this.k.init && (spec.op === 'exit' || spec.op === 'setuid' || spec.op === 'capset')) return;
+        if (t === this.k.init && d && 'weight' in d.fuzz && d.fuzz.notByInit) return;
         const call = this.resolve(t, spec, d);
         const alone = cmd.t === 'call' && this.k.inFlight() === 0;
         if (!submit(this.k, t, call)) return;
