@@ -10,7 +10,11 @@ import { BUG_FLAGS, makeProfile, PROFILE_NAMES, profileDescription, Profile } fr
 import { formatReport, listScenarios, loadScenario, runScenario } from '../scenarios/runner';
 import { toJsonl, traceHeader } from '../oracle/trace';
 import { recordLinux, ScenarioError } from '../oracle/recordLinux';
-import { CmdResult, cmdFuzz, cmdReplay, cmdVerdicts } from './fuzz';
+import { CmdResult, cmdFuzz, cmdReplay, cmdVerdicts, replayProblem } from './fuzz';
+import { replayToMocha, replayToScenario } from '../scenarios/export';
+import { readInput } from '../scenarios/input';
+import type { Replay } from '../properties/fuzz';
+import * as path from 'path';
 import { checkTraceFile, formatCheck } from '../oracle/check';
 import { PROPERTIES, PropertyName } from '../properties/checks';
 
@@ -185,6 +189,43 @@ const COMMANDS: Record<string, CommandDecl> = {
       if (file) writeAtomically(file, text);
       else out(text.replace(/\n$/, ''));
       return { code: 0, doc: { command: 'record-linux', scenario: sc.name, verdict: 'recorded', steps: res.steps.length, file: file ?? null } };
+    },
+  },
+  export: {
+    args: '<replay>',
+    positionals: [1, 1],
+    summary: 'a counterexample as a scenario (run, record and check it anywhere) or as a mocha test',
+    options: {
+      as: { type: 'string', arg: 'FORMAT', help: 'scenario or mocha' },
+      out: { type: 'string', short: 'o', arg: 'FILE', help: 'write it here (default: standard output)' },
+      json: JSON_OPT,
+    },
+    run(a, out) {
+      const as = str(a, 'as');
+      if (as !== 'scenario' && as !== 'mocha') throw new UsageError(`--as takes scenario or mocha${as === undefined ? '' : `, not '${as}'`}`);
+      const input = readInput(a.pos[0]);
+      if ('error' in input) throw new UsageError(input.error);
+      let r: Replay;
+      try {
+        r = JSON.parse(input.text) as Replay;
+      } catch (e) {
+        throw new UsageError(`${a.pos[0]}: ${(e as Error).message.split('\n')[0]}`);
+      }
+      const why = replayProblem(r, input.text);
+      if (why) throw new UsageError(`${a.pos[0]}: ${why}`);
+      const base = path.basename(a.pos[0]).replace(/\.json$/, '').replace(/[^A-Za-z0-9._-]/g, '-');
+      let text: string;
+      if (as === 'mocha') {
+        text = replayToMocha(r, `${base}: ${r.expect ? `${r.expect.property} ${r.expect.message}` : 'holds'}`);
+      } else {
+        const sc = replayToScenario(r, base);
+        if (typeof sc === 'string') throw new UsageError(`${a.pos[0]}: ${sc}`);
+        text = JSON.stringify(sc, null, 2) + '\n';
+      }
+      const file = str(a, 'out');
+      if (file) writeAtomically(file, text);
+      else out(text.replace(/\n$/, ''));
+      return { code: 0, doc: { command: 'export', as, from: a.pos[0], file: file ?? null, text: file ? null : text } };
     },
   },
   list: {

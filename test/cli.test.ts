@@ -111,6 +111,32 @@ describe('procns command line', function () {
     expect(code).to.equal(failures.length ? 1 : 0);
   });
 
+  it('export --as scenario: a counterexample as a scenario that runs on its profile and names the stale namespace', async () => {
+    const reg = path.resolve(__dirname, '..', '..', 'scenarios', 'regressions', 'v3.0-P3-seed1-only-P3.json');
+    const file = path.join(dir, 'p3.json');
+    expect((await capture(['export', reg, '--as', 'scenario', '-o', file])).code).to.equal(0);
+    const sc = JSON.parse(fs.readFileSync(file, 'utf8')) as { applies: string[]; steps: { op: string; expect?: { same?: boolean } }[] };
+    expect(sc.applies).to.deep.equal(['v3.0']);
+    // stale-ns-dentry, as a check any implementation answers: the fd names a namespace its task has left
+    expect(sc.steps.filter((st) => st.op === '@fdis').map((st) => st.expect?.same)).to.include(false);
+    expect((await capture(['run', file, '--profile', 'v3.0'])).code).to.equal(0);
+    expect((await capture(['run', file, '--profile', 'v3.0', '--fix', 'stale-ns-dentry'])).code, 'the fixed kernel differs').to.equal(1);
+  });
+
+  it('export: a failure that needs its interleaving is refused in one line; --as mocha is an it() that replays it', async () => {
+    const reg = path.resolve(__dirname, '..', '..', 'scenarios', 'regressions');
+    const inter = (await capture(['export', path.join(reg, 'seed-P2-seed1-only-P2.json'), '--as', 'scenario'])).lines;
+    expect(inter).to.have.length(1);
+    expect(inter[0]).to.match(/needs its interleaving/);
+    const { code, lines } = await capture(['export', path.join(reg, 'seed-P2-seed1-only-P2.json'), '--as', 'mocha']);
+    expect(code).to.equal(0);
+    const text = lines.join('\n');
+    expect(text).to.match(/^\/\/ Exported by `procns export --as mocha`/);
+    expect(text).to.match(/it\(".*P2 oops/);
+    expect(text).to.match(/assert\.equal\(shown\.violation\?\.property, "P2"\)/);
+    expect((await capture(['export', path.join(reg, 'seed-P2-seed1-only-P2.json'), '--as', 'c'])).code).to.equal(2);
+  });
+
   it('300 malformed inputs across the commands: one line each, exit 2, no stack trace', async () => {
     const rng = seedrandom('procns-cli-malformed');
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
