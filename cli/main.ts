@@ -14,6 +14,7 @@ import { CmdResult, cmdFuzz, cmdReplay, cmdVerdicts, replayProblem } from './fuz
 import { replayToMocha, replayToScenario } from '../scenarios/export';
 import { readInput } from '../scenarios/input';
 import type { Replay } from '../properties/fuzz';
+import type { Scenario } from '../scenarios/format';
 import * as path from 'path';
 import { checkTraceFile, formatCheck } from '../oracle/check';
 import { PROPERTIES, PropertyName } from '../properties/checks';
@@ -130,13 +131,12 @@ const COMMANDS: Record<string, CommandDecl> = {
     run: (a, out) => cmdReplay(a.pos[0], out),
   },
   run: {
-    args: '<scenario|file>',
+    args: '<scenario|file|replay>',
     positionals: [1, 1],
-    summary: 'run a scenario on the emulator and check every step\'s expectation (1: one does not hold)',
+    summary: 'run a scenario (or a replay file, as a scenario) on the emulator and check every step\'s expectation (1: one does not hold)',
     options: { profile: PROFILE_OPT, fix: FIX_OPT, inject: INJECT_OPT, trace: { type: 'string', arg: 'FILE', help: 'write the run\'s trace (JSON Lines)' }, json: JSON_OPT },
     run(a, out) {
-      const sc = loadScenario(a.pos[0]);
-      if (typeof sc === 'string') throw new UsageError(sc);
+      const sc = scenarioFrom(a.pos[0]);
       const profile = profileOf(a, sc.applies[0] ?? 'v3.0');
       const report = runScenario(sc, profile);
       out(formatReport(report));
@@ -165,13 +165,12 @@ const COMMANDS: Record<string, CommandDecl> = {
     },
   },
   'record-linux': {
-    args: '<scenario|file>',
+    args: '<scenario|file|replay>',
     positionals: [1, 1],
-    summary: 'record a scenario\'s trace on this machine\'s kernel, as root, in a sandbox (4: skipped, e.g. not root)',
+    summary: 'record a scenario\'s (or a replay file\'s) trace on this machine\'s kernel, as root, in a sandbox (4: skipped, e.g. not root)',
     options: { out: { type: 'string', short: 'o', arg: 'FILE', help: 'write the trace here (default: standard output)' }, json: JSON_OPT },
     async run(a, out) {
-      const sc = loadScenario(a.pos[0]);
-      if (typeof sc === 'string') throw new UsageError(sc);
+      const sc = scenarioFrom(a.pos[0]);
       const file = str(a, 'out');
       let res;
       try {
@@ -282,6 +281,28 @@ const COMMANDS: Record<string, CommandDecl> = {
     },
   },
 };
+
+/**
+ * The scenario a command's argument names: a bundled scenario, a scenario file, or a replay file
+ * (exported as a scenario on the way: scenarios/export.ts).
+ */
+function scenarioFrom(arg: string): Scenario {
+  const input = fs.existsSync(arg) ? readInput(arg) : null;
+  if (input && 'text' in input) {
+    let doc: unknown = null;
+    try { doc = JSON.parse(input.text); } catch { /* loadScenario says why */ }
+    if (doc && typeof doc === 'object' && (doc as { kind?: unknown }).kind === 'replay') {
+      const why = replayProblem(doc, input.text);
+      if (why) throw new UsageError(`${arg}: ${why}`);
+      const sc = replayToScenario(doc as Replay, path.basename(arg).replace(/\.json$/, '').replace(/[^A-Za-z0-9._-]/g, '-'));
+      if (typeof sc === 'string') throw new UsageError(`${arg}: ${sc}`);
+      return sc;
+    }
+  }
+  const sc = loadScenario(arg);
+  if (typeof sc === 'string') throw new UsageError(sc);
+  return sc;
+}
 
 /** Write a file whole or not at all: a temporary file beside it, then a rename. */
 export function writeAtomically(file: string, text: string): void {

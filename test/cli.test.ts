@@ -123,6 +123,13 @@ describe('procns command line', function () {
     expect((await capture(['run', file, '--profile', 'v3.0', '--fix', 'stale-ns-dentry'])).code, 'the fixed kernel differs').to.equal(1);
   });
 
+  it('run takes a replay file as well, exported as a scenario on the way', async () => {
+    const reg = path.resolve(__dirname, '..', '..', 'scenarios', 'regressions', 'v3.0-P3-seed1-only-P3.json');
+    const { code, lines } = await capture(['run', reg]);
+    expect(code, lines.join('\n')).to.equal(0);
+    expect(lines[0]).to.equal('scenario v3.0-P3-seed1-only-P3 on v3.0');
+  });
+
   it('export: a failure that needs its interleaving is refused in one line; --as mocha is an it() that replays it', async () => {
     const reg = path.resolve(__dirname, '..', '..', 'scenarios', 'regressions');
     const inter = (await capture(['export', path.join(reg, 'seed-P2-seed1-only-P2.json'), '--as', 'scenario'])).lines;
