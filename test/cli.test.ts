@@ -51,7 +51,7 @@ describe('procns command line', function () {
       [['fuzz', '--profile', '__proto__'], /unknown profile '__proto__'/],
       [['verdicts', '--runs', 'abc'], /--runs takes a whole number/],
       [['list', '--scenarios=x'], /does not take an argument/],
-      [['run'], /needs <scenario\|file>/],
+      [['run'], /needs <scenario\|file\|replay>/],
       [['frob'], /unknown command 'frob'/],
     ];
     for (const [argv, re] of cases) {
