@@ -7,15 +7,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
 import seedrandom from 'seedrandom';
-import { main } from '../cli/main';
+import { runCli } from './helpers';
 import { saveReplay } from '../cli/fuzz';
 import { fuzz } from '../properties/fuzz';
 
-async function capture(argv: string[]): Promise<{ code: number; lines: string[] }> {
-  const lines: string[] = [];
-  const code = await main(argv, (s) => lines.push(...s.split('\n')));
-  return { code, lines };
-}
+const capture = runCli;
 
 describe('procns command line', function () {
   this.timeout(120000);

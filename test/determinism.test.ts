@@ -8,8 +8,7 @@ import { CAMPAIGNS } from '../properties/fuzz';
 import { CampaignOptions, digestCampaign, digestInFreshProcess, DIGEST_SCRIPT, firstDifference } from '../properties/digest';
 import { propertyNamed } from '../properties/checks';
 import { OPS } from '../properties/commands';
-import { main } from '../cli/main';
-import { boot, sys } from './helpers';
+import { boot, sys, runCli } from './helpers';
 
 const P8 = propertyNamed('P8');
 
@@ -95,11 +94,7 @@ describe('procns fuzz --property P8', function () {
     delete process.env.PROCNS_REPLAY_DIR;
     fs.rmSync(replayDir, { recursive: true, force: true });
   });
-  const capture = async (argv: string[]): Promise<{ code: number; text: string }> => {
-    const lines: string[] = [];
-    const code = await main(argv, (s) => lines.push(s));
-    return { code, text: lines.join('\n') };
-  };
+  const capture = runCli;
 
   it('--inject leaky-global exits 1 with where the campaigns part; the last line is the fuzz summary', async () => {
     const { code, text } = await capture(['fuzz', '--profile', 'v3.8', '--inject', 'leaky-global', '--property', 'P8', '--seed', '1', '--runs', '20']);

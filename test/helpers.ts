@@ -5,6 +5,7 @@ import { syscall } from '../kernel/sched';
 import { SysResult } from '../kernel/syscalls';
 import { Task } from '../kernel/task';
 import { newKernel } from '../procfs';
+import { main } from '../cli/main';
 
 export function boot(profile = 'v3.0', fix: string[] = [], inject: string[] = []): Kernel {
   const p = makeProfile(profile, fix, inject);
@@ -27,4 +28,11 @@ export function fork(k: Kernel, t: Task, flags = 0): Task {
 /** Live objects of a kind, by id. */
 export function live(k: Kernel, kind: string): string[] {
   return [...k.objects.live.values()].filter((o) => o.kind === kind).map((o) => o.id);
+}
+
+/** Run the `procns` command in this process: its exit status and what it printed. */
+export async function runCli(argv: string[]): Promise<{ code: number; text: string; lines: string[] }> {
+  const lines: string[] = [];
+  const code = await main(argv, (s) => lines.push(...s.split('\n')));
+  return { code, text: lines.join('\n'), lines };
 }

@@ -1,6 +1,7 @@
 // The expected verdicts: each found by fast-check from random lifecycles, shrunk to at most 8
 // steps, of the right shape; and gone when the flag is fixed.
 import { expect } from 'chai';
+import { runCli } from './helpers';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as os from 'os';
@@ -200,11 +201,7 @@ describe('procns fuzz and replay', function () {
     delete process.env.PROCNS_REPLAY_DIR;
     fs.rmSync(replayDir, { recursive: true, force: true });
   });
-  const capture = async (argv: string[]): Promise<{ code: number; text: string }> => {
-    const lines: string[] = [];
-    const code = await main(argv, (s) => lines.push(s));
-    return { code, text: lines.join('\n') };
-  };
+  const capture = runCli;
 
   it('fuzz --profile seed --seed 1 exits 1 with an evict-null-put or stale-ns-dentry counterexample', async () => {
     const { code, text } = await capture(['fuzz', '--profile', 'seed', '--seed', '1']);

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
+import { runCli } from './helpers';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { listScenarios, runScenario, formatReport } from '../scenarios/runner';
 import { makeProfile, Profile } from '../kernel/profile';
-import { main } from '../cli/main';
 
 describe('scenarios: every scenario holds on every profile it applies to', () => {
   for (const sc of listScenarios()) {
@@ -18,11 +18,7 @@ describe('scenarios: every scenario holds on every profile it applies to', () =>
 });
 
 describe('procns run', () => {
-  const capture = async (argv: string[]): Promise<{ code: number; text: string }> => {
-    const lines: string[] = [];
-    const code = await main(argv, (s) => lines.push(s));
-    return { code, text: lines.join('\n') };
-  };
+  const capture = runCli;
 
   it('exits 0 when every expectation holds', async () => {
     expect((await capture(['run', 'setns-errors', '--profile', 'v3.0'])).code).to.equal(0);

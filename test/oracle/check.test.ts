@@ -2,6 +2,7 @@
 // are accepted by nsfs and rejected by 3.0 where 3.0 differs; mutations are caught; malformed
 // input is exit 2, never a crash.
 import { expect } from 'chai';
+import { runCli } from '../helpers';
 import seedrandom from 'seedrandom';
 import { checkTrace, checkTraceFile, CheckResult } from '../../oracle/check';
 import { recordLinux } from '../../oracle/recordLinux';
@@ -9,7 +10,6 @@ import { listScenarios, runScenario, expectationFor } from '../../scenarios/runn
 import { makeProfile, Profile } from '../../kernel/profile';
 import { toJsonl, TraceStep } from '../../oracle/trace';
 import { Scenario } from '../../scenarios/format';
-import { main } from '../../cli/main';
 import * as child_process from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -178,11 +178,7 @@ describe('procns check: 10,000 mutated traces (seed "procns-check-fuzz")', funct
 });
 
 describe('procns check (the command)', () => {
-  const run = async (argv: string[]): Promise<{ code: number; text: string }> => {
-    const out: string[] = [];
-    const code = await main(argv, (s) => out.push(s));
-    return { code, text: out.join('\n') };
-  };
+  const run = runCli;
   const file = path.join(os.tmpdir(), `procns-check-${process.pid}.jsonl`);
   after(() => { if (fs.existsSync(file)) fs.unlinkSync(file); });
 
@@ -211,11 +207,7 @@ describe('procns check: self-contained traces', function () {
   this.timeout(60000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-selfc-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const capture = async (argv: string[]): Promise<{ code: number; text: string }> => {
-    const out: string[] = [];
-    const code = await main(argv, (s) => out.push(s));
-    return { code, text: out.join('\n') };
-  };
+  const capture = runCli;
 
   it('a trace from run --fix (or --inject) carries its flags, and check agrees with it', async () => {
     const file = path.join(dir, 'fix.jsonl');
