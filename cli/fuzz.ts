@@ -212,22 +212,8 @@ export function cmdReplay(file: string, out: (s: string) => void): CmdResult {
     out(`procns replay: ${file}: ${why}`);
     return { code: 2, doc: { command: 'replay', file, verdict: 'malformed', reason: why } };
   };
-  let r: Replay;
-  const input = readInput(file);
-  if ('error' in input) return bad(input.error);
-  try {
-    r = JSON.parse(input.text) as Replay;
-  } catch (e) {
-    return bad((e as Error).message.split('\n')[0]);
-  }
-  const why = replayProblem(r, input.text);
-  if (why) return bad(why);
-  if (r.procns !== REPLAY_FORMAT) {
-    const again = ['procns fuzz', `--profile ${r.profile}`, ...(r.fix ?? []).map((f) => `--fix ${f}`), ...(r.inject ?? []).map((f) => `--inject ${f}`), `--seed ${r.seed}`].join(' ');
-    return bad(`replay format ${String(r.procns)}, but this procns reads format ${REPLAY_FORMAT} (its commands name tasks another way); find the failure again with: ${again}`);
-  }
-  const profile = makeProfile(r.profile, r.fix, r.inject);
-  if (typeof profile === 'string') return bad(profile);
+  const r = loadReplay(file);
+  if (typeof r === 'string') return bad(r);
   const shown = replayRun(r);
   const by = r.version ? `, found by procns ${r.version.procns}${r.version.commit ? ` at ${r.version.commit.slice(0, 12)}` : ''}` : '';
   out(`replay of ${path.basename(file)}: profile ${r.profile}${r.fix.length ? ` (fixed: ${r.fix.join(', ')})` : ''}, seed ${r.seed}, path "${r.path}"${by}`);
@@ -239,6 +225,30 @@ export function cmdReplay(file: string, out: (s: string) => void): CmdResult {
   }
   out('no property failed');
   return { code: 0, doc: { ...doc, verdict: 'holds' } };
+}
+
+/**
+ * A replay file, read and validated (replay.schema.json, then what only procns knows: its
+ * syscalls, properties, format and profile), or why it is not one. Every reader of replay files
+ * (replay, export, run, record) comes here.
+ */
+export function loadReplay(file: string): Replay | string {
+  const input = readInput(file);
+  if ('error' in input) return input.error;
+  let r: Replay;
+  try {
+    r = JSON.parse(input.text) as Replay;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0];
+  }
+  const why = replayProblem(r, input.text);
+  if (why) return why;
+  if (r.procns !== REPLAY_FORMAT) {
+    const again = ['procns fuzz', `--profile ${r.profile}`, ...(r.fix ?? []).map((f) => `--fix ${f}`), ...(r.inject ?? []).map((f) => `--inject ${f}`), `--seed ${r.seed}`].join(' ');
+    return `replay format ${String(r.procns)}, but this procns reads format ${REPLAY_FORMAT} (its commands name tasks another way); find the failure again with: ${again}`;
+  }
+  const profile = makeProfile(r.profile, r.fix, r.inject);
+  return typeof profile === 'string' ? profile : r;
 }
 
 /**

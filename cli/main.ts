@@ -10,10 +10,9 @@ import { BUG_FLAGS, makeProfile, PROFILE_NAMES, profileDescription, Profile } fr
 import { formatReport, listScenarios, loadScenario, runScenario } from '../scenarios/runner';
 import { toJsonl, traceHeader } from '../oracle/trace';
 import { recordLinux, ScenarioError } from '../oracle/recordLinux';
-import { CmdResult, cmdFuzz, cmdReplay, cmdVerdicts, replayProblem } from './fuzz';
+import { CmdResult, cmdFuzz, cmdReplay, cmdVerdicts, loadReplay } from './fuzz';
 import { replayToMocha, replayToScenario } from '../scenarios/export';
 import { readInput } from '../scenarios/input';
-import type { Replay } from '../properties/fuzz';
 import type { Scenario } from '../scenarios/format';
 import * as path from 'path';
 import { checkTraceFile, formatCheck } from '../oracle/check';
@@ -202,16 +201,8 @@ const COMMANDS: Record<string, CommandDecl> = {
     run(a, out) {
       const as = str(a, 'as');
       if (as !== 'scenario' && as !== 'mocha') throw new UsageError(`--as takes scenario or mocha${as === undefined ? '' : `, not '${as}'`}`);
-      const input = readInput(a.pos[0]);
-      if ('error' in input) throw new UsageError(input.error);
-      let r: Replay;
-      try {
-        r = JSON.parse(input.text) as Replay;
-      } catch (e) {
-        throw new UsageError(`${a.pos[0]}: ${(e as Error).message.split('\n')[0]}`);
-      }
-      const why = replayProblem(r, input.text);
-      if (why) throw new UsageError(`${a.pos[0]}: ${why}`);
+      const r = loadReplay(a.pos[0]);
+      if (typeof r === 'string') throw new UsageError(`${a.pos[0]}: ${r}`);
       const base = path.basename(a.pos[0]).replace(/\.json$/, '').replace(/[^A-Za-z0-9._-]/g, '-');
       let text: string;
       if (as === 'mocha') {
@@ -288,16 +279,14 @@ const COMMANDS: Record<string, CommandDecl> = {
  */
 function scenarioFrom(arg: string): Scenario {
   const input = fs.existsSync(arg) ? readInput(arg) : null;
-  if (input && 'text' in input) {
-    let doc: unknown = null;
-    try { doc = JSON.parse(input.text); } catch { /* loadScenario says why */ }
-    if (doc && typeof doc === 'object' && (doc as { kind?: unknown }).kind === 'replay') {
-      const why = replayProblem(doc, input.text);
-      if (why) throw new UsageError(`${arg}: ${why}`);
-      const sc = replayToScenario(doc as Replay, path.basename(arg).replace(/\.json$/, '').replace(/[^A-Za-z0-9._-]/g, '-'));
-      if (typeof sc === 'string') throw new UsageError(`${arg}: ${sc}`);
-      return sc;
-    }
+  let kind: unknown;
+  try { kind = input && 'text' in input ? (JSON.parse(input.text) as { kind?: unknown }).kind : undefined; } catch { /* loadScenario says why */ }
+  if (kind === 'replay') {
+    const r = loadReplay(arg);
+    if (typeof r === 'string') throw new UsageError(`${arg}: ${r}`);
+    const sc = replayToScenario(r, path.basename(arg).replace(/\.json$/, '').replace(/[^A-Za-z0-9._-]/g, '-'));
+    if (typeof sc === 'string') throw new UsageError(`${arg}: ${sc}`);
+    return sc;
   }
   const sc = loadScenario(arg);
   if (typeof sc === 'string') throw new UsageError(sc);
