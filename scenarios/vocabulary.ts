@@ -54,26 +54,22 @@ export function resolveStepArgs(op: string, raw: Record<string, unknown> | undef
   if (!d) return `unknown syscall '${op}'`;
   const args: Record<string, unknown> = {};
   try {
-    resolveInto(d, args, op, raw, value);
+    for (const [key, v] of Object.entries(raw ?? {})) {
+      const a: ArgDecl | undefined = d.args.find((x) => x.name === key);
+      if (!a) return `${op}: unknown argument '${key}' (${op} takes ${d.args.map((x) => x.name).join(', ') || 'none'})`;
+      if (a.kind === 'flags' || a.kind === 'nstype') {
+        const n = parseFlagWord(substitute(v, value), a.names);
+        if (typeof n === 'string') return `${op}: ${key}: ${n}`;
+        args[key] = n;
+      } else {
+        args[key] = substitute(v, value);
+      }
+    }
   } catch (e) {
     if (e instanceof UnresolvedName) return `${op}: ${e.message}`;
     throw e;
   }
-  return typeof args.error === 'string' ? args.error : args;
-}
-
-function resolveInto(d: SyscallDesc, args: Record<string, unknown>, op: string, raw: Record<string, unknown> | undefined, value: (name: string) => number | undefined): void {
-  for (const [key, v] of Object.entries(raw ?? {})) {
-    const a: ArgDecl | undefined = d.args.find((x) => x.name === key);
-    if (!a) { args.error = `${op}: unknown argument '${key}' (${op} takes ${d.args.map((x) => x.name).join(', ') || 'none'})`; return; }
-    if (a.kind === 'flags' || a.kind === 'nstype') {
-      const n = parseFlagWord(substitute(v, value), a.names);
-      if (typeof n === 'string') { args.error = `${op}: ${key}: ${n}`; return; }
-      args[key] = n;
-    } else {
-      args[key] = substitute(v, value);
-    }
-  }
+  return args;
 }
 
 /** What a syscall gave back, before naming: its raw return value and what it saw. */
