@@ -44,8 +44,18 @@ export function describeCommand(c: Command): string {
   return `${c.t}(task ${c.task}: ${op} ${JSON.stringify(rest)})`;
 }
 
+type Fuzzed = { weight: number; on?: number; always?: boolean };
+
+/** The fuzzed syscalls' table entries (fuzz), read once. */
+const FUZZ: ReadonlyMap<SyscallName, Fuzzed> = new Map(
+  SYSCALL_NAMES.flatMap((op): [SyscallName, Fuzzed][] => {
+    const f = (SYSCALL_TABLE.get(op) as SyscallDesc).fuzz;
+    return 'weight' in f ? [[op, f]] : [];
+  }),
+);
+
 /** The syscalls the fuzzer draws: every one the table does not exclude (with its reason). */
-export const OPS: readonly SyscallName[] = SYSCALL_NAMES.filter((op) => 'weight' in (SYSCALL_TABLE.get(op) as SyscallDesc).fuzz);
+export const OPS: readonly SyscallName[] = [...FUZZ.keys()];
 export type Op = SyscallName;
 
 /** The swarm mix of a run: a weight (0 = off) for each operation. */
@@ -53,8 +63,7 @@ export type Mix = Partial<Record<Op, number>>;
 
 /** An operation's weight in the table (kernel/syscall_table.ts fuzz.weight): a mix's unit for it. */
 export function fuzzWeight(op: Op): number {
-  const f = (SYSCALL_TABLE.get(op) as SyscallDesc).fuzz;
-  return 'weight' in f ? f.weight : 0;
+  return FUZZ.get(op)?.weight ?? 0;
 }
 
 /**
@@ -64,21 +73,12 @@ export function fuzzWeight(op: Op): number {
 export function mixArbitrary(): fc.Arbitrary<Mix> {
   const levels = (on: number): fc.Arbitrary<number> => fc.constantFrom(...[1, 4, 1, 4].slice(0, on), ...Array<number>(4 - on).fill(0));
   const byOn = [0, 1, 2, 3, 4].map(levels);
-  return fc.record(Object.fromEntries(OPS.map((op) => [op, byOn[swarmOn(op)]])) as Record<Op, fc.Arbitrary<number>>)
+  return fc.record(Object.fromEntries([...FUZZ].map(([op, f]) => [op, byOn[f.on ?? 2]])) as Record<Op, fc.Arbitrary<number>>)
     .map((m) => {
       const out: Mix = {};
-      for (const op of OPS) {
-        const f = (SYSCALL_TABLE.get(op) as SyscallDesc).fuzz as { weight: number; always?: boolean };
-        out[op] = (f.always ? Math.max(m[op], 1) : m[op]) * fuzzWeight(op);
-      }
+      for (const [op, f] of FUZZ) out[op] = (f.always ? Math.max(m[op], 1) : m[op]) * f.weight;
       return out;
     });
-}
-
-/** In how many runs of 4 the swarm switches an operation on (kernel/syscall_table.ts fuzz.on). */
-function swarmOn(op: Op): number {
-  const f = (SYSCALL_TABLE.get(op) as SyscallDesc).fuzz;
-  return 'weight' in f ? f.on ?? 2 : 0;
 }
 
 /** How a path of each kind is drawn; `tasks`: the largest task name worth using. */
