@@ -1,0 +1,127 @@
+/*
+ * procns sandbox: what every root program procns runs on a real kernel does first, so that a
+ * scenario can never touch the host (its paths, mounts, hostname, network or processes) and an
+ * interrupt at any moment leaves nothing behind.
+ *
+ * Self-contained (libc and kernel headers only): procns-helper.c includes it, and
+ * `procns export --as c` copies its text into the C program it writes.
+ *
+ *   hub:  procns_sandbox_enter()   new mount, uts, ipc, net, cgroup and pid namespaces; a fresh
+ *                                  tmpfs as the root (pivot_root), with /proc /tmp /run /mnt /dev
+ *                                  in it and the host's tree detached; dies with its parent.
+ *         fork()                   the child is pid 1 of the new pid namespace: task A, the
+ *                                  scenario's init, as in the emulator
+ *   A:    procns_sandbox_init()    dies with the hub; mounts a proc that shows only the sandbox
+ *
+ * Why each part:
+ *   - the pivot onto a tmpfs: mknod, mkdir, unlink, rmdir, open(O_CREAT) and bind mounts can
+ *     only reach files of the sandbox, and a path with ".." stops at the sandbox's root;
+ *   - the pid namespace with its own proc: /proc/<pid> names only sandbox tasks, so a scenario
+ *     cannot setns into /proc/1/ns/mnt of the host; when its init (A) dies, the kernel kills
+ *     every task in it (zap_pid_ns_processes), so no helper outlives the run;
+ *   - PR_SET_PDEATHSIG at each level: the recorder (or the program's parent) dying, for any
+ *     reason, SIGKILLs the hub, which SIGKILLs A, which ends the namespace;
+ *   - the uts, ipc, net and cgroup namespaces: sethostname, SysV IPC and sockets act on the
+ *     sandbox's own; they are the scenario's "initial" namespaces, and the hub's nsproxy holds
+ *     them, so they never die while the run lasts, as the kernel's init_*_ns never do.
+ * Nothing is created outside the new namespaces: no FIFO, no directory, no mount on the host.
+ */
+#ifndef PROCNS_SANDBOX_H
+#define PROCNS_SANDBOX_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+
+/* Where the step that failed is written (one line, for the caller's error message). */
+static char procns_sandbox_error[160];
+
+static int procns_sandbox_fail(const char *what)
+{
+	int e = errno;
+	snprintf(procns_sandbox_error, sizeof procns_sandbox_error, "sandbox: %s: %s", what, strerror(e));
+	return -e;
+}
+
+/*
+ * The hub, before it forks task A. 0, or -errno with procns_sandbox_error set. The namespaces
+ * an implementation lacks (gVisor has no cgroup namespace) are left out one at a time, and
+ * named in *missing (a comma list, may be NULL); mount, uts and pid are required.
+ */
+static int procns_sandbox_enter(char *missing, size_t missing_len)
+{
+	static const struct { int flag; const char *name; } optional[] = {
+		{ CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWNET, "net" }, { CLONE_NEWIPC, "ipc" },
+	};
+	int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+	const char *root = "/tmp";  /* a directory to mount the new root's tmpfs on (in our mount ns only) */
+
+	if (missing && missing_len) missing[0] = 0;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) return procns_sandbox_fail("prctl(PR_SET_PDEATHSIG)");
+	if (getppid() == 1) { errno = ESRCH; return procns_sandbox_fail("parent already gone"); }
+	for (size_t i = 0;; i++) {
+		if (unshare(flags) == 0) break;
+		if (errno != EINVAL || i == sizeof optional / sizeof optional[0])
+			return procns_sandbox_fail("unshare");
+		flags &= ~optional[i].flag;
+		if (missing && missing_len) {
+			size_t n = strlen(missing);
+			snprintf(missing + n, missing_len - n, "%s%s", n ? "," : "", optional[i].name);
+		}
+	}
+	/* nothing we mount may propagate back to the host's mount namespace */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return procns_sandbox_fail("make / private");
+	if (mount("procns", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") < 0)
+		return procns_sandbox_fail("tmpfs for the new root");
+	static const char *dirs[] = { "proc", "tmp", "run", "mnt", "dev", "old" };
+	char p[64];
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		snprintf(p, sizeof p, "%s/%s", root, dirs[i]);
+		if (mkdir(p, 0755) < 0) return procns_sandbox_fail("mkdir in the new root");
+	}
+	if (chmod("/tmp/tmp", 01777) < 0) return procns_sandbox_fail("chmod /tmp");
+	/* /dev/null, the one device a program's stdio may need */
+	snprintf(p, sizeof p, "%s/dev/null", root);
+	int fd = open(p, O_CREAT | O_WRONLY, 0666);
+	if (fd < 0) return procns_sandbox_fail("create /dev/null");
+	close(fd);
+	if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) return procns_sandbox_fail("bind /dev/null");
+	if (chdir(root) < 0) return procns_sandbox_fail("chdir to the new root");
+	if (syscall(SYS_pivot_root, ".", "old") < 0) return procns_sandbox_fail("pivot_root");
+	if (chdir("/") < 0) return procns_sandbox_fail("chdir /");
+	/* the host's tree leaves this mount namespace */
+	if (umount2("/old", MNT_DETACH) < 0) return procns_sandbox_fail("detach the old root");
+	if (rmdir("/old") < 0) return procns_sandbox_fail("rmdir /old");
+	if (sethostname("procns", 6) < 0) return procns_sandbox_fail("sethostname");
+	return 0;
+}
+
+/*
+ * Task A, first thing after the hub's fork (pid 1 of the sandbox's pid namespace, so getppid()
+ * is 0 and cannot tell whether the hub still lives). hub_fd: the read end of a pipe whose write
+ * end only the hub holds; a hangup on it means the hub died before PR_SET_PDEATHSIG was set.
+ */
+static int procns_sandbox_init(int hub_fd)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) return procns_sandbox_fail("prctl(PR_SET_PDEATHSIG)");
+	struct pollfd pfd = { .fd = hub_fd, .events = POLLIN };
+	if (poll(&pfd, 1, 0) != 0) { errno = ESRCH; return procns_sandbox_fail("hub already gone"); }
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return procns_sandbox_fail("mount /proc");
+	return 0;
+}
+
+#endif
