@@ -318,7 +318,7 @@ class Recorder {
   async start(): Promise<void> {
     this.fifoDir = fs.mkdtempSync(path.join(fifoBase(), 'procns-rec-'));
     const [tagName, tagValue] = RECORDER_TAG.split('=');
-    const child = child_process.spawn('unshare', ['--mount', '--propagation', 'private', this.bin], {
+    const child = child_process.spawn('unshare', ['--mount', '--uts', '--ipc', '--propagation', 'private', this.bin], {
       stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, [tagName]: tagValue },
     });
     this.rootChild = child;

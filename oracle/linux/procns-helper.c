@@ -445,17 +445,8 @@ static void child_setup(const char *inp, const char *outp, int share_files)
 		in_fd = i;
 		out_fd = o;
 	} else {
-		if (i != 0) {
-			if (dup2(i, 0) < 0) _exit(127);
-			close(i);
-		}
-		if (o != 1) {
-			if (o == 0) _exit(127); /* impossible: fd 0 taken by in */
-			if (dup2(o, 1) < 0) _exit(127);
-			close(o);
-		}
-		in_fd = 0;
-		out_fd = 1;
+		in_fd = fcntl(i, F_DUPFD, 900); close(i);
+		out_fd = fcntl(o, F_DUPFD, 900); close(o);
 	}
 	serve();
 }
@@ -756,6 +747,9 @@ static void serve(void)
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);  /* writes to a dead reader -> EPIPE -> exit */
+	in_fd = fcntl(0, F_DUPFD, 900); out_fd = fcntl(1, F_DUPFD, 900);
+	{ int e = fcntl(2, F_DUPFD, 900); dup2(e, 2); }
+	close(0); close(1);
 	signal(SIGCHLD, SIG_DFL);  /* keep zombies around until "wait" */
 	serve();
 }
