@@ -6,7 +6,7 @@ import { errname } from '../kernel/errno';
 import { ArgDecl, SYSCALL_TABLE } from '../kernel/syscall_table';
 import { buildProfile, newReal, Replay } from '../properties/fuzz';
 import { ALL_PROPERTIES } from '../properties/checks';
-import { Command, Completion } from '../properties/world';
+import { Command, Completion, WORLD_SETUP } from '../properties/world';
 import { Expect, Scenario, Step } from './format';
 import { runScenario } from './runner';
 
@@ -49,7 +49,8 @@ export function replayToScenario(original: Replay, name: string): Scenario | str
   const names = new Map<number, string>([[real.world.k.init.pid.nr, 'A']]);
   const fds = new Map<number, Map<number, string>>([[real.world.k.init.pid.nr, new Map()]]);
   let saves = 0;
-  const steps: Step[] = [];
+  // the world's own setup first, so the scenario starts from the state the run started from
+  const steps: Step[] = WORLD_SETUP.map((call) => ({ task: 'A', op: call.op, args: { ...call.args }, expect: { ret: 0 } }));
   for (const [i, c] of done.entries()) {
     if (!c.alone) return 'the run interleaves syscalls (start and step commands): a scenario\'s steps run one at a time';
     const d = SYSCALL_TABLE.get(c.call.op);
