@@ -11,11 +11,12 @@ export interface DiffArgs {
   tasks: number;
   shrinkBudget: number;
   save?: string;
+  inject: string[];
 }
 
 export async function cmdDiffLinux(a: DiffArgs, out: (s: string) => void, show: boolean): Promise<CmdResult> {
   const seed = a.seed ?? randomInt(1, 2 ** 31 - 1);
-  const again = `procns diff-linux --seed ${seed} --runs ${a.runs} --steps ${a.steps} --tasks ${a.tasks} --shrink ${a.shrinkBudget}`;
+  const again = `procns diff-linux${a.inject.map((f) => ` --inject ${f}`).join('')} --seed ${seed} --runs ${a.runs} --steps ${a.steps} --tasks ${a.tasks} --shrink ${a.shrinkBudget}`;
   const bar = progress(`diff-linux seed ${seed}`, process.stderr, show);
   const dir = a.save ?? regressionDir();
   const found: { run: number; seed: number; verdict: string; step?: number; what?: string; error?: string; scenario?: string; trace?: string }[] = [];
@@ -36,10 +37,10 @@ export async function cmdDiffLinux(a: DiffArgs, out: (s: string) => void, show: 
     out(`  saved: ${rel(files.scenario)} (the kernel's trace: ${rel(files.trace)})`);
     found.push({ run: r.run, seed: r.seed, verdict: 'diverges', step: d.check.step, what: d.check.what, scenario: files.scenario, trace: files.trace });
   };
-  const res = await diffLinux({ seed, runs: a.runs, steps: a.steps, tasks: a.tasks, shrinkBudget: a.shrinkBudget, onRun });
+  const res = await diffLinux({ seed, runs: a.runs, steps: a.steps, tasks: a.tasks, shrinkBudget: a.shrinkBudget, inject: a.inject, onRun });
   bar.end();
   const doc: Record<string, unknown> = {
-    command: 'diff-linux', seed, again, scenarios: res.scenarios, steps: res.steps, agree: res.agree, diverge: res.diverge, errors: res.errors, found,
+    command: 'diff-linux', inject: a.inject, seed, again, scenarios: res.scenarios, steps: res.steps, agree: res.agree, diverge: res.diverge, errors: res.errors, found,
   };
   if (res.skipped) {
     out(`diff-linux: skipped: ${res.skipped}`);

@@ -202,11 +202,12 @@ const COMMANDS: Record<string, CommandDecl> = {
       steps: { type: 'string', arg: 'N', help: 'syscalls per scenario at most (default 20)' },
       tasks: { type: 'string', arg: 'N', help: 'tasks per scenario at most, init included (1 to 8; default 4)' },
       shrink: { type: 'string', arg: 'N', help: 'recordings one divergence\'s shrinking may use (default 60)' },
+      inject: { ...INJECT_OPT, help: 'switch a synthetic bug flag on in the model: the diff must then find it (repeatable)' },
       save: { type: 'string', arg: 'DIR', help: 'where each shrunk divergence (scenario, and the kernel\'s trace of it) goes (default: as fuzz --save)' },
       json: JSON_OPT,
     },
     run: (a, out) => cmdDiffLinux({
-      seed: num(a, 'seed', undefined), runs: num(a, 'runs', 50), steps: num(a, 'steps', 20), tasks: num(a, 'tasks', 4),
+      inject: (profileOf(a, 'nsfs'), list(a, 'inject')), seed: num(a, 'seed', undefined), runs: num(a, 'runs', 50), steps: num(a, 'steps', 20), tasks: num(a, 'tasks', 4),
       shrinkBudget: num(a, 'shrink', 60), save: str(a, 'save'),
     }, out, !a.values.json),
   },

@@ -9,7 +9,7 @@ import * as path from 'path';
 import seedrandom from 'seedrandom';
 import { SYSCALL_TABLE, SyscallDesc } from '../kernel/syscall_table';
 import { Command } from '../properties/world';
-import { ALL_PROPERTIES, buildProfile, Replay, REPLAY_FORMAT } from '../properties/fuzz';
+import { buildProfile, Replay, REPLAY_FORMAT } from '../properties/fuzz';
 import { mixArbitrary, mixedCallArb, Mix, OPS } from '../properties/commands';
 import { replayToScenario } from '../scenarios/export';
 import { Scenario } from '../scenarios/format';
@@ -29,6 +29,8 @@ export interface DiffOptions {
   tasks: number;
   /** Recordings a divergence's shrinking may use at most. */
   shrinkBudget?: number;
+  /** Synthetic bug flags switched on in the model (the diff then finds them: its own test). */
+  inject?: string[];
   record?: RecordOptions;
   /** Called when a run (not a shrink step) is judged. */
   onRun?: (r: DiffRun) => void;
@@ -87,12 +89,12 @@ function runArbitrary(steps: number, tasks: number): fc.Arbitrary<{ mix: Mix; cm
 }
 
 /** The commands as the emulator's nsfs run of them, exported as a scenario (or why not). */
-export function diffScenario(cmds: Command[], seed: number, mix: Mix): Scenario | string {
+export function diffScenario(cmds: Command[], seed: number, mix: Mix, inject: string[] = []): Scenario | string {
   const replay: Replay = {
-    procns: REPLAY_FORMAT, kind: 'replay', profile: DIFF_PROFILE, fix: [], inject: [],
-    properties: ALL_PROPERTIES.filter((p) => p !== 'P8'), seed, path: '', commands: cmds, expect: null, mix,
+    procns: REPLAY_FORMAT, kind: 'replay', profile: DIFF_PROFILE, fix: [], inject,
+    properties: [], seed, path: '', commands: cmds, expect: null, mix,
   };
-  const sc = replayToScenario(replay, `diff-linux-${seed}`);
+  const sc = replayToScenario(replay, `diff-linux-${seed}`, false);
   if (typeof sc === 'string') return `the emulator cannot export the run: ${sc}`;
   // the judge is the model at check time: a saved divergence carries no expectations of its own
   return { ...sc, description: `diff-linux run of seed ${seed}`, applies: [DIFF_PROFILE], steps: sc.steps.map(({ expect: _e, ...st }) => st) };
@@ -100,8 +102,8 @@ export function diffScenario(cmds: Command[], seed: number, mix: Mix): Scenario 
 
 type Judged = { verdict: 'agrees' } | { verdict: 'diverges'; trace: string; check: Extract<CheckResult, { verdict: 'diverges' }> } | { verdict: 'error'; error: string } | { verdict: 'skipped'; why: string };
 
-/** Record a scenario on this kernel and check its trace against nsfs. */
-export async function judgeOnLinux(sc: Scenario, opts: RecordOptions = {}): Promise<Judged> {
+/** Record a scenario on this kernel and check its trace against nsfs (with `inject`'s flags on). */
+export async function judgeOnLinux(sc: Scenario, opts: RecordOptions = {}, inject: string[] = []): Promise<Judged> {
   let rec;
   try {
     rec = await recordLinux(sc, opts);
@@ -110,7 +112,7 @@ export async function judgeOnLinux(sc: Scenario, opts: RecordOptions = {}): Prom
   }
   if ('skipped' in rec) return { verdict: 'skipped', why: rec.skipped };
   const trace = toJsonl(rec.header, rec.steps);
-  const r = checkTrace(trace, DIFF_PROFILE);
+  const r = checkTrace(trace, buildProfile(DIFF_PROFILE, [], inject));
   if (r.verdict === 'agrees') return { verdict: 'agrees' };
   if (r.verdict === 'diverges') return { verdict: 'diverges', trace, check: r };
   return { verdict: 'error', error: `the recorder wrote a malformed trace: line ${r.line}: ${r.reason}` };
@@ -119,7 +121,7 @@ export async function judgeOnLinux(sc: Scenario, opts: RecordOptions = {}): Prom
 class Skipped extends Error {}
 
 /** One run: drawn from its own seed; a divergence shrunk within the budget. */
-async function diffRun(run: number, o: DiffOptions): Promise<DiffRun> {
+export async function diffRun(run: number, o: DiffOptions): Promise<DiffRun> {
   const seed = seedOfRun(o.seed, run);
   const budget = o.shrinkBudget ?? 60;
   let first: DiffRun | null = null;
@@ -128,13 +130,13 @@ async function diffRun(run: number, o: DiffOptions): Promise<DiffRun> {
   const prop = fc.asyncProperty(runArbitrary(o.steps, o.tasks), async ({ mix, cmds }) => {
     // past the budget every candidate passes: fast-check stops at the smallest found so far
     if (first && recordings >= budget) return true;
-    const sc = diffScenario(cmds, seed, mix);
+    const sc = diffScenario(cmds, seed, mix, o.inject);
     if (typeof sc === 'string') {
       first ??= { run, seed, verdict: 'error', steps: 0, error: sc };
       return true;
     }
     recordings++;
-    const j = await judgeOnLinux(sc, o.record);
+    const j = await judgeOnLinux(sc, o.record, o.inject);
     if (j.verdict === 'skipped') throw new Skipped(j.why);
     first ??= { run, seed, verdict: j.verdict, steps: sc.steps.length, ...(j.verdict === 'error' ? { error: j.error } : {}) };
     if (j.verdict !== 'diverges') return true;
