@@ -94,7 +94,7 @@ export function diffScenario(cmds: Command[], seed: number, mix: Mix, inject: st
     procns: REPLAY_FORMAT, kind: 'replay', profile: DIFF_PROFILE, fix: [], inject,
     properties: [], seed, path: '', commands: cmds, expect: null, mix,
   };
-  const sc = replayToScenario(replay, `diff-linux-${seed}`, false);
+  const sc = replayToScenario(replay, `diff-linux-${seed}`, { checkProperties: false, aliveChecks: true });
   if (typeof sc === 'string') return `the emulator cannot export the run: ${sc}`;
   // the judge is the model at check time: a saved divergence carries no expectations of its own
   return { ...sc, description: `diff-linux run of seed ${seed}`, applies: [DIFF_PROFILE], steps: sc.steps.map(({ expect: _e, ...st }) => st) };

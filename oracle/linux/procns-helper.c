@@ -426,10 +426,10 @@ static void child_setup(const char *inp, const char *outp, int share_files)
 {
 	inlen = 0; /* parent's buffered input is not ours */
 	if (!share_files) {
-		/* drop the parent's pipe ends right away so the recorder sees
-		 * EOF on them only when the parent goes away */
-		close(0);
-		close(1);
+		/* drop the parent's protocol fds (900+) right away so the
+		 * recorder sees EOF on them only when the parent goes away */
+		close(in_fd);
+		close(out_fd);
 	}
 	int i = open(inp, O_RDONLY);   /* 1st: blocks until recorder opens for write */
 	if (i < 0) {
