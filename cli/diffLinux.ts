@@ -19,7 +19,7 @@ export async function cmdDiffLinux(a: DiffArgs, out: (s: string) => void, show: 
   const again = `procns diff-linux${a.inject.map((f) => ` --inject ${f}`).join('')} --seed ${seed} --runs ${a.runs} --steps ${a.steps} --tasks ${a.tasks} --shrink ${a.shrinkBudget}`;
   const bar = progress(`diff-linux seed ${seed}`, process.stderr, show);
   const dir = a.save ?? regressionDir();
-  const found: { run: number; seed: number; verdict: string; step?: number; what?: string; error?: string; scenario?: string; trace?: string }[] = [];
+  const found: { run: number; seed: number; verdict: string; step?: number; what?: string; error?: string; scenario?: string; trace?: string; model?: string }[] = [];
   const onRun = (r: DiffRun): void => {
     bar.tick(r.run, a.runs, 'scenarios');
     if (r.verdict === 'agrees') return;
@@ -30,12 +30,12 @@ export async function cmdDiffLinux(a: DiffArgs, out: (s: string) => void, show: 
       return;
     }
     const d = r.divergence as NonNullable<DiffRun['divergence']>;
-    const files = saveDivergence(d, dir);
+    const files = saveDivergence(d, dir, a.inject);
     out(`run ${r.run} (seed ${r.seed}): diverges at step ${d.check.step} of ${d.scenario.steps.length} (shrunk from ${r.steps}, ${d.recordings} recordings): ${d.check.what}`);
     out(`  nsfs allows ${d.check.allowed}`);
     out(`  linux gave  ${d.check.observed}`);
-    out(`  saved: ${rel(files.scenario)} (the kernel's trace: ${rel(files.trace)})`);
-    found.push({ run: r.run, seed: r.seed, verdict: 'diverges', step: d.check.step, what: d.check.what, scenario: files.scenario, trace: files.trace });
+    out(`  saved: ${rel(files.scenario)} (traces: the kernel's ${rel(files.trace)}, the model's ${rel(files.model)})`);
+    found.push({ run: r.run, seed: r.seed, verdict: 'diverges', step: d.check.step, what: d.check.what, scenario: files.scenario, trace: files.trace, model: files.model });
   };
   const res = await diffLinux({ seed, runs: a.runs, steps: a.steps, tasks: a.tasks, shrinkBudget: a.shrinkBudget, inject: a.inject, onRun });
   bar.end();

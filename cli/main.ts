@@ -195,7 +195,7 @@ const COMMANDS: Record<string, CommandDecl> = {
   'diff-linux': {
     args: '',
     positionals: [0, 0],
-    summary: 'random lifecycles recorded on this machine\'s kernel (root) and checked against nsfs; each divergence shrunk and saved (1: one diverged or could not be judged)',
+    summary: 'random lifecycles recorded on this machine\'s kernel (root) and checked against nsfs; each divergence shrunk and saved (1: one diverged or could not be judged). The mix is every syscall the helper runs, less CLONE_NEWUSER: user namespaces are not modelled yet',
     options: {
       seed: { type: 'string', arg: 'N', help: 'the seed (0 to 2^32-1; default: a random one, printed); run i draws from the seed and i alone' },
       runs: { type: 'string', arg: 'N', help: 'random scenarios (default 50)' },

@@ -15,7 +15,8 @@ import { replayToScenario } from '../scenarios/export';
 import { Scenario } from '../scenarios/format';
 import { recordLinux, RecordOptions, ScenarioError } from './recordLinux';
 import { checkTrace, CheckResult } from './check';
-import { toJsonl } from './trace';
+import { toJsonl, traceHeader } from './trace';
+import { runScenario } from '../scenarios/runner';
 
 /** The profile the kernel on this machine is judged against. */
 export const DIFF_PROFILE = 'nsfs';
@@ -178,8 +179,8 @@ export async function diffLinux(o: DiffOptions): Promise<DiffResult> {
   return out;
 }
 
-/** Save a divergence: the shrunk scenario and the kernel's trace of it, each written atomically. */
-export function saveDivergence(d: NonNullable<DiffRun['divergence']>, dir: string): { scenario: string; trace: string } {
+/** Save a divergence: the shrunk scenario, the kernel's and the model's traces of it, each written atomically. */
+export function saveDivergence(d: NonNullable<DiffRun['divergence']>, dir: string, inject: string[] = []): { scenario: string; trace: string; model: string } {
   fs.mkdirSync(dir, { recursive: true });
   const base = path.join(dir, d.scenario.name);
   const write = (file: string, text: string): void => {
@@ -190,5 +191,8 @@ export function saveDivergence(d: NonNullable<DiffRun['divergence']>, dir: strin
   const sc = { ...d.scenario, description: `${d.scenario.description}: diverges from Linux at step ${d.check.step}: ${d.check.what}` };
   write(`${base}.json`, JSON.stringify(sc, null, 1) + '\n');
   write(`${base}.linux.jsonl`, d.trace);
-  return { scenario: `${base}.json`, trace: `${base}.linux.jsonl` };
+  // and the model's trace of it, to read side by side
+  const profile = buildProfile(DIFF_PROFILE, [], inject);
+  write(`${base}.nsfs.jsonl`, toJsonl(traceHeader(sc, profile, 'procns'), runScenario(sc, profile).trace));
+  return { scenario: `${base}.json`, trace: `${base}.linux.jsonl`, model: `${base}.nsfs.jsonl` };
 }
