@@ -253,7 +253,7 @@ export async function checkTraceFile(file: string, profileName?: string): Promis
  * its schema), or else a bundled scenario of that name. A name is never looked up on the file
  * system: a trace is judged by what it carries.
  */
-function scenarioOf(header: TraceHeader): Scenario | string {
+export function scenarioOf(header: TraceHeader): Scenario | string {
   if (header.doc !== undefined) {
     if (header.sha256 !== undefined && header.sha256 !== scenarioHash(header.doc)) return 'the inlined scenario ("doc") does not match its "sha256"';
     const why = validateScenario(header.doc);

@@ -93,8 +93,14 @@ export function expectationFor(step: Step, profile: string): Expect | undefined 
   return step.profiles?.[base] ?? step.expect;
 }
 
+/**
+ * Who watches a scenario's run (procns show): called with the kernel before the first step
+ * (step 0) and after each step, with the scenario's task names and its saved namespaces.
+ */
+export type ScenarioWatch = (k: Kernel, step: number, names: { tasks: ReadonlyMap<string, Task>; ns: ReadonlyMap<string, NsRef> }) => void;
+
 /** Run a scenario on the emulator. */
-export function runScenario(sc: Scenario, profile: Profile): RunReport {
+export function runScenario(sc: Scenario, profile: Profile, watch?: ScenarioWatch): RunReport {
   const k: Kernel = newKernel(profile);
   const tasks = new Map<string, Task>([['A', k.init]]);
   const saved = new Map<string, number>();
@@ -104,6 +110,7 @@ export function runScenario(sc: Scenario, profile: Profile): RunReport {
   const trace: TraceStep[] = [];
   const taskName = (pid: number): string => [...tasks.entries()].find(([, t]) => t.pid.nr === pid)?.[0] ?? `pid${pid}`;
   const value = (name: string): number | undefined => tasks.get(name)?.pid.nr ?? saved.get(name);
+  watch?.(k, 0, { tasks, ns: nsNames });
 
   for (const [index, step] of sc.steps.entries()) {
     const t = tasks.get(step.task ?? 'A');
@@ -132,6 +139,7 @@ export function runScenario(sc: Scenario, profile: Profile): RunReport {
     const mismatches = observed.error ? [String(observed.error)] : [...compare(exp, observed), ...compareOops(exp, observed.oops as string | undefined)];
     reports.push({ index: index + 1, step, expected: exp, observed, mismatches });
     trace.push(traceRecord(index + 1, step, observed));
+    watch?.(k, index + 1, { tasks, ns: nsNames });
   }
   return {
     scenario: sc.name,
