@@ -18,6 +18,7 @@ import type { Scenario } from '../scenarios/format';
 import * as path from 'path';
 import { checkTraceFile, formatCheck } from '../oracle/check';
 import { PROPERTIES, PropertyName } from '../properties/checks';
+import { showPicture } from '../show/show';
 
 /** Exit statuses, the same for every command. */
 export const EXIT = { ok: 0, found: 1, usage: 2, internal: 3, skipped: 4 } as const;
@@ -238,6 +239,33 @@ const COMMANDS: Record<string, CommandDecl> = {
       if (file) writeAtomically(file, text);
       else out(text.replace(/\n$/, ''));
       return { code: 0, doc: { command: 'export', as, from: a.pos[0], file: file ?? null, text: file ? null : text } };
+    },
+  },
+  show: {
+    args: '<replay|trace|scenario>',
+    positionals: [1, 1],
+    summary: 'a run as one self-contained HTML timeline: a lane per task, each namespace\'s life with its holders, the failing step or first divergence marked',
+    options: {
+      profile: { ...PROFILE_OPT, help: 'a scenario\'s profile (default: the first it applies to); a trace is judged and modelled under P (default: its header\'s)' },
+      out: { type: 'string', short: 'o', arg: 'FILE', help: 'write the HTML here (required)' },
+      json: JSON_OPT,
+    },
+    async run(a, out) {
+      const file = str(a, 'out');
+      if (file === undefined) throw new UsageError('-o FILE is required (the HTML goes there)');
+      if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${file} is a directory`);
+      const shown = await showPicture(a.pos[0], str(a, 'profile'));
+      if (typeof shown === 'string') throw new UsageError(shown);
+      writeAtomically(file, shown.html);
+      const p = shown.picture;
+      out(`show: ${p.title}: ${p.steps.length} steps, ${p.lanes.length} tasks, ${p.bars.length} namespaces${p.highlight ? `, step ${p.highlight.step} marked (${p.highlight.kind})` : ''} → ${file}`);
+      return {
+        code: 0,
+        doc: {
+          command: 'show', input: a.pos[0], what: p.what, profile: p.profile, file, bytes: Buffer.byteLength(shown.html),
+          steps: p.steps.length, tasks: p.lanes.length, namespaces: p.bars.length, highlight: p.highlight,
+        },
+      };
     },
   },
   list: {
