@@ -153,7 +153,10 @@ export class HolderNamer {
       const tasks = holderList(h).filter((t): t is Task => t instanceof Task).map(this.taskName);
       out.push({ kind: 'nsproxy', key: `nsproxy:${h.id}`, label: h.id, who: tasks });
     } else if (h instanceof Task) {
-      out.push({ kind: 'cred', key: `cred:${h.id}`, label: 'cred', who: [this.taskName(h)] });
+      // every task holds its user namespace through its credentials: one row for them all
+      const creds = out.find((x) => x.key === 'cred');
+      if (creds) creds.who.push(this.taskName(h));
+      else out.push({ kind: 'cred', key: 'cred', label: 'cred', who: [this.taskName(h)] });
     } else if (h instanceof Pid) {
       const pids = out.find((x) => x.key === 'pid');
       const who = h.task ? this.taskName(h.task) : `${h.id} (task gone)`;
@@ -268,6 +271,10 @@ export class Film {
       }
     }
     const live = new Set<Namespace>();
+    // holders gained and lost in this step, each with the namespaces it took or let go of
+    const gained = new Map<string, string[]>();
+    const lost = new Map<string, string[]>();
+    const note = (m: Map<string, string[]>, label: string, id: string): void => { m.set(label, [...(m.get(label) ?? []), id]); };
     for (const o of k.objects.values()) {
       if (!(o instanceof Namespace)) continue;
       live.add(o);
@@ -288,12 +295,14 @@ export class Film {
       }
       if (now.size === 0) bar.unheld.push(step);
       if (step > 0) {
-        for (const [key, label] of now) if (!bar.last.has(key)) said.push(`${o.id} + ${label}`);
-        for (const [key, label] of bar.last) if (!now.has(key)) said.push(`${o.id} − ${label}`);
+        for (const [key, label] of now) if (!bar.last.has(key)) note(gained, label, o.id);
+        for (const [key, label] of bar.last) if (!now.has(key)) note(lost, label, o.id);
         if (now.size === 0 && bar.last.size > 0) said.push(`${o.id} has no holder`);
       }
       bar.last = now;
     }
+    for (const [label, ids] of gained) said.push(`${ids.join(', ')} + ${label}`);
+    for (const [label, ids] of lost) said.push(`${ids.join(', ')} − ${label}`);
     for (const bar of this.bars.values()) {
       if (bar.died === null && !live.has(bar.ns)) {
         bar.died = step;

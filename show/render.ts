@@ -5,8 +5,8 @@
 // letter, so the picture reads without colour. The same Picture gives the same bytes.
 import { Bar, HOLDER_KINDS, HolderKind, Lane, Picture } from './model';
 
-const COL = 22;
-const LABEL = 270;
+const COL = 18;
+const LABEL = 250;
 const HEAD = 34;
 const LANE = 38;
 const BAR = 20;
@@ -40,7 +40,7 @@ const fit = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 
 const stepsText = (from: number, to: number): string => (from === to ? `step ${from}` : `steps ${from}-${to}`);
 
 function laneSvg(l: Lane, y: number, last: number): string {
-  const out = [`<g class="lane" data-task="${esc(l.name)}" data-pid="${l.pid}">`, text(8, y + 21, fit(l.name, 36), 'label')];
+  const out = [`<g class="lane" data-task="${esc(l.name)}" data-pid="${l.pid}">`, text(8, y + 21, fit(l.name === `pid ${l.pid}` ? l.name : `${l.name} · pid ${l.pid}`, 33), 'label')];
   for (const s of l.spans) {
     const w = (s.to - s.from + 1) * COL - 2;
     const dash = s.state === 'zombie' ? ' stroke="#555" stroke-dasharray="3 2"' : '';
@@ -78,7 +78,7 @@ function holderRows(b: Bar): { kind: HolderKind; label: string; spans: { from: n
 function barSvg(b: Bar, y: number, last: number): { svg: string; height: number } {
   const name = `${b.id}${b.names.length ? ` = ${b.names.join(', ')}` : ''}`;
   const end = b.died === null ? last : b.died - 1;
-  const out = [`<g class="bar" data-ns="${esc(b.id)}" data-type="${esc(b.type)}" data-born="${b.born}" data-died="${b.died ?? ''}">`, text(8, y + 15, fit(name, 36), 'label ns')];
+  const out = [`<g class="bar" data-ns="${esc(b.id)}" data-type="${esc(b.type)}" data-born="${b.born}" data-died="${b.died ?? ''}">`, text(8, y + 15, fit(name, 33), 'label ns')];
   const life = `${b.id} (${b.type}${b.names.length ? `, saved as ${b.names.join(', ')}` : ''}): created ${b.born === 0 ? 'at boot' : `at step ${b.born}`}, ${b.died === null ? 'alive at the end' : `freed at step ${b.died}`}`;
   if (end >= b.born) out.push(rect('life', { ns: b.id, from: b.born, to: end }, x(b.born) + 1, y + 4, (end - b.born + 1) * COL - 2, BAR - 6, '#2b3a55', life));
   for (const u of b.unheld) {
@@ -92,7 +92,7 @@ function barSvg(b: Bar, y: number, last: number): { svg: string; height: number 
     const colour = HOLDER_COLOUR[row.kind];
     const ry = y + h;
     out.push(`<g class="holder-row" data-kind="${row.kind}" data-label="${esc(row.label)}"><title>${esc(`${row.label} (${row.kind}: ${k.text})`)}</title>`);
-    out.push(text(22, ry + 11, fit(`${k.letter} ${row.label}`, 41), 'hlabel'));
+    out.push(text(20, ry + 11, fit(`${k.letter} ${row.label}`, 38), 'hlabel'));
     for (const s of row.spans) {
       const w = (s.to - s.from + 1) * COL - 2;
       out.push(rect('holder', { ns: b.id, kind: row.kind, label: row.label, from: s.from, to: s.to }, x(s.from) + 1, ry + 2, w, HOLDER - 4, colour,
@@ -175,7 +175,7 @@ h1{font-size:18px;margin:0 0 4px}h3{font-size:13px;margin:8px 0 2px}
 .notes{margin:4px 0 8px;color:#333}.notes p{margin:2px 0}
 .verdict{padding:6px 10px;border-left:5px solid #c22;background:#fbe9e9;margin:6px 0;font-weight:600}
 .verdict.none{border-color:#3a3;background:#eaf6ea}
-.main{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
+.main{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.main>svg{flex:none}.main>.table{flex:1 1 560px;min-width:560px}
 .timeline text{font:11px "DejaVu Sans Mono",monospace;fill:#1b1f24}
 .timeline .section{font:bold 12px system-ui,"DejaVu Sans",sans-serif}
 .timeline .label{font-weight:bold}.timeline .stepno{fill:#555;font-size:10px}
@@ -190,7 +190,7 @@ h1{font-size:18px;margin:0 0 4px}h3{font-size:13px;margin:8px 0 2px}
 .swatch.hatch{background:repeating-linear-gradient(45deg,#c00 0 2px,#f3b0b0 2px 5px)}
 table.steps{border-collapse:collapse;font:11px "DejaVu Sans Mono",monospace}
 table.steps th{background:#e9ecf1;text-align:left;padding:2px 5px;border:1px solid #ccd}
-table.steps td{padding:1px 5px;border:1px solid #dde;vertical-align:top;max-width:340px;overflow-wrap:anywhere}
+table.steps td{padding:1px 4px;border:1px solid #dde;vertical-align:top;max-width:300px;overflow-wrap:anywhere}
 table.steps tr.fail td{background:#f7c7c7;font-weight:bold}table.steps tr.hot td{background:#dde7f7}
 table.steps td.oops{color:#900}table.steps td.changes{color:#333;font-size:10px}
 `;
@@ -218,7 +218,7 @@ export function renderHtml(p: Picture): string {
 <div class="notes">${p.notes.map((n) => `<p>${esc(n)}</p>`).join('')}</div>
 ${verdict}
 ${legendHtml(p)}
-<div class="main">${timelineSvg(p)}${tableHtml(p)}</div>
+<div class="main">${timelineSvg(p)}<div class="table">${tableHtml(p)}</div></div>
 <script>${SCRIPT}</script>
 </body></html>
 `;

@@ -97,7 +97,7 @@ export function replayPicture(r: Replay, input: string): Picture {
 /** A scenario's run on the emulator, filmed a frame per step, with the report and its trace. */
 function filmScenario(sc: Scenario, profile: Profile): { film: Film; report: RunReport } {
   let names = new Map<Task, string>();
-  const film = new Film((t) => `${names.get(t) ?? '?'} (pid ${t.pid.nr})`);
+  const film = new Film((t) => names.get(t) ?? `pid ${t.pid.nr}`);
   const report = runScenario(sc, profile, (k, step, seen) => {
     names = new Map([...seen.tasks].map(([n, t]) => [t, n]));
     const nsNames = new Map<Namespace, string[]>();
