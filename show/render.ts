@@ -5,7 +5,6 @@
 // letter, so the picture reads without colour. The same Picture gives the same bytes.
 import { Bar, HOLDER_KINDS, HolderKind, Lane, Picture } from './model';
 
-const COL = 18;
 const LABEL = 250;
 const HEAD = 34;
 const LANE = 38;
@@ -22,7 +21,16 @@ const STATE_COLOUR: Record<string, string> = { running: '#5aa35a', exiting: '#e6
 
 const esc = (v: unknown): string => String(v).replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const x = (step: number): number => LABEL + step * COL;
+/** The columns: a step each, wider when there are few (18 to 44 px), so a short run reads as well as a long one. */
+interface Grid {
+  col: number;
+  x(step: number): number;
+}
+
+function gridFor(last: number): Grid {
+  const col = Math.max(18, Math.min(44, Math.floor(760 / (last + 1))));
+  return { col, x: (step) => LABEL + step * col };
+}
 
 function rect(cls: string, attrs: Record<string, string | number>, x0: number, y: number, w: number, h: number, fill: string, title: string, extra = ''): string {
   const a = Object.entries(attrs).map(([k, v]) => ` data-${k}="${esc(v)}"`).join('');
@@ -39,26 +47,26 @@ const fit = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 
 /** "steps 3-7" or "step 3". */
 const stepsText = (from: number, to: number): string => (from === to ? `step ${from}` : `steps ${from}-${to}`);
 
-function laneSvg(l: Lane, y: number, last: number): string {
+function laneSvg(g: Grid, l: Lane, y: number, last: number): string {
   const out = [`<g class="lane" data-task="${esc(l.name)}" data-pid="${l.pid}">`, text(8, y + 21, fit(l.name === `pid ${l.pid}` ? l.name : `${l.name} · pid ${l.pid}`, 33), 'label')];
   for (const s of l.spans) {
-    const w = (s.to - s.from + 1) * COL - 2;
+    const w = (s.to - s.from + 1) * g.col - 2;
     const dash = s.state === 'zombie' ? ' stroke="#555" stroke-dasharray="3 2"' : '';
-    out.push(rect('state', { task: l.name, state: s.state, from: s.from, to: s.to }, x(s.from) + 1, y + 12, w, 12, STATE_COLOUR[s.state], `${l.name}: ${s.state}, ${stepsText(s.from, s.to)}`, dash));
-    if (w >= 50) out.push(text(x(s.from) + 4, y + 22, s.state, 'in'));
+    out.push(rect('state', { task: l.name, state: s.state, from: s.from, to: s.to }, g.x(s.from) + 1, y + 12, w, 12, STATE_COLOUR[s.state], `${l.name}: ${s.state}, ${stepsText(s.from, s.to)}`, dash));
+    if (w >= 50) out.push(text(g.x(s.from) + 4, y + 22, s.state, s.state === 'zombie' || s.state === 'exiting' ? 'in dark' : 'in'));
   }
   for (const c of l.calls) {
-    const w = (c.to - c.from + 1) * COL - 2;
-    out.push(rect('call', { task: l.name, from: c.from, to: c.to }, x(c.from) + 1, y + 26, w, 10, HOLDER_COLOUR.inflight,
+    const w = (c.to - c.from + 1) * g.col - 2;
+    out.push(rect('call', { task: l.name, from: c.from, to: c.to }, g.x(c.from) + 1, y + 26, w, 10, HOLDER_COLOUR.inflight,
       `${l.name}: ${c.call} in flight, ${stepsText(c.from, c.to)} (other tasks' syscalls complete meanwhile)`));
-    out.push(text(x(c.from) + 3, y + 34, fit(c.call, Math.max(1, Math.floor(w / 5))), 'calltext'));
+    out.push(text(g.x(c.from) + 3, y + 34, fit(c.call, Math.max(1, Math.floor(w / 5))), 'calltext'));
   }
   if (l.reaped !== null && l.reaped <= last) {
-    out.push(`<g class="reaped" data-step="${l.reaped}"><title>${esc(`${l.name} reaped at step ${l.reaped}`)}</title>${text(x(l.reaped) + 3, y + 22, '✕ reaped', 'mark')}</g>`);
+    out.push(`<g class="reaped" data-step="${l.reaped}"><title>${esc(`${l.name} reaped at step ${l.reaped}`)}</title>${text(g.x(l.reaped) + 3, y + 22, '✕ reaped', 'mark')}</g>`);
   }
   for (const m of l.moves) {
     const what = m.step === l.born ? `${l.name} starts in ${m.ns.join(', ') || 'no namespaces'}` : `step ${m.step}: ${l.name} now in ${m.ns.join(', ') || 'no namespaces (nsproxy NULL)'}`;
-    out.push(`<g class="move" data-step="${m.step}"><title>${esc(what)}</title><path d="M${x(m.step) + 2} ${y + 12} l4 -4 l4 4 z" fill="#222"/>${m.step === l.born ? '' : text(x(m.step) + 9, y + 9, m.changed.join(' '), 'small')}</g>`);
+    out.push(`<g class="move" data-step="${m.step}"><title>${esc(what)}</title><path d="M${g.x(m.step) + 2} ${y + 12} l4 -4 l4 4 z" fill="#222"/>${m.step === l.born ? '' : text(g.x(m.step) + 9, y + 9, m.changed.join(' '), 'small')}</g>`);
   }
   out.push('</g>');
   return out.join('');
@@ -75,17 +83,17 @@ function holderRows(b: Bar): { kind: HolderKind; label: string; spans: { from: n
   return rows;
 }
 
-function barSvg(b: Bar, y: number, last: number): { svg: string; height: number } {
+function barSvg(g: Grid, b: Bar, y: number, last: number): { svg: string; height: number } {
   const name = `${b.id}${b.names.length ? ` = ${b.names.join(', ')}` : ''}`;
   const end = b.died === null ? last : b.died - 1;
   const out = [`<g class="bar" data-ns="${esc(b.id)}" data-type="${esc(b.type)}" data-born="${b.born}" data-died="${b.died ?? ''}">`, text(8, y + 15, fit(name, 33), 'label ns')];
   const life = `${b.id} (${b.type}${b.names.length ? `, saved as ${b.names.join(', ')}` : ''}): created ${b.born === 0 ? 'at boot' : `at step ${b.born}`}, ${b.died === null ? 'alive at the end' : `freed at step ${b.died}`}`;
-  if (end >= b.born) out.push(rect('life', { ns: b.id, from: b.born, to: end }, x(b.born) + 1, y + 4, (end - b.born + 1) * COL - 2, BAR - 6, '#2b3a55', life));
+  if (end >= b.born) out.push(rect('life', { ns: b.id, from: b.born, to: end }, g.x(b.born) + 1, y + 4, (end - b.born + 1) * g.col - 2, BAR - 6, '#2b3a55', life));
   for (const u of b.unheld) {
-    out.push(rect('unheld', { ns: b.id, from: u.from, to: u.to }, x(u.from) + 1, y + 4, (u.to - u.from + 1) * COL - 2, BAR - 6, 'url(#hatch)', `${b.id} is alive with no holder, ${stepsText(u.from, u.to)}`));
-    out.push(text(x(u.from) + 3, y + 15, 'no holder', 'warn'));
+    out.push(rect('unheld', { ns: b.id, from: u.from, to: u.to }, g.x(u.from) + 1, y + 4, (u.to - u.from + 1) * g.col - 2, BAR - 6, 'url(#hatch)', `${b.id} is alive with no holder, ${stepsText(u.from, u.to)}`));
+    out.push(text(g.x(u.from) + 3, y + 15, 'no holder', 'warn'));
   }
-  if (b.died !== null) out.push(`<g class="freed" data-step="${b.died}"><title>${esc(`${b.id} freed at step ${b.died}`)}</title>${text(x(b.died) + 3, y + 15, '✕ freed', 'mark')}</g>`);
+  if (b.died !== null) out.push(`<g class="freed" data-step="${b.died}"><title>${esc(`${b.id} freed at step ${b.died}`)}</title>${text(g.x(b.died) + 3, y + 15, '✕ freed', 'mark')}</g>`);
   let h = BAR;
   for (const row of holderRows(b)) {
     const k = HOLDER_KINDS[row.kind];
@@ -94,10 +102,10 @@ function barSvg(b: Bar, y: number, last: number): { svg: string; height: number 
     out.push(`<g class="holder-row" data-kind="${row.kind}" data-label="${esc(row.label)}"><title>${esc(`${row.label} (${row.kind}: ${k.text})`)}</title>`);
     out.push(text(20, ry + 11, fit(`${k.letter} ${row.label}`, 38), 'hlabel'));
     for (const s of row.spans) {
-      const w = (s.to - s.from + 1) * COL - 2;
-      out.push(rect('holder', { ns: b.id, kind: row.kind, label: row.label, from: s.from, to: s.to }, x(s.from) + 1, ry + 2, w, HOLDER - 4, colour,
+      const w = (s.to - s.from + 1) * g.col - 2;
+      out.push(rect('holder', { ns: b.id, kind: row.kind, label: row.label, from: s.from, to: s.to }, g.x(s.from) + 1, ry + 2, w, HOLDER - 4, colour,
         `${b.id} held by ${row.label} (${row.kind}: ${k.text}), ${stepsText(s.from, s.to)}`));
-      out.push(text(x(s.from) + 4, ry + 11, k.letter, 'letter'));
+      out.push(text(g.x(s.from) + 4, ry + 11, k.letter, 'letter'));
     }
     out.push('</g>');
     h += HOLDER;
@@ -107,34 +115,35 @@ function barSvg(b: Bar, y: number, last: number): { svg: string; height: number 
 }
 
 function timelineSvg(p: Picture): string {
+  const g = gridFor(p.last);
   const cols = p.last + 1;
-  const width = x(cols) + 90; // room for a last "✕ freed"
+  const width = g.x(cols) + 90; // room for a last "✕ freed"
   const body: string[] = [];
   let y = HEAD;
   body.push(text(8, y + 14, 'tasks', 'section'));
   y += 20;
   for (const l of p.lanes) {
-    body.push(laneSvg(l, y, p.last));
+    body.push(laneSvg(g, l, y, p.last));
     y += LANE;
   }
   y += GAP;
   body.push(text(8, y + 14, 'namespaces and their holders', 'section'));
   y += 20;
   for (const b of p.bars) {
-    const r = barSvg(b, y, p.last);
+    const r = barSvg(g, b, y, p.last);
     body.push(r.svg);
     y += r.height;
   }
   const height = y + 8;
   const grid: string[] = [];
   for (let s = 0; s < cols; s++) {
-    grid.push(`<rect class="col" data-step="${s}" x="${x(s)}" y="0" width="${COL}" height="${height}"${s % 2 ? ' fill="#f3f4f7"' : ' fill="#ffffff"'}/>`);
-    grid.push(text(x(s) + COL / 2, 14, s === 0 ? 'boot' : String(s), s === 0 ? 'stepno boot' : 'stepno', 'middle'));
+    grid.push(`<rect class="col" data-step="${s}" x="${g.x(s)}" y="0" width="${g.col}" height="${height}"${s % 2 ? ' fill="#f3f4f7"' : ' fill="#ffffff"'}/>`);
+    grid.push(text(g.x(s) + g.col / 2, 14, s === 0 ? 'boot' : String(s), s === 0 ? 'stepno boot' : 'stepno', 'middle'));
   }
   const hl = p.highlight;
   if (hl && hl.step <= p.last) {
-    grid.push(rect('highlight', { step: hl.step, kind: hl.kind }, x(hl.step), 0, COL, height, '#f7c7c7', hl.text));
-    grid.push(text(x(hl.step) + COL / 2, 28, '✗', 'fail', 'middle'));
+    grid.push(rect('highlight', { step: hl.step, kind: hl.kind }, g.x(hl.step), 0, g.col, height, '#f7c7c7', hl.text));
+    grid.push(text(g.x(hl.step) + g.col / 2, 28, '✗', 'fail', 'middle'));
   }
   const defs = '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f3b0b0"/><line x1="0" y1="0" x2="0" y2="6" stroke="#c00" stroke-width="3"/></pattern></defs>';
   return `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(`timeline of ${p.title}`)}">${defs}<g class="grid">${grid.join('')}</g>${text(8, 14, 'step', 'stepno')}${body.join('')}</svg>`;
@@ -179,7 +188,7 @@ h1{font-size:18px;margin:0 0 4px}h3{font-size:13px;margin:8px 0 2px}
 .timeline text{font:11px "DejaVu Sans Mono",monospace;fill:#1b1f24}
 .timeline .section{font:bold 12px system-ui,"DejaVu Sans",sans-serif}
 .timeline .label{font-weight:bold}.timeline .stepno{fill:#555;font-size:10px}
-.timeline .in{fill:#fff;font-size:10px}.timeline .letter{fill:#fff;font-size:9px;font-weight:bold}
+.timeline .in{fill:#fff;font-size:10px}.timeline .in.dark{fill:#222}.timeline .letter{fill:#fff;font-size:9px;font-weight:bold}
 .timeline .calltext{fill:#fff;font-size:8px}.timeline .hlabel{font-size:10px}.timeline .small{font-size:9px;fill:#333}
 .timeline .mark{font-size:10px;font-weight:bold}.timeline .warn{font-size:10px;font-weight:bold;fill:#900}
 .timeline .fail{fill:#c00;font-weight:bold;font-size:13px}
