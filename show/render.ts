@@ -4,6 +4,7 @@
 // step table beside it. Every mark has a text label or a <title>, and each holder kind a
 // letter, so the picture reads without colour. The same Picture gives the same bytes.
 import { Bar, HOLDER_KINDS, HolderKind, Lane, Picture } from './model';
+import type { TaskState } from '../kernel/task';
 
 const LABEL = 250;
 const HEAD = 34;
@@ -17,7 +18,7 @@ const HOLDER_COLOUR: Record<HolderKind, string> = {
   nsproxy: '#3a6fb0', fd: '#2e8b3e', mount: '#8a55c0', dentry: '#e08a1e', inode: '#8c5a3c',
   pid: '#6f6f6f', cred: '#1aa3b8', parent: '#a0a020', inflight: '#d0489a',
 };
-const STATE_COLOUR: Record<string, string> = { running: '#5aa35a', exiting: '#e6b23a', zombie: '#b9b9b9', dead: '#555555' };
+const STATE_COLOUR: Record<TaskState, string> = { running: '#5aa35a', exiting: '#e6b23a', zombie: '#b9b9b9', dead: '#555555' };
 
 const esc = (v: unknown): string => String(v).replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

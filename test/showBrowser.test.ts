@@ -71,19 +71,28 @@ describe('procns show in headless Chromium', function () {
   this.timeout(120000);
   let chromium: string | null = null;
   let browser: Browser | null = null;
+  let missing: string | null = null;
   let dir: string;
 
   before(async function () {
     chromium = findChromium();
     if (!chromium) {
       if (process.env.PROCNS_CI) throw new Error('chromium is not installed, and CI (.ci/run) must install it');
-      this.skip(); // no chromium on this machine (Debian: apt-get install chromium; or set CHROMIUM)
+      missing = 'skipped: no chromium here (apt-get install chromium, or set CHROMIUM)';
+      return;
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-show-browser-'));
     fs.mkdirSync(SHOT_DIR, { recursive: true });
   });
   after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
-  beforeEach(async () => { browser = await Browser.launch(chromium as string); });
+  beforeEach(async function () {
+    if (missing) {
+      // the reason, where the reporter shows it: in each skipped test's title
+      if (this.currentTest) this.currentTest.title += ` (${missing})`;
+      this.skip();
+    }
+    browser = await Browser.launch(chromium as string);
+  });
   afterEach(async () => { await browser?.close(); browser = null; });
 
   /** procns show of an input, loaded in the page; what the page drew, and its screenshot's path. */
