@@ -78,6 +78,11 @@ export interface Bar {
   holders: HolderSpan[];
   /** Steps where it was alive with no holder (a leak: P1). */
   unheld: Span[];
+  /**
+   * A trace's observations of this namespace (@alive, @same, @fdis name it by its saved name),
+   * drawn on the model's bar: what the trace saw, and whether the model allows it.
+   */
+  seen?: { step: number; what: string; value: boolean; agrees: boolean }[];
 }
 
 export interface StepRow {

@@ -94,6 +94,12 @@ function barSvg(g: Grid, b: Bar, y: number, last: number): { svg: string; height
     out.push(rect('unheld', { ns: b.id, from: u.from, to: u.to }, g.x(u.from) + 1, y + 4, (u.to - u.from + 1) * g.col - 2, BAR - 6, 'url(#hatch)', `${b.id} is alive with no holder, ${stepsText(u.from, u.to)}`));
     out.push(text(g.x(u.from) + 3, y + 15, 'no holder', 'warn'));
   }
+  for (const o of b.seen ?? []) {
+    const cx = g.x(o.step) + g.col / 2;
+    out.push(`<g class="seen" data-ns="${esc(b.id)}" data-step="${o.step}" data-value="${o.value}" data-agrees="${o.agrees}"><title>${esc(`step ${o.step}, the trace: ${o.what}`)}</title>`
+      + `<circle cx="${cx}" cy="${y + 10}" r="5" fill="${o.value ? '#111' : '#fff'}" stroke="${o.agrees ? '#111' : '#d00'}" stroke-width="${o.agrees ? 1.5 : 3}"/>`
+      + `${o.agrees ? '' : text(cx + 8, y + 14, o.value ? 'trace: yes' : 'trace: no', 'warn halo')}</g>`);
+  }
   if (b.died !== null) out.push(`<g class="freed" data-step="${b.died}"><title>${esc(`${b.id} freed at step ${b.died}`)}</title>${text(g.x(b.died) + 3, y + 15, '✕ freed', 'mark')}</g>`);
   let h = BAR;
   for (const row of holderRows(b)) {
@@ -160,7 +166,9 @@ function legendHtml(p: Picture): string {
   const hl = p.what === 'trace' ? 'the first divergence' : p.what === 'replay' ? 'the failing step' : 'the first step off its expectation';
   return `<div class="legend"><ul><li class="head">holders (a row each, under its namespace):</li>${kinds.join('')}</ul>`
     + `<ul><li class="head">tasks:</li>${states.join('')}${item(sw(HOLDER_COLOUR.inflight), 'syscall in flight', 'while others complete')}${item('◆', 'namespaces change', 'the new ones named above the lane')}${item('✕', 'reaped', 'gone from the task list')}`
-    + `<li class="head">namespaces:</li>${item(sw('#2b3a55'), 'alive', 'created → freed')}${item('<span class="swatch hatch"></span>', 'no holder', 'alive, nothing holds it (a leak)')}${item('✕', 'freed', '')}${item(sw('#f7c7c7', '✗'), 'marked', hl)}</ul></div>`;
+    + `<li class="head">namespaces:</li>${item(sw('#2b3a55'), 'alive', 'created → freed')}${item('<span class="swatch hatch"></span>', 'no holder', 'alive, nothing holds it (a leak)')}${item('✕', 'freed', '')}${item(sw('#f7c7c7', '✗'), 'marked', hl)}`
+    + (p.what === 'trace' ? `${item('●', 'the trace: true', '(@alive, @same)')}${item('○', 'the trace: false', '')}${item('<span style="color:#d00">◯</span>', 'red', 'not what the model allows')}` : '')
+    + '</ul></div>';
 }
 
 function tableHtml(p: Picture): string {
@@ -192,7 +200,7 @@ h1{font-size:18px;margin:0 0 4px}h3{font-size:13px;margin:8px 0 2px}
 .timeline .in{fill:#fff;font-size:10px}.timeline .in.dark{fill:#222}.timeline .letter{fill:#fff;font-size:9px;font-weight:bold}
 .timeline .calltext{fill:#fff;font-size:8px}.timeline .hlabel{font-size:10px}.timeline .small{font-size:9px;fill:#333}
 .timeline .mark{font-size:10px;font-weight:bold}.timeline .warn{font-size:10px;font-weight:bold;fill:#900}
-.timeline .fail{fill:#c00;font-weight:bold;font-size:13px}
+.timeline .halo{stroke:#fff;stroke-width:3px;paint-order:stroke}.timeline .fail{fill:#c00;font-weight:bold;font-size:13px}
 .timeline rect.col.hot{fill:#dde7f7}
 .legend ul{list-style:none;padding:0;margin:0 0 4px;display:flex;flex-wrap:wrap;gap:2px 14px;font-size:12px}
 .legend li.head{font-weight:bold}.legend li.unused{color:#999}.legend .what{color:#555}.legend li.unused .what{color:#aaa}

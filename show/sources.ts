@@ -153,6 +153,22 @@ export function tracePicture(header: TraceHeader, steps: TraceStep[], profile: P
   const { film, report } = filmScenario(sc, profile);
   const source = header.source ?? 'an unnamed implementation';
   const rows = report.steps.map((_, i) => ({ ...scenarioRow(report, film, i), trace: traceText(steps[i]) }));
+  const bars = film.barsOut();
+  // the trace's observations of a namespace it names, on that namespace's bar in the model
+  for (const [i, t] of steps.entries()) {
+    const o = t.obs ?? {};
+    const key = o.alive !== undefined ? 'alive' : o.same !== undefined ? 'same' : null;
+    const name = sc.steps[i]?.args?.ns;
+    const bar = typeof name === 'string' ? bars.find((b) => b.names.includes(name)) : undefined;
+    if (key === null || !bar) continue;
+    const value = o[key] as boolean;
+    const model = report.trace[i]?.obs?.[key];
+    const free = key === 'alive' && report.steps[i].observed.aliveFree === true;
+    (bar.seen ??= []).push({
+      step: t.step, value, agrees: model === value || free,
+      what: `${t.task} ${t.op} ${argText(t.args)}: ${source} saw ${key}=${value}; ${profile.name} ${free ? 'allows either' : `gives ${key}=${String(model)}`}`,
+    });
+  }
   const verdictText = verdict.verdict === 'agrees' ? `the trace agrees with ${profile.name} at all ${verdict.steps} steps`
     : verdict.verdict === 'diverges' ? `the trace diverges from ${profile.name} at step ${verdict.step}` : `the trace is malformed at line ${verdict.line}`;
   return {
@@ -162,13 +178,13 @@ export function tracePicture(header: TraceHeader, steps: TraceStep[], profile: P
     profile: profile.name,
     notes: [
       `Model: the bars, task lanes and holders are the emulator's run of the trace's own scenario (${sc.name}, carried in its header) under ${profile.name}; so are the table's "model" columns.`,
-      `Trace: the table's "trace" columns are what ${source} recorded. It shows results and observations only; its kernel's refcounts are not in the trace.`,
+      `Trace: the table's "trace" columns are what ${source} recorded; its @alive and @same answers are the circles on the model's bars (filled: true, hollow: false; red: not what the model allows). A trace has results and observations only: its kernel's refcounts are not in it.`,
       `procns check: ${verdictText}.`,
     ],
     last: film.last,
     steps: rows,
     lanes: film.lanesOut(),
-    bars: film.barsOut(),
+    bars,
     highlight: verdict.verdict === 'diverges'
       ? { step: verdict.step, kind: 'divergence', text: `first divergence, step ${verdict.step}: ${verdict.what}; ${profile.name} allows ${verdict.allowed}, ${source} gave ${verdict.observed}` }
       : null,

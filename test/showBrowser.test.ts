@@ -11,6 +11,10 @@ import * as path from 'path';
 import { expect } from 'chai';
 import { Browser, findChromium } from './browser';
 import { runCli } from './helpers';
+import { loadScenario, runScenario } from '../scenarios/runner';
+import { makeProfile, Profile } from '../kernel/profile';
+import { toJsonl, traceHeader } from '../oracle/trace';
+import { Scenario } from '../scenarios/format';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const P1_REPLAY = path.join(ROOT, 'scenarios', 'regressions', 'seed-P1-seed1-only-P1.json');
@@ -34,6 +38,7 @@ interface Drawn {
   svg: Box;
   table: Box;
   legendKinds: string[];
+  seen: { ns: string; step: string; value: string; agrees: string; inBar: boolean }[];
 }
 
 const READ = `(() => {
@@ -56,6 +61,12 @@ const READ = `(() => {
     svg: box(document.querySelector('svg.timeline')),
     table: box(document.querySelector('table.steps')),
     legendKinds: all('.legend li[data-kind]').map((l) => l.dataset.kind),
+    seen: all('g.seen').map((g) => {
+      const c = box(g.querySelector('circle'));
+      const life = box(g.closest('g.bar').querySelector('rect.life'));
+      const inBar = c.x >= life.x && c.x + c.w <= life.x + life.w && c.y >= life.y - 2 && c.y + c.h <= life.y + life.h + 2;
+      return { ns: g.dataset.ns, step: g.dataset.step, value: g.dataset.value, agrees: g.dataset.agrees, inBar };
+    }),
   };
 })()`;
 
@@ -141,6 +152,21 @@ describe('procns show in headless Chromium', function () {
     spansColumns(d, pid2?.states[1].box as Box, 3, 4);
     expect(d.calls).to.deep.equal([{ task: 'pid 1', from: 2, to: 4, title: 'pid 1: stat /proc/2/ns/ipc in flight, steps 2-4 (other tasks\' syscalls complete meanwhile)' }]);
     expect(d.legendKinds).to.include.members(['nsproxy', 'fd', 'mount', 'dentry']);
+  });
+
+  it('a trace judged under another profile: its answers drawn on the model\'s bars, the divergence marked', async () => {
+    // stale-ns-dentry as today's kernel answers it (procns's nsfs), judged under v3.0
+    const sc = loadScenario('stale-ns-dentry') as Scenario;
+    const nsfs = makeProfile('nsfs') as Profile;
+    const trace = path.join(dir, 'stale-nsfs.jsonl');
+    fs.writeFileSync(trace, toJsonl(traceHeader(sc, nsfs, 'procns nsfs'), runScenario(sc, nsfs).trace));
+    const { d } = await load(trace, 'trace-stale-ns-dentry-under-v3.0', 'v3.0');
+    expect(d.highlight?.step).to.equal('7');
+    expect(d.seen).to.deep.equal([
+      { ns: 'uts#1', step: '8', value: 'false', agrees: 'false', inBar: true },
+      { ns: 'uts#2', step: '7', value: 'true', agrees: 'false', inBar: true },
+    ]);
+    expect(d.failRow?.text).to.match(/@fdis.*same=false.*same=true/);
   });
 
   it('a 40-step run of 5 tasks and 11 namespaces fits beside its step table', async () => {
