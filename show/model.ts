@@ -10,6 +10,7 @@ import { Nsproxy, nsproxyMembers } from '../kernel/nsproxy';
 import { Dentry, File, Vfsmount } from '../kernel/fs';
 import { FilesStruct } from '../kernel/file';
 import { Pid, Task, TaskState } from '../kernel/task';
+import { d_path } from '../kernel/namei';
 
 /** What holds a namespace, as a person names it; each with a letter, so the picture reads without colour. */
 export const HOLDER_KINDS = {
@@ -22,6 +23,7 @@ export const HOLDER_KINDS = {
   cred: { letter: 'C', text: 'a task\'s credentials (a user namespace\'s)' },
   parent: { letter: 'U', text: 'a child namespace\'s parent link' },
   inflight: { letter: 'S', text: 'a syscall in flight: a temporary reference' },
+  other: { letter: '?', text: 'another kernel object, by its id' },
 } as const;
 export type HolderKind = keyof typeof HOLDER_KINDS;
 
@@ -135,6 +137,21 @@ function dentryPath(k: Kernel, d: Dentry): string {
 }
 
 /**
+ * Where a bind mount sits: its mountpoint's path (d_path), out of the mounts stacked there first
+ * (a mount on a bind-mounted ns file sits on that mount's root, a pseudo dentry of no path).
+ */
+function mountLabel(k: Kernel, m: Vfsmount): string {
+  if (m.mnt_parent === m) return 'detached bind mount';
+  let mnt = m.mnt_parent;
+  let dentry = m.mnt_mountpoint;
+  while (dentry === mnt.mnt_root && mnt.mnt_parent !== mnt) {
+    dentry = mnt.mnt_mountpoint;
+    mnt = mnt.mnt_parent;
+  }
+  return `bind mount on ${d_path(k, { mnt, dentry })}`;
+}
+
+/**
  * Follows the kernel's refcount holders of a namespace up to what holds it, as a person names
  * it: the pointer that holds the reference (nsproxy, ei->ns, a pid's, a child's parent link),
  * then, for a proc inode, who holds its dentry.
@@ -178,7 +195,7 @@ export class HolderNamer {
         else if (d instanceof Dentry) this.dentry(d, out);
       }
     } else {
-      out.push({ kind: 'inflight', key: `other:${h.id}`, label: h.id, who: [] });
+      out.push({ kind: 'other', key: `other:${h.id}`, label: h.id, who: [] });
     }
   }
 
@@ -187,7 +204,7 @@ export class HolderNamer {
     for (const h of holderList(d)) {
       if (typeof h === 'string') this.inflight(h, out);
       else if (h instanceof File) this.file(h, out);
-      else if (h instanceof Vfsmount) out.push({ kind: 'mount', key: `mount:${h.id}`, label: `bind mount on ${dentryPath(this.k, h.mnt_mountpoint)}`, who: [] });
+      else if (h instanceof Vfsmount) out.push({ kind: 'mount', key: `mount:${h.id}`, label: mountLabel(this.k, h), who: [] });
       else if (h instanceof Dentry && h.d_parent === d) this.dentry(h, out);
     }
   }

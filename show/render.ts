@@ -16,7 +16,7 @@ const GAP = 10;
 /** Each holder kind's colour (its letter and text are in HOLDER_KINDS). */
 const HOLDER_COLOUR: Record<HolderKind, string> = {
   nsproxy: '#3a6fb0', fd: '#2e8b3e', mount: '#8a55c0', dentry: '#e08a1e', inode: '#8c5a3c',
-  pid: '#6f6f6f', cred: '#1aa3b8', parent: '#a0a020', inflight: '#d0489a',
+  pid: '#6f6f6f', cred: '#1aa3b8', parent: '#a0a020', inflight: '#d0489a', other: '#000000',
 };
 const STATE_COLOUR: Record<TaskState, string> = { running: '#5aa35a', exiting: '#e6b23a', zombie: '#b9b9b9', dead: '#555555' };
 
