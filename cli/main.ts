@@ -244,7 +244,7 @@ const COMMANDS: Record<string, CommandDecl> = {
   show: {
     args: '<replay|trace|scenario>',
     positionals: [1, 1],
-    summary: 'a run as one self-contained HTML timeline: a lane per task, each namespace\'s life with its holders, the failing step or first divergence marked',
+    summary: 'a run as one self-contained HTML timeline: a lane per task, each namespace\'s life with its holders, the failing step or first divergence marked (0: written)',
     options: {
       profile: { ...PROFILE_OPT, help: 'a scenario\'s profile (default: the first it applies to); a trace is judged and modelled under P (default: its header\'s)' },
       out: { type: 'string', short: 'o', arg: 'FILE', help: 'write the HTML here (required)' },

@@ -47,12 +47,28 @@ export async function pictureOf(input: string, profileName?: string): Promise<Pi
     // judged first, by the checker itself: a malformed trace is refused with its line
     const verdict = await checkTraceFile(input, profileName);
     if (verdict.verdict === 'malformed') return `${input}: malformed trace, line ${verdict.line}: ${verdict.reason}`;
-    const lines = (read as { text: string }).text.split('\n').filter((l) => l.trim() !== '');
+    const lines = (read as { text: string }).text.split('\n');
     const header = JSON.parse(lines[0]) as TraceHeader;
-    const steps = lines.slice(1).map((l) => JSON.parse(l) as TraceStep);
+    // the checker stops at the first divergence: a line after it may still be malformed, and
+    // the trace's columns end there
+    const steps: TraceStep[] = [];
+    let cut: string | undefined;
+    for (const [i, l] of lines.slice(1).entries()) {
+      if (l.trim() === '') continue;
+      try {
+        const o = JSON.parse(l) as TraceStep;
+        if (!o || typeof o !== 'object' || o.step !== steps.length + 1) throw new Error(`not step ${steps.length + 1}`);
+        steps.push(o);
+      } catch (e) {
+        cut = `line ${i + 2} of the trace is malformed (${(e as Error).message.split('\n')[0]}): its columns end at step ${steps.length}.`;
+        break;
+      }
+    }
     const profile = profileName !== undefined ? makeProfile(profileName) : makeProfile(header.profile, header.fix ?? [], header.inject ?? []);
     if (typeof profile === 'string') return profile;
-    return tracePicture(header, steps, profile, verdict, name);
+    const p = tracePicture(header, steps, profile, verdict, name);
+    if (typeof p !== 'string' && cut) p.notes.push(cut);
+    return p;
   }
   const sc = loadScenario(input);
   if (typeof sc === 'string') return sc;

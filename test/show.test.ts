@@ -199,6 +199,21 @@ describe('procns show: the picture of a run', () => {
       expect(fromTrace.lanes).to.deep.equal(fromScenario.lanes);
     });
 
+    it('a malformed line after the first divergence: the divergence is still drawn, the trace\'s columns end before that line', async () => {
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const cut = path.join(dir, 'cut.jsonl');
+      fs.writeFileSync(cut, [...lines.slice(0, 8), '{"step":8, not json'].join('\n') + '\n');
+      const p = await picture(cut, 'v3.0');
+      expect(p.highlight).to.include({ kind: 'divergence', step: 7 });
+      expect(p.steps[6].trace?.obs).to.equal('same=true');
+      expect(p.steps[7].trace).to.deep.equal({ result: '', obs: '' });
+      expect(p.notes[p.notes.length - 1]).to.match(/^line 9 of the trace is malformed .*: its columns end at step 7\.$/);
+      // under nsfs there is no divergence before it: malformed, exit 2
+      const r = await runCli(['show', cut, '-o', path.join(dir, 'cut.html')]);
+      expect([r.code, r.lines.length]).to.deep.equal([2, 1]);
+      expect(r.text).to.match(/malformed trace, line 9/);
+    });
+
     it('judged under its own header\'s profile (nsfs) it agrees: nothing marked', async () => {
       const p = await picture(file);
       expect(p.profile).to.equal('nsfs');
