@@ -53,6 +53,8 @@ export const S_IXUSR = 0o100;
 export const S_IRUGO = 0o444;
 export const S_IWUGO = 0o222;
 export const S_IXUGO = 0o111;
+/** S_IMMUTABLE (include/linux/fs.h): inode->i_flags, nobody may write the file. */
+export const S_IMMUTABLE = 8;
 export const S_ISDIR = (m: number): boolean => (m & S_IFMT) === S_IFDIR;
 export const S_ISREG = (m: number): boolean => (m & S_IFMT) === S_IFREG;
 export const S_ISLNK = (m: number): boolean => (m & S_IFMT) === S_IFLNK;

@@ -6,7 +6,7 @@
  * rule changed once and then stayed, the code reads `atLeast(k, '3.8')`.
  */
 const RELEASES = Object.freeze({
-  '3.0': 3000, '3.3': 3003, '3.8': 3008, '3.9': 3009, '4.6': 4006, '4.12': 4012, '5.6': 5006, '6.18': 6018,
+  '3.0': 3000, '3.1': 3001, '3.3': 3003, '3.8': 3008, '3.9': 3009, '3.19': 3019, '4.6': 4006, '4.12': 4012, '4.14': 4014, '5.6': 5006, '6.18': 6018,
 });
 export type Release = keyof typeof RELEASES;
 

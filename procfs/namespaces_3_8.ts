@@ -10,8 +10,8 @@ import { PROC_I, ProcNsOperations } from '../kernel/proc_fs';
 import { put_task_struct, Task } from '../kernel/task';
 import { ptrace_may_access } from '../kernel/cred';
 import { EACCES, ENOENT } from '../kernel/errno';
-import { DT_DIR, S_IFLNK, S_IFREG, S_IRUGO, S_IRWXU } from '../kernel/flags';
-import { has } from '../kernel/profile';
+import { DT_DIR, S_IFLNK, S_IFREG, S_IMMUTABLE, S_IRUGO, S_IRWXU } from '../kernel/flags';
+import { atLeast, has } from '../kernel/profile';
 import { ktransfer, type Holder } from '../kernel/object';
 import { generic_read_dir } from '../kernel/readdir';
 import { get_proc_task, pidBase, pid_dentry_operations, pid_getattr, pid_revalidate, proc_fill_cache, proc_flush_task, proc_pid_make_inode, proc_setattr, proc_pid_permission } from './base';
@@ -145,6 +145,8 @@ function proc_ns_get_dentry(sb: SuperBlock, task: Task, ns_ops: ProcNsOperations
     inode.i_op = ns_inode_operations;
     inode.i_mode = S_IFREG | S_IRUGO;
     inode.i_fop = procEra(k).ns_file_operations;
+    // __ns_get_path (fs/nsfs.c, 3.19): the nsfs inode is S_IMMUTABLE, so a write open is refused before DAC
+    if (atLeast(k, '3.19')) inode.i_flags |= S_IMMUTABLE;
     ei.ns_ops = ns_ops;
     ei.ns = ns;
     ktransfer(ns, 'proc_ns_get_dentry', inode);

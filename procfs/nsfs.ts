@@ -2,9 +2,9 @@
 // now. What differs from 3.8 is here: the entries added since (cgroup 4.6, pid_for_children
 // 4.12, time and time_for_children 5.6), a write open of a namespace file is EPERM, and the ns
 // directory is seekable. The rest is 3.8's code (namespaces_3_8.ts), linked against this table.
-import { File, FileOperations, FMODE_WRITE, Inode, fileOperations } from '../kernel/fs';
+import { File, FileOperations, fileOperations } from '../kernel/fs';
 import { ProcNsOperations } from '../kernel/proc_fs';
-import { EINVAL, EPERM } from '../kernel/errno';
+import { EINVAL } from '../kernel/errno';
 import { SEEK_CUR, SEEK_END } from '../kernel/flags';
 import { generic_read_dir } from '../kernel/readdir';
 import { pidBase, proc_flush_task, proc_pid_permission } from './base';
@@ -24,13 +24,9 @@ const ns_entries: readonly ProcNsOperations[] = Object.freeze([
 
 /**
  * ns_file_operations (fs/nsfs.c): .llseek = no_llseek. proc_ns_fget knows a ns file by it. A
- * write open is EPERM (observed on this machine's kernel, oracle/linux/FACTS.md).
+ * write open is EPERM because the inode is S_IMMUTABLE (__ns_get_path; inode_permission).
  */
-const ns_file_operations: FileOperations = fileOperations({
-  name: 'ns_file_operations',
-  llseek: no_llseek,
-  open: (_inode: Inode, file: File) => (file.f_mode & FMODE_WRITE ? -EPERM : 0),
-});
+const ns_file_operations: FileOperations = fileOperations({ name: 'ns_file_operations', llseek: no_llseek });
 
 /** generic_file_llseek on a directory (fs/read_write.c): SEEK_SET and SEEK_CUR move f_pos. */
 function dir_llseek(file: File, offset: number, whence: number): number {
