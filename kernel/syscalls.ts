@@ -485,14 +485,20 @@ export function* sys_mount(k: Kernel, a: Record<string, unknown>): KGen<SysResul
   }
 }
 
-/** sys_umount (fs/namespace.c): flags, lookup, must be a mount root in our namespace, CAP_SYS_ADMIN, do_umount. */
+/**
+ * sys_umount (fs/namespace.c): flags, lookup, must be a mount root in our namespace, CAP_SYS_ADMIN,
+ * do_umount. From 3.9 the capability (may_mount) is checked first: before the lookup until 5.9,
+ * and from 5.9 (path_umount's can_umount) right after it, still before the EINVALs.
+ */
 export function* sys_umount2(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const flags = int(a.flags ?? 0);
   if (flags === null || flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) return r(-EINVAL);
+  if (atLeast(k, '3.9') && !atLeast(k, '5.9') && !may_mount(k)) return r(-EPERM);
   const path = yield* user_path(k, a.target, flags & UMOUNT_NOFOLLOW ? 0 : LOOKUP_FOLLOW, 'umount');
   if (typeof path === 'number') return r(path);
   let err: number;
-  if (path.dentry !== path.mnt.mnt_root) err = -EINVAL;
+  if (atLeast(k, '5.9') && !may_mount(k)) err = -EPERM; // can_umount
+  else if (path.dentry !== path.mnt.mnt_root) err = -EINVAL;
   else if (!check_mnt(k, path.mnt)) err = -EINVAL;
   else if (!capable(k, 'CAP_SYS_ADMIN')) err = -EPERM;
   else err = do_umount(k, path.mnt, flags);
@@ -500,6 +506,11 @@ export function* sys_umount2(k: Kernel, a: Record<string, unknown>): KGen<SysRes
   dput(path.dentry, 'umount');
   mntput_no_expire(path.mnt, 'umount');
   return r(err);
+}
+
+/** may_mount (fs/namespace.c, 3.9): CAP_SYS_ADMIN over the caller's mount namespace. */
+function may_mount(k: Kernel): boolean {
+  return capable(k, 'CAP_SYS_ADMIN');
 }
 
 /**
