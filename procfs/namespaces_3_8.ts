@@ -125,8 +125,18 @@ export const proc_ns_dir_inode_operations: InodeOperations = inodeOperations({
   setattr: proc_setattr,
 });
 
-/** ns_delete_dentry (fs/proc/namespaces.c, 3.8): namespace dentries are never cached. */
-const ns_dentry_operations: DentryOperations = dentryOperations({ d_delete: () => true });
+/**
+ * ns_dname (fs/proc/namespaces.c, 3.8; fs/nsfs.c today): a namespace dentry has no place in a
+ * tree and names itself "net:[inum]" for d_path (so readlink of /proc/<pid>/fd/<n> gives it).
+ * Today's takes the name from the namespace's own ops, so a pid_for_children file says "pid".
+ */
+function ns_dname(dentry: Dentry): string {
+  const inode = dentry.d_inode as Inode;
+  return `${(PROC_I(inode).ns_ops as ProcNsOperations).nstype}:[${inode.i_ino}]`;
+}
+
+/** ns_dentry_operations (fs/proc/namespaces.c, 3.8): never cached (ns_delete_dentry), named by ns_dname. */
+export const ns_dentry_operations: DentryOperations = dentryOperations({ d_delete: () => true, d_dname: ns_dname });
 const ns_inode_operations: InodeOperations = inodeOperations({ setattr: proc_setattr });
 
 /**
