@@ -9,7 +9,7 @@ import { SEEK_CUR, SEEK_END } from '../kernel/flags';
 import { generic_read_dir } from '../kernel/readdir';
 import { pidBase, proc_flush_task, proc_pid_permission } from './base';
 import { no_llseek, proc_ns_fget } from './namespaces';
-import { proc_ns_dir_inode_operations, proc_ns_dir_readdir, proc_ns_instantiate } from './namespaces_3_8';
+import { ns_dentry_operations, proc_ns_dir_inode_operations, proc_ns_dir_readdir, proc_ns_instantiate } from './namespaces_3_8';
 import {
   cgroupns_operations, ipcns_operations, mntns_operations, netns_operations, pidns_for_children_operations, pidns_operations,
   timens_for_children_operations, timens_operations, userns_operations, utsns_operations,
@@ -55,4 +55,5 @@ export const proc_era_nsfs: ProcEra = Object.freeze({
   pid_base: pidBase(proc_ns_dir_inode_operations, proc_ns_dir_operations, proc_pid_permission),
   proc_ns_fget,
   proc_flush_task,
+  nsfs_dentry_operations: ns_dentry_operations,
 });
