@@ -74,6 +74,9 @@ export const UMOUNT_NOFOLLOW = 8;
 export const SEEK_SET = 0;
 export const SEEK_CUR = 1;
 export const SEEK_END = 2;
+/** SEEK_DATA, SEEK_HOLE (3.1). */
+export const SEEK_DATA = 3;
+export const SEEK_HOLE = 4;
 
 export const MAY_EXEC = 1;
 export const MAY_WRITE = 2;

@@ -14,6 +14,7 @@ import { DT_DIR, S_IFLNK, S_IFREG, S_IMMUTABLE, S_IRUGO, S_IRWXU } from '../kern
 import { atLeast, has } from '../kernel/profile';
 import { ktransfer, type Holder } from '../kernel/object';
 import { generic_read_dir } from '../kernel/readdir';
+import { default_llseek } from '../kernel/syscalls';
 import { get_proc_task, pidBase, pid_dentry_operations, pid_getattr, pid_revalidate, proc_fill_cache, proc_flush_task, proc_pid_make_inode, proc_setattr, proc_pid_permission } from './base';
 import { no_llseek, proc_ns_fget } from './namespaces';
 import {
@@ -223,7 +224,7 @@ export const proc_era_3_8: ProcEra = Object.freeze({
   proc_ns_dir_operations,
   proc_ns_instantiate,
   // proc_pid_permission came with hidepid= in 3.3
-  pid_base: pidBase(proc_ns_dir_inode_operations, proc_ns_dir_operations, proc_pid_permission),
+  pid_base: pidBase(proc_ns_dir_inode_operations, proc_ns_dir_operations, default_llseek, proc_pid_permission),
   proc_ns_fget,
   proc_flush_task,
 });
