@@ -13,6 +13,9 @@ export const CLONE_NEWUSER = 0x10000000;
 export const CLONE_NEWPID = 0x20000000;
 export const CLONE_NEWNET = 0x40000000;
 export const CLONE_NEWTIME = 0x00000080;
+/** CSIGNAL (include/uapi/linux/sched.h): clone(2)'s low byte is the exit signal. */
+export const CSIGNAL = 0x000000ff;
+export const SIGCHLD = 17;
 
 export const CLONE_FLAG_NAMES: [string, number][] = [
   ['CLONE_VM', CLONE_VM], ['CLONE_FS', CLONE_FS], ['CLONE_FILES', CLONE_FILES],

@@ -7,7 +7,7 @@ import {
   EBADF, EBUSY, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENODEV, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, EACCES, ENXIO, ESPIPE,
 } from './errno';
 import {
-  Cap, ALL_CAPS, CLONE_FILES, CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_FS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
+  Cap, ALL_CAPS, CSIGNAL, SIGCHLD, CLONE_FILES, CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_FS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
   CLONE_NEWUTS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM, MAY_EXEC, MAY_READ, MAY_WRITE, MNT_DETACH,
   MNT_EXPIRE, MNT_FORCE, MS_BIND, UMOUNT_NOFOLLOW, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, S_ISDIR, S_ISLNK,
 } from './flags';
@@ -86,10 +86,18 @@ function* done(err: number): KGen<number> {
 
 // ---- processes and namespaces ----
 
+/**
+ * sys_clone (kernel/fork.c): the table's clone is clone(2) with SIGCHLD for the exit signal, as
+ * fork is. clone(2) splits its word: the low byte (CSIGNAL) is the exit signal, unchecked, and
+ * the rest the flags; so CLONE_NEWTIME (0x80, inside CSIGNAL) is no flag but part of the signal
+ * (clone3 takes it as a flag).
+ */
 export function* sys_clone(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
-  const flags = a.flags === undefined ? 0 : int(a.flags);
-  if (flags === null) return r(-EINVAL);
-  const p = yield* copy_process(k, flags);
+  const word = a.flags === undefined ? 0 : int(a.flags);
+  if (word === null) return r(-EINVAL);
+  const clone_flags = (word | SIGCHLD) & ~CSIGNAL;
+  const exit_signal = (word | SIGCHLD) & CSIGNAL;
+  const p = yield* copy_process(k, clone_flags, exit_signal);
   return r(typeof p === 'number' ? p : p.pid.nr);
 }
 

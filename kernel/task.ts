@@ -13,7 +13,7 @@ import { capable } from './cred';
 import { ECHILD, EINVAL, EPERM } from './errno';
 import { atLeast } from './profile';
 import {
-  CLONE_FILES, CLONE_FS, CLONE_NEWNS, CLONE_NEWUSER, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM,
+  SIGCHLD, CLONE_FILES, CLONE_FS, CLONE_NEWNS, CLONE_NEWUSER, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM,
 } from './flags';
 
 export type TaskState = 'running' | 'exiting' | 'zombie' | 'dead';
@@ -79,6 +79,8 @@ export class Task extends KObject {
   readonly thread_group: Task[] = [];
   state: TaskState = 'running';
   exit_code = 0;
+  /** The signal the parent gets at exit (SIGCHLD; -1 for a thread). */
+  exit_signal = SIGCHLD;
   mm: Mm | null = null;
   nsproxy: Nsproxy | null = null;
   files: FilesStruct | null = null;
@@ -128,7 +130,7 @@ export function thread_group_empty(t: Task): boolean {
  * copy_process (kernel/fork.c) via do_fork: check the flag combinations, copy or share the
  * credentials, files, fs, mm and namespaces, allocate the pid, attach. Returns the child.
  */
-export function* copy_process(k: Kernel, clone_flags: number): KGen<Task | number> {
+export function* copy_process(k: Kernel, clone_flags: number, exit_signal: number): KGen<Task | number> {
   const parent = k.current;
   if (clone_flags & CLONE_NEWNS && clone_flags & CLONE_FS) return -EINVAL;
   if (clone_flags & CLONE_THREAD && !(clone_flags & CLONE_SIGHAND)) return -EINVAL;
@@ -197,10 +199,12 @@ export function* copy_process(k: Kernel, clone_flags: number): KGen<Task | numbe
     p.group_leader = parent.group_leader;
     p.tgid = parent.tgid;
     p.real_parent = parent.real_parent;
+    p.exit_signal = -1;
     p.group_leader.thread_group.push(p);
   } else {
     p.tgid = p.pid.nr;
     p.real_parent = parent;
+    p.exit_signal = exit_signal;
     p.real_parent.children.push(p); // only a thread-group leader is on its parent's children list
   }
   k.tasks.set(p.pid.nr, p);
@@ -273,6 +277,7 @@ function forget_original_parent(k: Kernel, father: Task): void {
   const reaper = group.find((t) => t !== father && t.state === 'running') ?? k.init;
   for (const c of father.children.splice(0)) {
     c.real_parent = reaper;
+    c.exit_signal = SIGCHLD; // reparent_leader: we don't want people slaying init
     reaper.children.push(c);
   }
 }
@@ -315,7 +320,8 @@ export function sys_wait(k: Kernel, pid: number): number {
   const me = k.current.group_leader;
   const mine: Task[] = [];
   for (const t of [me, ...me.thread_group]) mine.push(...t.children);
-  const eligible = mine.filter((c) => pid === -1 || c.pid.nr === pid);
+  // eligible_child: without __WCLONE only a child whose exit signal is SIGCHLD
+  const eligible = mine.filter((c) => (pid === -1 || c.pid.nr === pid) && c.exit_signal === SIGCHLD);
   if (!eligible.length) return -ECHILD;
   for (const c of eligible) {
     if (c.state === 'zombie' && !delay_group_leader(c)) {
