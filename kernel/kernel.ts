@@ -4,7 +4,7 @@ import { Dentry, Inode, KGen, SuperBlock, Vfsmount } from './fs';
 import { kget, ktransfer, ObjectRegistry, Oops, RefTracer } from './object';
 import { atLeast, Profile } from './profile';
 import { ROOT_CRED } from './cred';
-import { Task, Mm, alloc_pid } from './task';
+import { Task, Mm, Pid, alloc_pid, exit_on_sigkill } from './task';
 import { Nsproxy } from './nsproxy';
 import { CgroupNamespace, IpcNamespace, MntNamespace, NetNamespace, ns_alloc_inum, PidNamespace, TimeNamespace, UserNamespace, UtsNamespace } from './namespaces';
 import { FilesStruct } from './file';
@@ -152,7 +152,7 @@ export class Kernel {
     mnt_ns.list.add(rootMnt);
     this.rootMnt = rootMnt;
 
-    init.pid = alloc_pid(this, pidns, init);
+    init.pid = alloc_pid(this, pidns, init) as Pid;
     init.pid.task = init;
     pidns.child_reaper = init;
     init.tgid = init.pid.nr;
@@ -230,6 +230,7 @@ export class Kernel {
     const r = slot.gen.next();
     if (!r.done) return null;
     t.syscall = null;
+    if (t.sigkill) exit_on_sigkill(this, t); // a fatal signal is taken on the way back to user space
     // out of the list, the later ones moving up (a few at most: a loop, not copyWithin)
     const q = this.inflight;
     for (let i = q.indexOf(t) + 1; i < q.length; i++) q[i - 1] = q[i];
