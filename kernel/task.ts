@@ -212,27 +212,13 @@ export function* copy_process(k: Kernel, clone_flags: number, exit_signal: numbe
   }
   // copy_namespaces
   const err = copy_namespaces(k, clone_flags, p);
-  if (err) {
-    // bad_fork_cleanup_mm / _fs / _files, then free the task
-    if (p.mm) mmput(p.mm, p);
-    if (p.fs) put_fs_struct(p.fs, p);
-    if (p.files) put_files_struct(p.files, p);
-    p.mm = null; p.fs = null; p.files = null;
-    put_task_struct(p, 'tasklist');
-    return err;
-  }
+  if (err) return bad_fork_cleanup_mm(p, err);
   // alloc_pid in pid_ns_for_children (for CLONE_NEWPID, the new one)
   const nsproxy = p.nsproxy as Nsproxy;
   const pid = alloc_pid(k, nsproxy.pid_ns as PidNamespace, p);
   if (typeof pid === 'number') {
-    // bad_fork_cleanup_namespaces, then _mm, _fs, _files
-    exit_task_namespaces(p);
-    if (p.mm) mmput(p.mm, p);
-    if (p.fs) put_fs_struct(p.fs, p);
-    if (p.files) put_files_struct(p.files, p);
-    p.mm = null; p.fs = null; p.files = null;
-    put_task_struct(p, 'tasklist');
-    return pid;
+    exit_task_namespaces(p); // bad_fork_cleanup_namespaces
+    return bad_fork_cleanup_mm(p, pid);
   }
   p.pid = pid;
   p.pid.task = p; // attach_pid(p, PIDTYPE_PID)
@@ -253,6 +239,16 @@ export function* copy_process(k: Kernel, clone_flags: number, exit_signal: numbe
   }
   k.tasks.set(p.pid.nr, p);
   return p;
+}
+
+/** copy_process's bad_fork_cleanup_mm, _fs, _files (kernel/fork.c), then free the task: returns err. */
+function bad_fork_cleanup_mm(p: Task, err: number): number {
+  if (p.mm) mmput(p.mm, p);
+  if (p.fs) put_fs_struct(p.fs, p);
+  if (p.files) put_files_struct(p.files, p);
+  p.mm = null; p.fs = null; p.files = null;
+  put_task_struct(p, 'tasklist');
+  return err;
 }
 
 /**
