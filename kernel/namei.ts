@@ -43,11 +43,11 @@ export function generic_permission(k: Kernel, inode: Inode, mask: number): numbe
 
 /**
  * inode_permission (fs/namei.c): nobody gets write access to an immutable file, before any mode
- * bits are read (EACCES until "fs: return EPERM on immutable inode", 4.14; EPERM since); then the
+ * bits are read (EACCES until "fs: return EPERM on immutable inode", 337684a1746f in 4.8; EPERM since); then the
  * inode's own ->permission, or generic_permission.
  */
 export function inode_permission(k: Kernel, inode: Inode, mask: number): number {
-  if (mask & MAY_WRITE && inode.i_flags & S_IMMUTABLE) return atLeast(k, '4.14') ? -EPERM : -EACCES;
+  if (mask & MAY_WRITE && inode.i_flags & S_IMMUTABLE) return atLeast(k, '4.8') ? -EPERM : -EACCES;
   if (inode.i_op.permission) return inode.i_op.permission(inode, mask);
   return generic_permission(k, inode, mask);
 }
