@@ -42,6 +42,17 @@ export function __ptrace_may_access(k: Kernel, task: Task): number {
   if (!sameUser && !capable(k, 'CAP_SYS_PTRACE')) return -EPERM;
   const dumpable = task.mm ? task.mm.dumpable : 0;
   if (!dumpable && !capable(k, 'CAP_SYS_PTRACE')) return -EPERM;
+  return cap_ptrace_access_check(k, task);
+}
+
+/**
+ * cap_ptrace_access_check (security/commoncap.c), through security_ptrace_access_check: the
+ * target's permitted capabilities must be a subset of the caller's, or the caller needs
+ * CAP_SYS_PTRACE (a root task that dropped its capabilities may not read another root task).
+ */
+function cap_ptrace_access_check(k: Kernel, child: Task): number {
+  const caller = k.current.cred.caps;
+  for (const c of child.cred.caps) if (!caller.has(c)) return capable(k, 'CAP_SYS_PTRACE') ? 0 : -EPERM;
   return 0;
 }
 

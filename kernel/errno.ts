@@ -3,6 +3,7 @@ export const EPERM = 1;
 export const ENOENT = 2;
 export const ESRCH = 3;
 export const EINTR = 4;
+export const ENXIO = 6;
 export const EBADF = 9;
 export const ECHILD = 10;
 export const EAGAIN = 11;
@@ -28,7 +29,7 @@ export const ESTALE = 116;
 
 const NAMES: Record<number, string> = {
   [EPERM]: 'EPERM', [ENOENT]: 'ENOENT', [ESRCH]: 'ESRCH', [EINTR]: 'EINTR', [EBADF]: 'EBADF', [ECHILD]: 'ECHILD',
-  [EAGAIN]: 'EAGAIN', [ENOMEM]: 'ENOMEM', [EACCES]: 'EACCES', [EFAULT]: 'EFAULT', [ENODEV]: 'ENODEV', [EPROTO]: 'EPROTO', [EUSERS]: 'EUSERS', [EBUSY]: 'EBUSY', [EEXIST]: 'EEXIST',
+  [EAGAIN]: 'EAGAIN', [ENOMEM]: 'ENOMEM', [ENXIO]: 'ENXIO', [EACCES]: 'EACCES', [EFAULT]: 'EFAULT', [ENODEV]: 'ENODEV', [EPROTO]: 'EPROTO', [EUSERS]: 'EUSERS', [EBUSY]: 'EBUSY', [EEXIST]: 'EEXIST',
   [EXDEV]: 'EXDEV', [ENOTDIR]: 'ENOTDIR', [EISDIR]: 'EISDIR', [EINVAL]: 'EINVAL', [EMFILE]: 'EMFILE',
   [ESPIPE]: 'ESPIPE', [ENAMETOOLONG]: 'ENAMETOOLONG', [ENOSYS]: 'ENOSYS', [ENOTEMPTY]: 'ENOTEMPTY',
   [ELOOP]: 'ELOOP', [ESTALE]: 'ESTALE',

@@ -13,6 +13,9 @@ export const CLONE_NEWUSER = 0x10000000;
 export const CLONE_NEWPID = 0x20000000;
 export const CLONE_NEWNET = 0x40000000;
 export const CLONE_NEWTIME = 0x00000080;
+/** CSIGNAL (include/uapi/linux/sched.h): clone(2)'s low byte is the exit signal. */
+export const CSIGNAL = 0x000000ff;
+export const SIGCHLD = 17;
 
 export const CLONE_FLAG_NAMES: [string, number][] = [
   ['CLONE_VM', CLONE_VM], ['CLONE_FS', CLONE_FS], ['CLONE_FILES', CLONE_FILES],
@@ -53,6 +56,8 @@ export const S_IXUSR = 0o100;
 export const S_IRUGO = 0o444;
 export const S_IWUGO = 0o222;
 export const S_IXUGO = 0o111;
+/** S_IMMUTABLE (include/linux/fs.h): inode->i_flags, nobody may write the file. */
+export const S_IMMUTABLE = 8;
 export const S_ISDIR = (m: number): boolean => (m & S_IFMT) === S_IFDIR;
 export const S_ISREG = (m: number): boolean => (m & S_IFMT) === S_IFREG;
 export const S_ISLNK = (m: number): boolean => (m & S_IFMT) === S_IFLNK;
@@ -72,6 +77,9 @@ export const UMOUNT_NOFOLLOW = 8;
 export const SEEK_SET = 0;
 export const SEEK_CUR = 1;
 export const SEEK_END = 2;
+/** SEEK_DATA, SEEK_HOLE (3.1). */
+export const SEEK_DATA = 3;
+export const SEEK_HOLE = 4;
 
 export const MAY_EXEC = 1;
 export const MAY_WRITE = 2;

@@ -144,6 +144,8 @@ export class Inode extends KObject {
   i_mode = 0;
   i_uid = 0;
   i_nlink = 1;
+  /** S_IMMUTABLE and friends (inode->i_flags). */
+  i_flags = 0;
   i_state = 0;
   i_hashed = false;
   i_op: InodeOperations = NO_INODE_OPERATIONS;

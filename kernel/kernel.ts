@@ -4,9 +4,9 @@ import { Dentry, Inode, KGen, SuperBlock, Vfsmount } from './fs';
 import { kget, ktransfer, ObjectRegistry, Oops, RefTracer } from './object';
 import { atLeast, Profile } from './profile';
 import { ROOT_CRED } from './cred';
-import { Task, Mm, alloc_pid } from './task';
-import { Nsproxy } from './nsproxy';
-import { CgroupNamespace, IpcNamespace, MntNamespace, NetNamespace, ns_alloc_inum, PidNamespace, TimeNamespace, UserNamespace, UtsNamespace } from './namespaces';
+import { Task, Mm, Pid, alloc_pid, exit_on_sigkill } from './task';
+import { get_nsproxy, Nsproxy } from './nsproxy';
+import { CgroupNamespace, get_ns, IpcNamespace, MntNamespace, NetNamespace, ns_alloc_inum, PidNamespace, TimeNamespace, UserNamespace, UtsNamespace } from './namespaces';
 import { FilesStruct } from './file';
 import { FsStruct } from './fs_struct';
 import { memfs_create, memfs_mount } from './memfs';
@@ -57,6 +57,12 @@ export class Kernel {
   mnt_ns_seq = 0;
   /** The task whose code runs now. */
   current!: Task;
+  /**
+   * init_task (init/init_task.c): the boot task (swapper, pid 0). It never exits and is no
+   * process: not in the pid hash, no syscalls. It holds init_nsproxy, and so the initial
+   * namespaces, for good: init_net, init_uts_ns, init_ipc_ns... are static and never die.
+   */
+  init_task!: Task;
   init!: Task;
   rootMnt!: Vfsmount;
   procMnt: Vfsmount | null = null;
@@ -107,6 +113,9 @@ export class Kernel {
   private boot(proc?: FileSystemType): void {
     const user = new UserNamespace(this, 'init', null);
     ns_alloc_inum(user, true);
+    const init_task = new Task(this, ROOT_CRED, user);
+    get_ns(this, user, init_task, 'init_cred');
+    this.init_task = init_task;
     const init = new Task(this, ROOT_CRED, user);
     ktransfer(user, 'init', init);
     this.current = init;
@@ -122,7 +131,8 @@ export class Kernel {
     ns_alloc_inum(ipc, true);
     const pidns = new PidNamespace(this, 'init_nsproxy', null);
     ns_alloc_inum(pidns, true);
-    const nsproxy = new Nsproxy(this, init);
+    const nsproxy = new Nsproxy(this, init_task); // init_nsproxy, init_task's
+    get_nsproxy(nsproxy, init); // init (pid 1) is forked from init_task: copy_namespaces shares it
     for (const ns of [mnt_ns, net, uts, ipc, pidns]) ktransfer(ns, 'init_nsproxy', nsproxy);
     Object.assign(nsproxy, { mnt_ns, net_ns: net, uts_ns: uts, ipc_ns: ipc, pid_ns: pidns });
     if (atLeast(this, '4.6')) {
@@ -139,6 +149,7 @@ export class Kernel {
       nsproxy.time_ns = time;
       nsproxy.time_ns_for_children = time;
     }
+    init_task.nsproxy = nsproxy;
     init.nsproxy = nsproxy;
 
     // the root filesystem, with the directories the scenarios use
@@ -152,7 +163,11 @@ export class Kernel {
     mnt_ns.list.add(rootMnt);
     this.rootMnt = rootMnt;
 
-    init.pid = alloc_pid(this, pidns, init);
+    // init_struct_pid: pid 0, in init_pid_ns but never in its count or the pid hash
+    init_task.pid = new Pid(this, init_task, 0, pidns);
+    get_ns(this, pidns, init_task.pid, 'init_struct_pid');
+    init_task.tgid = 0;
+    init.pid = alloc_pid(this, pidns, init) as Pid;
     init.pid.task = init;
     pidns.child_reaper = init;
     init.tgid = init.pid.nr;
@@ -230,6 +245,7 @@ export class Kernel {
     const r = slot.gen.next();
     if (!r.done) return null;
     t.syscall = null;
+    if (t.sigkill) exit_on_sigkill(this, t); // a fatal signal is taken on the way back to user space
     // out of the list, the later ones moving up (a few at most: a loop, not copyWithin)
     const q = this.inflight;
     for (let i = q.indexOf(t) + 1; i < q.length; i++) q[i - 1] = q[i];

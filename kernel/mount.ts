@@ -93,10 +93,13 @@ export function clone_mnt(old: Vfsmount, root: Dentry): Vfsmount {
 
 /**
  * do_loopback (fs/namespace.c): bind `old` onto `path`. Both must be in the caller's
- * namespace; graft_tree refuses a directory onto a non-directory and an unlinked mountpoint.
+ * namespace, except (nsfs, 3.19; may_copy_tree today) a namespace file, whose nsfs mount is in
+ * none; graft_tree refuses a directory onto a non-directory and an unlinked mountpoint.
  */
 export function do_loopback(k: Kernel, path: Path, old: Path): number {
-  if (!check_mnt(k, path.mnt) || !check_mnt(k, old.mnt)) return -EINVAL;
+  if (!check_mnt(k, path.mnt)) return -EINVAL;
+  const nsfs = k.procfs.nsfs_dentry_operations;
+  if (!check_mnt(k, old.mnt) && (nsfs === undefined || old.dentry.d_op !== nsfs)) return -EINVAL;
   if (mnt_ns_loop(k, old)) return -EINVAL;
   // graft_tree
   const target = path.dentry.d_inode;

@@ -7,8 +7,9 @@ import { Dentry, DentryOperations, Inode, KGen, LOOKUP_DIRECTORY, LOOKUP_FOLLOW,
 import { d_alloc, d_invalidate, d_lookup, dget, dput } from './dcache';
 import { lookup_mnt, mntget, mntput, path_get, path_put } from './mount';
 import { capable } from './cred';
-import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR } from './errno';
-import { MAY_EXEC, MAY_READ, MAY_WRITE, S_ISDIR } from './flags';
+import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EPERM } from './errno';
+import { MAY_EXEC, MAY_READ, MAY_WRITE, S_IMMUTABLE, S_ISDIR } from './flags';
+import { atLeast } from './profile';
 
 export const PATH_MAX = 4096;
 const MAX_NESTED_LINKS = 8;
@@ -40,8 +41,13 @@ export function generic_permission(k: Kernel, inode: Inode, mask: number): numbe
   return -EACCES;
 }
 
-/** inode_permission (fs/namei.c): the inode's own ->permission, or generic_permission. */
+/**
+ * inode_permission (fs/namei.c): nobody gets write access to an immutable file, before any mode
+ * bits are read (EACCES until "fs: return EPERM on immutable inode", 337684a1746f in 4.8; EPERM since); then the
+ * inode's own ->permission, or generic_permission.
+ */
 export function inode_permission(k: Kernel, inode: Inode, mask: number): number {
+  if (mask & MAY_WRITE && inode.i_flags & S_IMMUTABLE) return atLeast(k, '4.8') ? -EPERM : -EACCES;
   if (inode.i_op.permission) return inode.i_op.permission(inode, mask);
   return generic_permission(k, inode, mask);
 }

@@ -18,6 +18,9 @@ const KIND = { net: 'net', uts: 'uts', ipc: 'ipc', mnt: 'mnt_ns', pid: 'pid_ns',
 
 /** PROC_*_INIT_INO (include/linux/proc_ns.h): fixed inode numbers of the initial namespaces (cgroup, time: 4.6, 5.6). */
 const INIT_INO: Partial<Record<NsType, number>> = { ipc: 0xefffffff, uts: 0xeffffffe, user: 0xeffffffd, pid: 0xeffffffc, cgroup: 0xeffffffb, time: 0xeffffffa };
+/** PIDNS_ADDING (include/linux/pid_namespace.h): set until disable_pid_allocation. */
+export const PIDNS_ADDING = 0x80000000;
+
 /** PROC_DYNAMIC_FIRST (fs/proc/generic.c): where proc_alloc_inum starts. */
 export const PROC_DYNAMIC_FIRST = 0xf0000000;
 
@@ -60,8 +63,10 @@ export class MntNamespace extends Namespace {
 export class PidNamespace extends Namespace {
   readonly kind = KIND.pid;
   readonly type = 'pid' as const;
-  /** Next pid number inside this namespace (alloc_pidmap). */
+  /** The last pid number handed out inside this namespace (the idr's cursor): the first is 1, the init. */
   last_pid = 0;
+  /** pid_allocated (kernel/pid.c): live pids with a number here, plus PIDNS_ADDING while forks may enter. */
+  pid_allocated = PIDNS_ADDING;
   /** The namespace's init, once its first task is forked (no reference: it goes with the task). */
   child_reaper: import('./task').Task | null = null;
   constructor(k: Kernel, holder: Holder, readonly parent: PidNamespace | null) { super(k, holder); this.init(); }

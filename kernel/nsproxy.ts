@@ -2,7 +2,7 @@
 // unshare; setns. Also the per-type copy_* helpers from utsname.c, ipc/namespace.c,
 // net_namespace.c, pid_namespace.c and fs/namespace.c's copy_mnt_ns.
 import type { Kernel } from './kernel';
-import type { Task } from './task';
+import { task_active_pid_ns, type Task } from './task';
 import type { FsStruct } from './fs_struct';
 import { KObject, kfree, kget, kput, ktransfer, type Holder } from './object';
 import {
@@ -107,10 +107,15 @@ function copy_ipcs(k: Kernel, flags: number, old: IpcNamespace, holder: Holder):
   return ns;
 }
 
-/** copy_pid_ns (kernel/pid_namespace.c): CLONE_NEWPID makes a child of the active pid namespace. */
+/**
+ * copy_pid_ns (kernel/pid_namespace.c): `old` is pid_ns_for_children. CLONE_NEWPID makes a
+ * child of it, but only while it is still the caller's active namespace: after an
+ * unshare(CLONE_NEWPID) a second one is EINVAL (3.8).
+ */
 function copy_pid_ns(k: Kernel, flags: number, old: PidNamespace, holder: Holder): PidNamespace | number {
   if (!(flags & CLONE_NEWPID)) return get_ns(k, old, holder, 'get_pid_ns') as PidNamespace;
   if (flags & CLONE_THREAD) return -EINVAL;
+  if (task_active_pid_ns(k.current) !== old) return -EINVAL;
   const ns = new PidNamespace(k, holder, old);
   get_ns(k, old, ns, 'create_pid_namespace');
   ns_alloc_inum(ns, false);
@@ -136,7 +141,7 @@ export function create_new_namespaces(k: Kernel, flags: number, tsk: Task, new_f
   p.mnt_ns = copy_mnt_ns(k, flags, old.mnt_ns as MntNamespace, new_fs, p);
   p.uts_ns = copy_utsname(k, flags, old.uts_ns as UtsNamespace, p);
   p.ipc_ns = copy_ipcs(k, flags, old.ipc_ns as IpcNamespace, p);
-  const pid_ns = copy_pid_ns(k, flags, tsk.pid.ns, p);
+  const pid_ns = copy_pid_ns(k, flags, old.pid_ns as PidNamespace, p);
   if (typeof pid_ns === 'number') {
     // out_pid: unwind ipc, uts, mnt, then free the nsproxy
     put_ns(k, p.ipc_ns, p, 'put_ipc_ns');

@@ -4,7 +4,7 @@
 // k.procfs is the procfs of the kernel's release, picked once at boot (procfs/era.ts).
 import type { Holder } from './object';
 import type { Kernel } from './kernel';
-import { File, Inode, SuperBlock } from './fs';
+import { DentryOperations, File, Inode, SuperBlock } from './fs';
 import type { Namespace, NsType } from './namespaces';
 import type { Nsproxy } from './nsproxy';
 import type { Task } from './task';
@@ -48,4 +48,9 @@ export function PROC_I(inode: Inode): ProcInode {
 export interface ProcfsHooks {
   proc_ns_fget(k: Kernel, fd: number): File | number;
   proc_flush_task(k: Kernel, task: Task): void;
+  /**
+   * ns_dentry_operations of nsfs (fs/nsfs.c, 3.19): do_loopback lets a source with these through
+   * from any mount namespace (the nsfs mount is in none). Absent before nsfs.
+   */
+  readonly nsfs_dentry_operations?: DentryOperations;
 }

@@ -2,14 +2,14 @@
 // JavaScript exception), runs as a generator that yields where the kernel may sleep, and
 // returns { ret, obs }. ret is the kernel's return value: >= 0, or -errno.
 import type { Kernel } from './kernel';
-import { Inode, KGen, Kstat, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, Path, FMODE_PATH, FMODE_READ, FMODE_WRITE, fileOperations } from './fs';
+import { File, Inode, KGen, Kstat, LOOKUP_DIRECTORY, LOOKUP_FOLLOW, Path, FMODE_PATH, FMODE_READ, FMODE_WRITE, fileOperations } from './fs';
 import {
-  EBADF, EBUSY, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENODEV, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, EACCES, ESPIPE,
+  EBADF, EBUSY, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENODEV, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, EACCES, ENXIO, ESPIPE,
 } from './errno';
 import {
-  Cap, ALL_CAPS, CLONE_FILES, CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_FS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
+  Cap, ALL_CAPS, CSIGNAL, SIGCHLD, CLONE_FILES, CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_FS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
   CLONE_NEWUTS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM, MAY_EXEC, MAY_READ, MAY_WRITE, MNT_DETACH,
-  MNT_EXPIRE, MNT_FORCE, MS_BIND, UMOUNT_NOFOLLOW, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDWR, O_WRONLY, SEEK_END, S_ISDIR, S_ISLNK,
+  MNT_EXPIRE, MNT_FORCE, MS_BIND, UMOUNT_NOFOLLOW, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, S_ISDIR, S_ISLNK,
 } from './flags';
 import { copy_process, do_exit, sys_wait } from './task';
 import { alloc_fd, alloc_file, dup_fd, fcheck_files, fd_install, fget, fget_raw, fput, put_files_struct, sys_close, sys_dup, sys_dup2 } from './file';
@@ -86,10 +86,18 @@ function* done(err: number): KGen<number> {
 
 // ---- processes and namespaces ----
 
+/**
+ * sys_clone (kernel/fork.c): the table's clone is clone(2) with SIGCHLD for the exit signal, as
+ * fork is. clone(2) splits its word: the low byte (CSIGNAL) is the exit signal, unchecked, and
+ * the rest the flags; so CLONE_NEWTIME (0x80, inside CSIGNAL) is no flag but part of the signal
+ * (clone3 takes it as a flag).
+ */
 export function* sys_clone(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
-  const flags = a.flags === undefined ? 0 : int(a.flags);
-  if (flags === null) return r(-EINVAL);
-  const p = yield* copy_process(k, flags);
+  const word = a.flags === undefined ? 0 : int(a.flags);
+  if (word === null) return r(-EINVAL);
+  const clone_flags = (word | SIGCHLD) & ~CSIGNAL;
+  const exit_signal = (word | SIGCHLD) & CSIGNAL;
+  const p = yield* copy_process(k, clone_flags, exit_signal);
   return r(typeof p === 'number' ? p : p.pid.nr);
 }
 
@@ -366,7 +374,10 @@ export function* sys_getdents64_call(k: Kernel, a: Record<string, unknown>): KGe
   return res.ret > 0 ? r(res.ret, { dirents: res.dirents }) : r(res.ret);
 }
 
-/** sys_lseek / vfs_llseek (fs/read_write.c): without ->llseek, no_llseek: ESPIPE. */
+/**
+ * sys_lseek / vfs_llseek (fs/read_write.c): a whence past SEEK_MAX is EINVAL (SEEK_END in 3.0,
+ * SEEK_HOLE from 3.1); without ->llseek, no_llseek: ESPIPE.
+ */
 export function* sys_lseek(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const fd = int(a.fd);
   const offset = int(a.offset ?? 0);
@@ -375,12 +386,65 @@ export function* sys_lseek(k: Kernel, a: Record<string, unknown>): KGen<SysResul
   const f = fget(k, fd, 'lseek');
   if (!f) return r(-EBADF);
   try {
-    if (whence === null || whence < 0 || whence > SEEK_END || offset === null) return r(-EINVAL);
+    const SEEK_MAX = atLeast(k, '3.1') ? SEEK_HOLE : SEEK_END;
+    if (whence === null || whence < 0 || whence > SEEK_MAX || offset === null) return r(-EINVAL);
     if (!f.f_op?.llseek) return r(-ESPIPE);
     return r(f.f_op.llseek(f, offset, whence));
   } finally {
     fput(f, 'lseek');
   }
+}
+
+/**
+ * default_llseek (fs/read_write.c, 3.0 and 3.8): SEEK_END and SEEK_HOLE count from i_size,
+ * SEEK_DATA/SEEK_HOLE at or past it are ENXIO (3.1), a negative position EINVAL. Every inode
+ * procns gives a ->llseek (the proc directories) has i_size 0.
+ */
+export function default_llseek(file: File, offset: number, whence: number): number {
+  const i_size = 0;
+  let pos = offset;
+  switch (whence) {
+    case SEEK_END: pos += i_size; break;
+    case SEEK_CUR:
+      if (offset === 0) return file.f_pos;
+      pos += file.f_pos;
+      break;
+    case SEEK_DATA: if (offset >= i_size) return -ENXIO; break;
+    case SEEK_HOLE: if (offset >= i_size) return -ENXIO; pos = i_size; break;
+    default: break;
+  }
+  if (pos < 0) return -EINVAL;
+  file.f_pos = pos;
+  return pos;
+}
+
+/** MAX_LFS_FILESIZE (include/linux/fs.h, 64-bit): the s_maxbytes of proc. */
+const MAX_LFS_FILESIZE = Number.MAX_SAFE_INTEGER;
+
+/** vfs_setpos (fs/read_write.c): a negative or too large position is EINVAL. */
+function vfs_setpos(file: File, offset: number, maxsize: number): number {
+  if (offset < 0 || offset > maxsize) return -EINVAL;
+  file.f_pos = offset;
+  return offset;
+}
+
+/**
+ * generic_file_llseek (fs/read_write.c, today; generic_file_llseek_size with s_maxbytes and
+ * i_size, 0 for every inode procns seeks).
+ */
+export function generic_file_llseek(file: File, offset: number, whence: number): number {
+  const eof = 0;
+  let pos = offset;
+  switch (whence) {
+    case SEEK_END: pos += eof; break;
+    case SEEK_CUR:
+      if (offset === 0) return file.f_pos;
+      return vfs_setpos(file, file.f_pos + offset, MAX_LFS_FILESIZE);
+    case SEEK_DATA: if (offset >= eof) return -ENXIO; break;
+    case SEEK_HOLE: if (offset >= eof) return -ENXIO; pos = eof; break;
+    default: break;
+  }
+  return vfs_setpos(file, pos, MAX_LFS_FILESIZE);
 }
 
 /** vfs_read (fs/read_write.c): not open for reading EBADF; no ->read EINVAL. */
@@ -485,14 +549,20 @@ export function* sys_mount(k: Kernel, a: Record<string, unknown>): KGen<SysResul
   }
 }
 
-/** sys_umount (fs/namespace.c): flags, lookup, must be a mount root in our namespace, CAP_SYS_ADMIN, do_umount. */
+/**
+ * sys_umount (fs/namespace.c): flags, lookup, must be a mount root in our namespace, CAP_SYS_ADMIN,
+ * do_umount. From 3.9 the capability (may_mount) is checked first: before the lookup until 5.9,
+ * and from 5.9 (path_umount's can_umount) right after it, still before the EINVALs.
+ */
 export function* sys_umount2(k: Kernel, a: Record<string, unknown>): KGen<SysResult> {
   const flags = int(a.flags ?? 0);
   if (flags === null || flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) return r(-EINVAL);
+  if (atLeast(k, '3.9') && !atLeast(k, '5.9') && !may_mount(k)) return r(-EPERM);
   const path = yield* user_path(k, a.target, flags & UMOUNT_NOFOLLOW ? 0 : LOOKUP_FOLLOW, 'umount');
   if (typeof path === 'number') return r(path);
   let err: number;
-  if (path.dentry !== path.mnt.mnt_root) err = -EINVAL;
+  if (atLeast(k, '5.9') && !may_mount(k)) err = -EPERM; // can_umount
+  else if (path.dentry !== path.mnt.mnt_root) err = -EINVAL;
   else if (!check_mnt(k, path.mnt)) err = -EINVAL;
   else if (!capable(k, 'CAP_SYS_ADMIN')) err = -EPERM;
   else err = do_umount(k, path.mnt, flags);
@@ -500,6 +570,11 @@ export function* sys_umount2(k: Kernel, a: Record<string, unknown>): KGen<SysRes
   dput(path.dentry, 'umount');
   mntput_no_expire(path.mnt, 'umount');
   return r(err);
+}
+
+/** may_mount (fs/namespace.c, 3.9): CAP_SYS_ADMIN over the caller's mount namespace. */
+function may_mount(k: Kernel): boolean {
+  return capable(k, 'CAP_SYS_ADMIN');
 }
 
 /**

@@ -6,14 +6,14 @@ import { Cred } from './cred';
 import { FilesStruct, dup_fd, put_files_struct } from './file';
 import { FsStruct, copy_fs_struct, put_fs_struct } from './fs_struct';
 import { copy_namespaces, exit_task_namespaces, Nsproxy } from './nsproxy';
-import { get_ns, ns_alloc_inum, PidNamespace, put_ns, UserNamespace } from './namespaces';
+import { get_ns, ns_alloc_inum, PIDNS_ADDING, PidNamespace, put_ns, UserNamespace } from './namespaces';
 import { KGen } from './fs';
 import type { Call, SysResult } from './syscalls';
 import { capable } from './cred';
-import { ECHILD, EINVAL, EPERM } from './errno';
+import { ECHILD, EINVAL, ENOMEM, EPERM } from './errno';
 import { atLeast } from './profile';
 import {
-  CLONE_FILES, CLONE_FS, CLONE_NEWNS, CLONE_NEWUSER, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM,
+  SIGCHLD, CLONE_FILES, CLONE_FS, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM,
 } from './flags';
 
 export type TaskState = 'running' | 'exiting' | 'zombie' | 'dead';
@@ -79,6 +79,12 @@ export class Task extends KObject {
   readonly thread_group: Task[] = [];
   state: TaskState = 'running';
   exit_code = 0;
+  /** The signal the parent gets at exit (SIGCHLD; -1 for a thread). */
+  exit_signal = SIGCHLD;
+  /** A SIGKILL is pending (zap_pid_ns_processes): the task dies as its syscall returns. */
+  sigkill = false;
+  /** sighand's SIGCHLD action is SIG_IGN (on the group leader): its children reap themselves. */
+  sigchld_ignored = false;
   mm: Mm | null = null;
   nsproxy: Nsproxy | null = null;
   files: FilesStruct | null = null;
@@ -112,11 +118,35 @@ export function put_task_struct(t: Task, holder: Holder): void {
   kfree(t.k, t, 'free_task');
 }
 
-/** alloc_pid (kernel/pid.c): the next number, never reused within a run. */
-export function alloc_pid(k: Kernel, ns: PidNamespace, holder: Holder): Pid {
+/**
+ * alloc_pid (kernel/pid.c): the next number, never reused within a run; a number in the
+ * namespace and each ancestor (pid_allocated). A namespace whose init has died takes no more
+ * (PIDNS_ADDING cleared by disable_pid_allocation, 3.8): ENOMEM.
+ */
+export function alloc_pid(k: Kernel, ns: PidNamespace, holder: Holder): Pid | number {
+  if (atLeast(k, '3.8') && !(ns.pid_allocated & PIDNS_ADDING)) return -ENOMEM;
   const pid = new Pid(k, holder, ++k.last_pid, ns);
   get_ns(k, ns, pid, 'alloc_pid');
+  for (let up: PidNamespace | null = ns; up; up = up.parent) {
+    up.pid_allocated++;
+    up.last_pid++;
+  }
   return pid;
+}
+
+/** is_child_reaper (include/linux/pid.h): the pid is number 1 of its own namespace. */
+function is_child_reaper(pid: Pid): boolean {
+  return pid.ns.last_pid === 1 && pid.ns.child_reaper === null;
+}
+
+/** free_pid (kernel/pid.c), its count: the pid's number goes from its namespace and each ancestor. */
+function free_pid(pid: Pid): void {
+  for (let up: PidNamespace | null = pid.ns; up; up = up.parent) up.pid_allocated--;
+}
+
+/** task_active_pid_ns (kernel/pid.c): the namespace of the task's own pid. */
+export function task_active_pid_ns(t: Task): PidNamespace {
+  return t.pid.ns;
 }
 
 /** thread_group_empty (include/linux/sched.h). */
@@ -128,11 +158,15 @@ export function thread_group_empty(t: Task): boolean {
  * copy_process (kernel/fork.c) via do_fork: check the flag combinations, copy or share the
  * credentials, files, fs, mm and namespaces, allocate the pid, attach. Returns the child.
  */
-export function* copy_process(k: Kernel, clone_flags: number): KGen<Task | number> {
+export function* copy_process(k: Kernel, clone_flags: number, exit_signal: number): KGen<Task | number> {
   const parent = k.current;
   if (clone_flags & CLONE_NEWNS && clone_flags & CLONE_FS) return -EINVAL;
   if (clone_flags & CLONE_THREAD && !(clone_flags & CLONE_SIGHAND)) return -EINVAL;
   if (clone_flags & CLONE_SIGHAND && !(clone_flags & CLONE_VM)) return -EINVAL;
+  // a thread must stay in its group's pid namespace: not one unshare(CLONE_NEWPID) set up for children
+  if (clone_flags & CLONE_THREAD && (clone_flags & (CLONE_NEWUSER | CLONE_NEWPID) || task_active_pid_ns(parent) !== parent.nsproxy?.pid_ns)) {
+    return -EINVAL;
+  }
   if (clone_flags & CLONE_NEWUSER) {
     // do_fork (3.0; 3.8 lets anyone make one): a new user namespace needs CAP_SYS_ADMIN (and SETUID/SETGID), never with a thread
     if (clone_flags & CLONE_THREAD) return -EINVAL;
@@ -178,33 +212,43 @@ export function* copy_process(k: Kernel, clone_flags: number): KGen<Task | numbe
   }
   // copy_namespaces
   const err = copy_namespaces(k, clone_flags, p);
-  if (err) {
-    // bad_fork_cleanup_mm / _fs / _files, then free the task
-    if (p.mm) mmput(p.mm, p);
-    if (p.fs) put_fs_struct(p.fs, p);
-    if (p.files) put_files_struct(p.files, p);
-    p.mm = null; p.fs = null; p.files = null;
-    put_task_struct(p, 'tasklist');
-    return err;
-  }
-  // alloc_pid in the child's pid namespace (for CLONE_NEWPID, the new one)
+  if (err) return bad_fork_cleanup_mm(p, err);
+  // alloc_pid in pid_ns_for_children (for CLONE_NEWPID, the new one)
   const nsproxy = p.nsproxy as Nsproxy;
-  p.pid = alloc_pid(k, nsproxy.pid_ns as PidNamespace, p);
+  const pid = alloc_pid(k, nsproxy.pid_ns as PidNamespace, p);
+  if (typeof pid === 'number') {
+    exit_task_namespaces(p); // bad_fork_cleanup_namespaces
+    return bad_fork_cleanup_mm(p, pid);
+  }
+  p.pid = pid;
   p.pid.task = p; // attach_pid(p, PIDTYPE_PID)
-  if (!p.pid.ns.child_reaper) p.pid.ns.child_reaper = p; // the first task of a pid namespace is its init
+  // number 1 of its namespace: that namespace's init, and it stays its child_reaper after it dies
+  if (!(clone_flags & CLONE_THREAD) && is_child_reaper(pid)) pid.ns.child_reaper = p;
   // CLONE_PARENT / CLONE_THREAD re-use the old parent; otherwise the parent is current itself
   if (clone_flags & CLONE_THREAD) {
     p.group_leader = parent.group_leader;
     p.tgid = parent.tgid;
     p.real_parent = parent.real_parent;
+    p.exit_signal = -1;
     p.group_leader.thread_group.push(p);
   } else {
     p.tgid = p.pid.nr;
     p.real_parent = parent;
+    p.exit_signal = exit_signal;
     p.real_parent.children.push(p); // only a thread-group leader is on its parent's children list
   }
   k.tasks.set(p.pid.nr, p);
   return p;
+}
+
+/** copy_process's bad_fork_cleanup_mm, _fs, _files (kernel/fork.c), then free the task: returns err. */
+function bad_fork_cleanup_mm(p: Task, err: number): number {
+  if (p.mm) mmput(p.mm, p);
+  if (p.fs) put_fs_struct(p.fs, p);
+  if (p.files) put_files_struct(p.files, p);
+  p.mm = null; p.fs = null; p.files = null;
+  put_task_struct(p, 'tasklist');
+  return err;
 }
 
 /**
@@ -257,24 +301,128 @@ function exit_fs(tsk: Task): void {
 function exit_notify(k: Kernel, tsk: Task): void {
   forget_original_parent(k, tsk);
   exit_task_namespaces(tsk);
-  const autoreap = tsk.group_leader !== tsk;
+  // a leader with no threads left tells its parent (do_notify_parent), which may reap it at once
+  const autoreap = tsk.group_leader !== tsk || (thread_group_empty(tsk) && do_notify_parent(tsk, tsk.exit_signal));
   tsk.state = autoreap ? 'dead' : 'zombie';
   if (autoreap) release_task(k, tsk);
 }
 
 /**
- * forget_original_parent (kernel/exit.c): children go to a live thread of the group, else to
- * init. (procns has one reaper for every pid namespace: init.)
+ * do_notify_parent (kernel/signal.c), its answer only: true (autoreap) when the parent ignores
+ * SIGCHLD, which procns models only as zap_pid_ns_processes sets it.
+ */
+function do_notify_parent(tsk: Task, sig: number): boolean {
+  return sig === SIGCHLD && tsk.real_parent.group_leader.sigchld_ignored;
+}
+
+/** find_alive_thread (kernel/exit.c): another thread of the group that is not exiting. */
+function find_alive_thread(p: Task): Task | null {
+  const leader = p.group_leader;
+  for (const t of [leader, ...leader.thread_group]) if (t !== p && t.state === 'running') return t;
+  return null;
+}
+
+/**
+ * find_child_reaper (kernel/exit.c): the init of the exiting task's pid namespace; if that is
+ * the exiting task itself, a live thread takes over, or the namespace dies with it
+ * (zap_pid_ns_processes) and the task reaps its own.
+ */
+function find_child_reaper(k: Kernel, father: Task): Task {
+  const pid_ns = task_active_pid_ns(father);
+  const reaper = pid_ns.child_reaper as Task;
+  if (reaper !== father) return reaper;
+  const thread = find_alive_thread(father);
+  if (thread) {
+    pid_ns.child_reaper = thread;
+    return thread;
+  }
+  zap_pid_ns_processes(k, pid_ns);
+  return father;
+}
+
+/**
+ * find_new_reaper (kernel/exit.c): a live thread of the group, else the pid namespace's
+ * reaper (no subreapers: the table has no prctl).
+ */
+function find_new_reaper(father: Task, child_reaper: Task): Task {
+  return find_alive_thread(father) ?? child_reaper;
+}
+
+/**
+ * forget_original_parent (kernel/exit.c): find the reaper first (which may kill the whole pid
+ * namespace), then hand the children over (reparent_leader).
  */
 function forget_original_parent(k: Kernel, father: Task): void {
+  let reaper = find_child_reaper(k, father);
   if (!father.children.length) return;
-  const leader = father.group_leader;
-  const group = [leader, ...leader.thread_group];
-  const reaper = group.find((t) => t !== father && t.state === 'running') ?? k.init;
+  reaper = find_new_reaper(father, reaper);
   for (const c of father.children.splice(0)) {
     c.real_parent = reaper;
     reaper.children.push(c);
+    if (reaper.group_leader !== father.group_leader) reparent_leader(k, c);
   }
+}
+
+/**
+ * reparent_leader (kernel/exit.c): the exit signal is SIGCHLD again, and a zombie child is
+ * announced to its new parent, which may reap it at once.
+ */
+function reparent_leader(k: Kernel, p: Task): void {
+  if (p.state === 'dead') return;
+  p.exit_signal = SIGCHLD; // we don't want people slaying init
+  if (p.state === 'zombie' && thread_group_empty(p) && do_notify_parent(p, p.exit_signal)) release_task(k, p);
+}
+
+/** disable_pid_allocation (kernel/pid.c, 3.8): no more forks into the namespace. */
+function disable_pid_allocation(ns: PidNamespace): void {
+  ns.pid_allocated &= ~PIDNS_ADDING;
+}
+
+/** Is the task's pid numbered in this namespace (its own or a descendant)? */
+function pidInNs(t: Task, ns: PidNamespace): boolean {
+  for (let up: PidNamespace | null = t.pid.ns; up; up = up.parent) if (up === ns) return true;
+  return false;
+}
+
+/**
+ * zap_pid_ns_processes (kernel/pid_namespace.c): the namespace's init is dying: no more pids,
+ * SIGCHLD ignored (so the killed children reap themselves), SIGKILL to every other task with a
+ * number in it, then reap what zombies are left. A task in a syscall dies as the syscall returns
+ * (Kernel.advance); the kernel's init then also sleeps until the last pid is freed, which procns
+ * does not model (its init goes on to become a zombie).
+ */
+function zap_pid_ns_processes(k: Kernel, pid_ns: PidNamespace): void {
+  const me = k.current;
+  if (atLeast(k, '3.8')) disable_pid_allocation(pid_ns);
+  me.group_leader.sigchld_ignored = true;
+  for (const task of [...k.tasks.values()]) {
+    if (task === me || task.state !== 'running' || !pidInNs(task, pid_ns)) continue;
+    send_sigkill(k, task);
+  }
+  // kernel_wait4(-1, __WALL) until ECHILD: the zombies among our children
+  const leader = me.group_leader;
+  for (const t of [leader, ...leader.thread_group]) {
+    for (const c of [...t.children]) if (c.state === 'zombie' && !delay_group_leader(c)) release_task(k, c);
+  }
+}
+
+/**
+ * SIGKILL, delivered (kernel/signal.c, get_signal → do_group_exit): an idle task exits now; one
+ * in a syscall exits when the syscall returns (Kernel.advance).
+ */
+function send_sigkill(k: Kernel, task: Task): void {
+  task.sigkill = true;
+  if (!task.syscall) exit_on_sigkill(k, task);
+}
+
+/** The fatal signal taken on the way back to user space: do_exit, run to its end as that task. */
+export function exit_on_sigkill(k: Kernel, task: Task): void {
+  if (task.state !== 'running') return;
+  const saved = k.current;
+  k.current = task;
+  const gen = do_exit(k, 9);
+  while (!gen.next().done) { /* a nested exit runs to its end */ }
+  k.current = saved;
 }
 
 /**
@@ -286,21 +434,28 @@ export function release_task(k: Kernel, p: Task): void {
   // __exit_signal → __unhash_process → detach_pid
   const pid = p.pid;
   pid.task = null;
+  free_pid(pid);
   put_pid(pid, p);
   k.tasks.delete(pid.nr);
   const siblings = p.real_parent.children;
   const i = siblings.indexOf(p);
   if (i >= 0) siblings.splice(i, 1);
   // a leader with zombie threads gone may now be reaped by its parent (do_notify_parent)
-  if (p.group_leader !== p) {
-    const g = p.group_leader.thread_group;
+  let zap_leader = false;
+  const leader = p.group_leader;
+  if (leader !== p) {
+    const g = leader.thread_group;
     const j = g.indexOf(p);
     if (j >= 0) g.splice(j, 1);
+    zap_leader = thread_group_empty(leader) && leader.state === 'zombie' && do_notify_parent(leader, leader.exit_signal);
   }
   p.state = 'dead';
-  if (pid.ns.child_reaper === p) pid.ns.child_reaper = null;
   put_task_struct(p, 'tasklist'); // delayed_put_task_struct after the RCU grace period
+  if (zap_leader) release_task(k, leader);
 }
+
+/** __WALL (include/uapi/linux/wait.h): wait for any child, whatever its exit signal. */
+export const __WALL = 0x40000000;
 
 /** delay_group_leader (kernel/exit.c): a zombie leader waits for its threads. */
 function delay_group_leader(p: Task): boolean {
@@ -309,13 +464,15 @@ function delay_group_leader(p: Task): boolean {
 
 /**
  * do_wait / wait_task_zombie (kernel/exit.c), as WNOHANG: reap a zombie child (pid, or any
- * with -1). 0 when none is ready, -ECHILD when there is no such child. Never blocks.
+ * with -1). 0 when none is ready, -ECHILD when there is no such child. Never blocks. `options`
+ * __WALL also takes children whose exit signal is not SIGCHLD (the table's wait has none).
  */
-export function sys_wait(k: Kernel, pid: number): number {
+export function sys_wait(k: Kernel, pid: number, options = 0): number {
   const me = k.current.group_leader;
   const mine: Task[] = [];
   for (const t of [me, ...me.thread_group]) mine.push(...t.children);
-  const eligible = mine.filter((c) => pid === -1 || c.pid.nr === pid);
+  // eligible_child: without __WCLONE only a child whose exit signal is SIGCHLD
+  const eligible = mine.filter((c) => (pid === -1 || c.pid.nr === pid) && (options & __WALL || c.exit_signal === SIGCHLD));
   if (!eligible.length) return -ECHILD;
   for (const c of eligible) {
     if (c.state === 'zombie' && !delay_group_leader(c)) {

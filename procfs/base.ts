@@ -388,7 +388,6 @@ const proc_fd_inode_operations: InodeOperations = inodeOperations({
   permission: proc_fd_permission,
   setattr: proc_setattr,
 });
-const proc_fd_operations: FileOperations = fileOperations({ name: 'proc_fd_operations', read: generic_read_dir, readdir: proc_readfd });
 
 // ---- /proc/<pid>/task ----
 
@@ -455,7 +454,6 @@ const proc_task_inode_operations: InodeOperations = inodeOperations({
   getattr: pid_getattr,
   setattr: proc_setattr,
 });
-const proc_task_operations: FileOperations = fileOperations({ name: 'proc_task_operations', read: generic_read_dir, readdir: proc_task_readdir });
 
 // ---- the base entries ----
 
@@ -476,9 +474,15 @@ export interface PidBase {
 
 /**
  * tgid_base_stuff, tid_base_stuff and their directories' operations (fs/proc/base.c), with a
- * release's ns directory and, from the release that has it, proc_pid_permission.
+ * release's ns directory, the release's llseek of the pid, task and fd directories
+ * (default_llseek in 3.0 and 3.8, generic_file_llseek today) and, from the release that has it,
+ * proc_pid_permission.
  */
-export function pidBase(ns_iop: InodeOperations, ns_fop: FileOperations, permission?: InodeOperations['permission']): PidBase {
+export function pidBase(
+  ns_iop: InodeOperations, ns_fop: FileOperations, llseek: FileOperations['llseek'], permission?: InodeOperations['permission'],
+): PidBase {
+  const proc_fd_operations = fileOperations({ name: 'proc_fd_operations', read: generic_read_dir, readdir: proc_readfd, llseek });
+  const proc_task_operations = fileOperations({ name: 'proc_task_operations', read: generic_read_dir, readdir: proc_task_readdir, llseek });
   const tgid_base_stuff: readonly PidEntry[] = Object.freeze([
     DIR('task', S_IRUGO | S_IXUGO, proc_task_inode_operations, proc_task_operations),
     DIR('fd', S_IRUSR | S_IXUSR, proc_fd_inode_operations, proc_fd_operations),
@@ -501,6 +505,7 @@ export function pidBase(ns_iop: InodeOperations, ns_fop: FileOperations, permiss
       name: 'proc_tgid_base_operations',
       read: generic_read_dir,
       readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tgid_base_stuff),
+      llseek,
     }),
     proc_tid_base_inode_operations: inodeOperations({
       lookup: (dir: Inode, d: Dentry) => proc_pident_lookup(dir, d, tid_base_stuff),
@@ -512,6 +517,7 @@ export function pidBase(ns_iop: InodeOperations, ns_fop: FileOperations, permiss
       name: 'proc_tid_base_operations',
       read: generic_read_dir,
       readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tid_base_stuff),
+      llseek,
     }),
   });
 }

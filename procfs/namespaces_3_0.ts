@@ -1,5 +1,6 @@
 // fs/proc/namespaces.c as of 3.0 (and the seed commit): /proc/<pid>/ns/{net,uts,ipc} are regular
 // files whose inode holds a reference on the namespace, with ptrace checks on lookup and readdir.
+import { default_llseek } from '../kernel/syscalls';
 import { Dentry, DentryOperations, File, FileOperations, Filldir, Inode, InodeOperations, KGen, Nameidata } from '../kernel/fs';
 import { d_add, d_drop } from '../kernel/dcache';
 import { iput } from '../kernel/inode';
@@ -172,7 +173,7 @@ export const proc_era_3_0: ProcEra = Object.freeze({
   proc_ns_dir_inode_operations,
   proc_ns_dir_operations,
   proc_ns_instantiate,
-  pid_base: pidBase(proc_ns_dir_inode_operations, proc_ns_dir_operations),
+  pid_base: pidBase(proc_ns_dir_inode_operations, proc_ns_dir_operations, default_llseek),
   proc_ns_fget,
   proc_flush_task,
 });

@@ -10,10 +10,11 @@ import { PROC_I, ProcNsOperations } from '../kernel/proc_fs';
 import { put_task_struct, Task } from '../kernel/task';
 import { ptrace_may_access } from '../kernel/cred';
 import { EACCES, ENOENT } from '../kernel/errno';
-import { DT_DIR, S_IFLNK, S_IFREG, S_IRUGO, S_IRWXU } from '../kernel/flags';
-import { has } from '../kernel/profile';
+import { DT_DIR, S_IFLNK, S_IFREG, S_IMMUTABLE, S_IRUGO, S_IRWXU } from '../kernel/flags';
+import { atLeast, has } from '../kernel/profile';
 import { ktransfer, type Holder } from '../kernel/object';
 import { generic_read_dir } from '../kernel/readdir';
+import { default_llseek } from '../kernel/syscalls';
 import { get_proc_task, pidBase, pid_dentry_operations, pid_getattr, pid_revalidate, proc_fill_cache, proc_flush_task, proc_pid_make_inode, proc_setattr, proc_pid_permission } from './base';
 import { no_llseek, proc_ns_fget } from './namespaces';
 import {
@@ -125,8 +126,18 @@ export const proc_ns_dir_inode_operations: InodeOperations = inodeOperations({
   setattr: proc_setattr,
 });
 
-/** ns_delete_dentry (fs/proc/namespaces.c, 3.8): namespace dentries are never cached. */
-const ns_dentry_operations: DentryOperations = dentryOperations({ d_delete: () => true });
+/**
+ * ns_dname (fs/proc/namespaces.c, 3.8; fs/nsfs.c today): a namespace dentry has no place in a
+ * tree and names itself "net:[inum]" for d_path (so readlink of /proc/<pid>/fd/<n> gives it).
+ * Today's takes the name from the namespace's own ops, so a pid_for_children file says "pid".
+ */
+function ns_dname(dentry: Dentry): string {
+  const inode = dentry.d_inode as Inode;
+  return `${(PROC_I(inode).ns_ops as ProcNsOperations).nstype}:[${inode.i_ino}]`;
+}
+
+/** ns_dentry_operations (fs/proc/namespaces.c, 3.8): never cached (ns_delete_dentry), named by ns_dname. */
+export const ns_dentry_operations: DentryOperations = dentryOperations({ d_delete: () => true, d_dname: ns_dname });
 const ns_inode_operations: InodeOperations = inodeOperations({ setattr: proc_setattr });
 
 /**
@@ -145,6 +156,8 @@ function proc_ns_get_dentry(sb: SuperBlock, task: Task, ns_ops: ProcNsOperations
     inode.i_op = ns_inode_operations;
     inode.i_mode = S_IFREG | S_IRUGO;
     inode.i_fop = procEra(k).ns_file_operations;
+    // __ns_get_path (fs/nsfs.c, 3.19): the nsfs inode is S_IMMUTABLE, so a write open is refused before DAC
+    if (atLeast(k, '3.19')) inode.i_flags |= S_IMMUTABLE;
     ei.ns_ops = ns_ops;
     ei.ns = ns;
     ktransfer(ns, 'proc_ns_get_dentry', inode);
@@ -211,7 +224,7 @@ export const proc_era_3_8: ProcEra = Object.freeze({
   proc_ns_dir_operations,
   proc_ns_instantiate,
   // proc_pid_permission came with hidepid= in 3.3
-  pid_base: pidBase(proc_ns_dir_inode_operations, proc_ns_dir_operations, proc_pid_permission),
+  pid_base: pidBase(proc_ns_dir_inode_operations, proc_ns_dir_operations, default_llseek, proc_pid_permission),
   proc_ns_fget,
   proc_flush_task,
 });

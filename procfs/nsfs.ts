@@ -2,14 +2,13 @@
 // now. What differs from 3.8 is here: the entries added since (cgroup 4.6, pid_for_children
 // 4.12, time and time_for_children 5.6), a write open of a namespace file is EPERM, and the ns
 // directory is seekable. The rest is 3.8's code (namespaces_3_8.ts), linked against this table.
-import { File, FileOperations, FMODE_WRITE, Inode, fileOperations } from '../kernel/fs';
+import { FileOperations, fileOperations } from '../kernel/fs';
 import { ProcNsOperations } from '../kernel/proc_fs';
-import { EINVAL, EPERM } from '../kernel/errno';
-import { SEEK_CUR, SEEK_END } from '../kernel/flags';
+import { generic_file_llseek } from '../kernel/syscalls';
 import { generic_read_dir } from '../kernel/readdir';
 import { pidBase, proc_flush_task, proc_pid_permission } from './base';
 import { no_llseek, proc_ns_fget } from './namespaces';
-import { proc_ns_dir_inode_operations, proc_ns_dir_readdir, proc_ns_instantiate } from './namespaces_3_8';
+import { ns_dentry_operations, proc_ns_dir_inode_operations, proc_ns_dir_readdir, proc_ns_instantiate } from './namespaces_3_8';
 import {
   cgroupns_operations, ipcns_operations, mntns_operations, netns_operations, pidns_for_children_operations, pidns_operations,
   timens_for_children_operations, timens_operations, userns_operations, utsns_operations,
@@ -24,28 +23,16 @@ const ns_entries: readonly ProcNsOperations[] = Object.freeze([
 
 /**
  * ns_file_operations (fs/nsfs.c): .llseek = no_llseek. proc_ns_fget knows a ns file by it. A
- * write open is EPERM (observed on this machine's kernel, oracle/linux/FACTS.md).
+ * write open is EPERM because the inode is S_IMMUTABLE (__ns_get_path; inode_permission).
  */
-const ns_file_operations: FileOperations = fileOperations({
-  name: 'ns_file_operations',
-  llseek: no_llseek,
-  open: (_inode: Inode, file: File) => (file.f_mode & FMODE_WRITE ? -EPERM : 0),
-});
-
-/** generic_file_llseek on a directory (fs/read_write.c): SEEK_SET and SEEK_CUR move f_pos. */
-function dir_llseek(file: File, offset: number, whence: number): number {
-  const pos = (whence === SEEK_CUR ? file.f_pos : 0) + offset;
-  if (pos < 0 || whence === SEEK_END) return -EINVAL;
-  file.f_pos = pos;
-  return pos;
-}
+const ns_file_operations: FileOperations = fileOperations({ name: 'ns_file_operations', llseek: no_llseek });
 
 /** proc_ns_dir_operations (fs/proc/namespaces.c, today): now with .llseek = generic_file_llseek. */
 const proc_ns_dir_operations: FileOperations = fileOperations({
   name: 'proc_ns_dir_operations',
   read: generic_read_dir,
   readdir: proc_ns_dir_readdir,
-  llseek: dir_llseek,
+  llseek: generic_file_llseek,
 });
 
 /** The procfs of today's kernel. Its pid directories check proc_pid_permission (ESRCH once the task is gone). */
@@ -56,7 +43,8 @@ export const proc_era_nsfs: ProcEra = Object.freeze({
   proc_ns_dir_inode_operations,
   proc_ns_dir_operations,
   proc_ns_instantiate,
-  pid_base: pidBase(proc_ns_dir_inode_operations, proc_ns_dir_operations, proc_pid_permission),
+  pid_base: pidBase(proc_ns_dir_inode_operations, proc_ns_dir_operations, generic_file_llseek, proc_pid_permission),
   proc_ns_fget,
   proc_flush_task,
+  nsfs_dentry_operations: ns_dentry_operations,
 });

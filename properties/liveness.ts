@@ -34,6 +34,7 @@ export function reachable(k: Kernel, caches = true): Via {
   const push = (o: KObject, why: string): void => {
     if (!via.has(o)) { via.set(o, why); stack.push([o, why]); }
   };
+  push(k.init_task, 'init_task');
   for (const t of k.tasks.values()) push(t, `task ${t.pid.nr}`);
   if (caches) {
     // the LRUs are lazy: a dentry or inode back in use may still be on one, and is no root
@@ -341,7 +342,7 @@ export class IncrementalLiveness {
     const r = s.kref;
     if (r.freed) return false;
     const tag = s.tag;
-    if (tag === TASK) return this.k.tasks.get((s.obj as Task).pid.nr) === s.obj;
+    if (tag === TASK) return s.obj === this.k.init_task || this.k.tasks.get((s.obj as Task).pid.nr) === s.obj;
     if (!caches || r.count !== 0) return false;
     if (tag === DENTRY) return (s.obj as Dentry).d_sb.s_dentry_lru.has(s.obj as Dentry);
     if (tag === INODE) return this.k.inode_lru.has(s.obj as Inode);

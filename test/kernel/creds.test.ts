@@ -69,13 +69,23 @@ describe('__ptrace_may_access (3.0) as proc_ns_dir_lookup uses it: failure is EP
     expect(sys(k, b, 'open', { path: '/proc/self/ns/net', flags: O_RDONLY }).ret).to.equal(-EACCES);
   });
 
-  it('root without CAP_SYS_PTRACE: same-uid dumpable target passes, another uid gets EPERM', () => {
+  it('root without CAP_SYS_PTRACE: same-uid dumpable target with no more capabilities passes, another uid gets EPERM', () => {
     const k = boot('v3.0');
     const u = asUser(k, k.init, 1000);
     const r = fork(k, k.init);
+    const t = fork(k, k.init);
     expect(sys(k, r, 'capset', { caps: ALL_BUT_PTRACE }).ret).to.equal(0);
-    expect(sys(k, r, 'stat', { path: '/proc/1/ns/net' }).ret).to.equal(0);
+    expect(sys(k, t, 'capset', { caps: ALL_BUT_PTRACE }).ret).to.equal(0);
+    expect(sys(k, r, 'stat', { path: `/proc/${t.pid.nr}/ns/net` }).ret).to.equal(0);
     expect(sys(k, r, 'stat', { path: `/proc/${u.pid.nr}/ns/net` }).ret).to.equal(-EPERM);
+  });
+
+  it('cap_ptrace_access_check: a target whose permitted set is not a subset of the caller\'s needs CAP_SYS_PTRACE (EPERM)', () => {
+    const k = boot('v3.0');
+    const r = fork(k, k.init);
+    expect(sys(k, r, 'capset', { caps: ALL_BUT_PTRACE }).ret).to.equal(0);
+    expect(sys(k, r, 'stat', { path: '/proc/1/ns/net' }).ret).to.equal(-EPERM); // init keeps CAP_SYS_PTRACE
+    expect(sys(k, r, 'stat', { path: '/proc/self/ns/net' }).ret).to.equal(0);
   });
 
   it('zombie (mm == NULL, not dumpable): a non-root parent gets EPERM; root gets ENOENT (no nsproxy)', () => {

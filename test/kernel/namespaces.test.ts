@@ -15,12 +15,12 @@ import {
 } from './util';
 
 describe('copy_namespaces (clone)', () => {
-  it('no CLONE_NEW* flag: the child shares the parent\'s nsproxy (get_nsproxy, count 2)', () => {
+  it('no CLONE_NEW* flag: the child shares the parent\'s nsproxy (get_nsproxy, count 3 with init_task\'s)', () => {
     const k = boot();
     const before = objs(k, 'nsproxy').length;
     const a = fork(k, k.init);
     expect(a.nsproxy).to.equal(k.init.nsproxy);
-    expect(k.init.nsproxy?.count).to.equal(2);
+    expect(k.init.nsproxy?.count).to.equal(3);
     expect(objs(k, 'nsproxy').length).to.equal(before);
   });
 
@@ -31,7 +31,7 @@ describe('copy_namespaces (clone)', () => {
     const a = fork(k, k.init, CLONE_NEWNET);
     const p = a.nsproxy as Nsproxy;
     expect(p).to.not.equal(old);
-    expect(old.count).to.equal(1);
+    expect(old.count).to.equal(2); // init's and init_task's
     expect(p.count).to.equal(1);
     expect(p.net_ns).to.not.equal(old.net_ns);
     expect(p.net_ns?.count).to.equal(1);
@@ -94,9 +94,9 @@ describe('unshare', () => {
     const k = boot();
     const a = fork(k, k.init);
     const old = k.init.nsproxy as Nsproxy;
-    expect(old.count).to.equal(2);
+    expect(old.count).to.equal(3); // a's, init's and init_task's
     expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
-    expect(old.count).to.equal(1);
+    expect(old.count).to.equal(2);
     expect(a.nsproxy?.count).to.equal(1);
     expect(a.nsproxy?.holders.get(a.id)).to.equal(1);
   });
@@ -180,10 +180,10 @@ describe('setns (3.0): the order of checks', () => {
     const a = fork(k, k.init);
     const fd = openFd(k, a, '/proc/self/ns/net');
     const old = a.nsproxy as Nsproxy;
-    expect(old.count).to.equal(2);
+    expect(old.count).to.equal(3); // a's, init's and init_task's
     expect(sys(k, a, 'setns', { fd, nstype: 0 }).ret).to.equal(0);
     expect(a.nsproxy).to.not.equal(old);
-    expect(old.count).to.equal(1);
+    expect(old.count).to.equal(2);
     expect(a.nsproxy?.net_ns).to.equal(old.net_ns);
   });
 

@@ -7,7 +7,7 @@ import { Kernel } from '../../kernel/kernel';
 import { PickSource, ReplayPicks, SeededPicks, runToIdle, schedStep, submit, syscall, Completion } from '../../kernel/sched';
 import { Call, Obs } from '../../kernel/syscalls';
 import { ArgDecl, SYSCALL_NAMES, SYSCALL_TABLE } from '../../kernel/syscall_table';
-import { Task } from '../../kernel/task';
+import { __WALL, sys_wait, Task } from '../../kernel/task';
 import { Vfsmount } from '../../kernel/fs';
 import {
   ALL_CAPS, CLONE_FILES, CLONE_FS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
@@ -477,7 +477,10 @@ export function cleanup(k: Kernel, picks: PickSource): CleanupLog {
     done.push(...runToIdle(k, picks).map(toDone));
   }
   for (let i = 0; i < 10000; i++) if (sys(init, 'wait', { pid: -1 }) <= 0) break;
-  for (const t of k.tasks.values()) if (t !== init) problems.push(`task pid ${t.pid.nr} (${t.id}) left in state ${t.state}`);
+  // children whose exit signal is not SIGCHLD (clone(2) with bits in CSIGNAL): wait4(__WALL)
+  k.current = init;
+  for (let i = 0; i < 10000; i++) if (sys_wait(k, -1, __WALL) <= 0) break;
+  for (const t of k.tasks.values()) if (t !== init) problems.push(`task pid ${t.pid.nr} (${t.id}) left in state ${t.state} (parent ${t.real_parent.pid.nr}, ${t.real_parent.state}; exit signal ${t.exit_signal})`);
   const fdt = init.files?.fdt ?? [];
   for (let fd = fdt.length - 1; fd >= 0; fd--) if (fdt[fd]) sys(init, 'close', { fd });
   for (let round = 0; round < 1000; round++) {

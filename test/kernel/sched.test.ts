@@ -97,6 +97,7 @@ describe('observing the exit stages from another task', () => {
     const a = fork(k, k.init);
     const r = fork(k, k.init);
     ok(k, r, 'capset', { caps: ['CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_SETUID', 'CAP_SYS_ADMIN'] });
+    ok(k, a, 'capset', { caps: ['CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_SETUID', 'CAP_SYS_ADMIN'] }); // no more than r has (cap_ptrace_access_check)
     expect(sys(k, r, 'stat', { path: `/proc/${a.pid.nr}/ns/uts` }).ret).to.equal(0); // same uid 0, dumpable
     expect(submit(k, a, { op: 'exit', args: {} })).to.equal(true);
     k.advance(a); // exit_mm
