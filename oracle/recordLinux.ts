@@ -222,7 +222,12 @@ interface NsRef extends CheckNsRef {
   hex: string;
 }
 
-/** The pid a name whose fork failed stands for: no task has it, so the kernel answers for "none" (wait: ECHILD). */
+/**
+ * What a name whose step failed stands for, as a C program would have it, but never "any":
+ * a saved fd is the failed call's -1 (a bad fd: EBADF); a task or a saved pid is a pid no task
+ * has (INT_MAX), so `wait` on it is ECHILD, not wait(-1), which would reap any child.
+ */
+const FAILED_FD = -1;
 const NO_SUCH_PID = 2147483647;
 
 /** What the helper said about where it runs. */
@@ -237,8 +242,8 @@ export interface HelperHello {
 class Recorder {
   readonly tasks = new Map<string, RealTask>();
   readonly saved = new Map<string, number>();
-  /** Names of tasks whose fork or clone failed. */
-  readonly failed = new Set<string>();
+  /** Names of tasks and saved values whose step failed, and what they stand for (FAILED_FD, NO_SUCH_PID). */
+  readonly failed = new Map<string, number>();
   readonly nsNames = new Map<string, CheckNsRef>();
   readonly syms = new Symbols();
   hello: HelperHello | null = null;
@@ -304,7 +309,7 @@ class Recorder {
 
   /** A "$name" in a step: a task's pid in the sandbox (what its /proc names), or a saved value. */
   readonly value = (name: string): number | undefined =>
-    this.tasks.get(name)?.nspid[0] ?? this.saved.get(name) ?? (this.failed.has(name) ? NO_SUCH_PID : undefined);
+    this.tasks.get(name)?.nspid[0] ?? this.saved.get(name) ?? this.failed.get(name);
 
   taskName(sandboxPid: number): string {
     return [...this.tasks.values()].find((t) => t.nspid[0] === sandboxPid)?.name ?? `pid${sandboxPid}`;
@@ -321,7 +326,7 @@ class Recorder {
     const isFork = op === 'fork' || op === 'clone';
     // a task that has exited, or was killed, makes no syscall: ESRCH, as the emulator says
     if (t.exited) {
-      if (isFork && step.as) this.failed.add(step.as);
+      this.stepFailed(step, d);
       return { errno: 'ESRCH' };
     }
     if (op === 'exit') {
@@ -334,9 +339,11 @@ class Recorder {
     const reply = await this.command(t.hubName, helperLine(d, args, index));
     if (reply === 'gone') {
       t.exited = true;
+      this.stepFailed(step, d);
       return { errno: 'ESRCH' };
     }
     const raw = rawOf(d, reply);
+    if (typeof raw.ret !== 'number' || raw.ret < 0) this.stepFailed(step, d);
     const observed = observeResult(d, raw, { syms: this.syms, taskName: () => t.name });
     for (const [name, v] of savedValues(d, step.save, typeof raw.ret === 'number' ? raw.ret : -1, raw.fds)) this.saved.set(name, v);
     return observed;
@@ -348,7 +355,7 @@ class Recorder {
     const d = syscallDesc(step.op) as SyscallDesc;
     const m = /^ok (\d+) ([\d,]+)$/.exec(reply);
     if (!m) {
-      if (step.as) this.failed.add(step.as);
+      this.stepFailed(step, d);
       if (reply === 'gone') { parent.exited = true; return { errno: 'ESRCH' }; }
       return observeResult(d, { ret: parseErr(reply) }, { syms: this.syms, taskName: (p) => this.taskName(p) });
     }
@@ -356,8 +363,18 @@ class Recorder {
     const task: RealTask = { name, hubName, nspid: m[2].split(',').map(Number), exited: false };
     this.tasks.set(name, task);
     this.failed.delete(name);
+    if (step.save) this.failed.delete(step.save);
     if (step.save) this.saved.set(step.save, task.nspid[0]);
     return observeResult(d, { ret: Number(m[1]) }, { syms: this.syms, taskName: (p) => this.taskName(p), newTask: name });
+  }
+
+  /** A step failed: the names it would have given stand for a failed result from now on. */
+  private stepFailed(step: Step, d: SyscallDesc): void {
+    const isTask = d.returns === 'task';
+    if (isTask && step.as && !this.tasks.has(step.as)) this.failed.set(step.as, NO_SUCH_PID);
+    if (!step.save) return;
+    const names = d.returns === 'fds' ? [`${step.save}0`, `${step.save}1`] : [step.save];
+    for (const n of names) if (!this.saved.has(n)) this.failed.set(n, isTask ? NO_SUCH_PID : FAILED_FD);
   }
 
   /** The pid of a sandbox pid as `viewer` sees it (its own pid namespace's number), if it can. */
