@@ -166,7 +166,7 @@ class LineReader {
       this.buf += chunk;
       let i: number;
       while ((i = this.buf.indexOf('\n')) >= 0) {
-        this.lines.push(this.buf.slice(0, i));
+        this.lines.push(this.buf.slice(0, i).replace(/\r$/, ''));
         this.buf = this.buf.slice(i + 1);
       }
       this.wake();
@@ -268,7 +268,11 @@ class Recorder {
     let spawnError = '';
     child.on('error', (e) => { spawnError = e.message; });
     this.reader = new LineReader(child.stdout as NodeJS.ReadableStream);
-    const { line } = await this.reader.next(Math.max(this.timeoutMs, 20000));
+    // what a runner prints before the hub speaks (a VM's boot messages, an ssh banner) is not ours
+    const deadline = performance.now() + Math.max(this.timeoutMs, 20000);
+    let line: string | null = null;
+    do line = (await this.reader.next(Math.max(1, deadline - performance.now()))).line;
+    while (line !== null && !line.startsWith('- ') && performance.now() < deadline);
     const m = line === null ? null : /^- hello (\S+) (\S+) (\S+) (\S+)$/.exec(line);
     if (!m) {
       const why = line?.startsWith('- fail ') ? line.slice(7) : line === null ? 'no greeting' : `greeted '${line}'`;

@@ -73,6 +73,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -1074,6 +1075,13 @@ int main(void)
 	int hub[2], sv[2];
 	signal(SIGPIPE, SIG_IGN);  /* writes to a dead reader -> EPIPE -> the writer sees it */
 	signal(SIGCHLD, SIG_DFL);  /* keep zombies around until "wait" */
+	/* a VM's serial console (qemu -serial stdio, init=procns-helper): no echo, no line editing,
+	 * no "\r" added, so the recorder reads exactly the hub's lines */
+	struct termios tio;
+	if (isatty(0) && tcgetattr(0, &tio) == 0) {
+		cfmakeraw(&tio);
+		tcsetattr(0, TCSANOW, &tio);
+	}
 	if (procns_sandbox_enter(missing, sizeof missing) < 0) {
 		out_line("-", "fail %s", procns_sandbox_error);
 		return 3;
