@@ -169,7 +169,7 @@ const COMMANDS: Record<string, CommandDecl> = {
     summary: 'record a scenario\'s (or a replay file\'s) trace on a real kernel, as root, in a sandbox it cannot leave: this machine\'s, or the one a --runner reaches (4: skipped, e.g. not root)',
     options: {
       out: { type: 'string', short: 'o', arg: 'FILE', help: 'write the trace here (default: standard output)' },
-      runner: { type: 'string', arg: 'CMD', help: 'a command prefix that runs the helper, split into words as a shell would (no shell): \'runsc --platform=ptrace --network=none do\', \'ssh host\', a VM\'s' },
+      runner: { type: 'string', arg: 'CMD', help: 'a command prefix that runs the helper, split into words as a shell would (no shell): \'runsc --platform=ptrace --network=none do\', \'ssh host\', a VM\'s; a {} in it is the helper\'s path (default: appended)' },
       helper: { type: 'string', arg: 'PATH', help: 'a prebuilt helper (with --runner: its path where the runner runs it; docs/gvisor.md)' },
       json: JSON_OPT,
     },

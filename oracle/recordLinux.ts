@@ -25,7 +25,7 @@ export interface RecordOptions {
   replyTimeoutMs?: number;
   /** Path of a prebuilt helper binary (default: oracle/linux/procns-helper, else built into a cache); with a runner, a path on the far side. */
   helper?: string;
-  /** A command prefix that runs the helper (`runsc --platform=ptrace --network=none do`, `ssh host`), as words. */
+  /** A command prefix that runs the helper (`runsc --platform=ptrace --network=none do`, `ssh host`), as words; a `{}` in them is the helper's path, else it comes last. */
   runner?: string[];
 }
 
@@ -625,7 +625,9 @@ export async function recordLinux(scenario: Scenario, opts: RecordOptions = {}):
     if ('skipped' in h) return h;
     bin = fs.realpathSync(h.path);
   }
-  const rec = new Recorder([...runner, bin], opts.replyTimeoutMs ?? 10000);
+  // the helper's path replaces a "{}" in the runner's words (a VM's kernel command line), else ends them
+  const argv = runner.some((w) => w.includes('{}')) ? runner.map((w) => w.split('{}').join(bin)) : [...runner, bin];
+  const rec = new Recorder(argv, opts.replyTimeoutMs ?? 10000);
   const steps: TraceStep[] = [];
   try {
     try {
