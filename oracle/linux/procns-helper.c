@@ -1019,11 +1019,26 @@ static void hub_fork(struct task *p, int argc, char **argv)
 	out_line(p->name, "ok %ld %s", pid, ns);
 }
 
-/* "<task> exit <code>": no reply from the task; ours once it is a zombie or gone. */
+/* Whether a task has passed exit_task_namespaces: its ns entries name nothing any more. */
+static int task_ns_released(const struct task *t)
+{
+	char p[64];
+	struct stat st;
+	snprintf(p, sizeof p, "/proc/%ld/ns/net", t->nspid[0]);
+	return stat(p, &st) < 0 && errno == ENOENT;
+}
+
+/* "<task> exit <code>": no reply from the task; ours once it is a zombie or gone, so the kernel
+ * has finished do_exit. One exit never gets there: a pid namespace's init whose members are
+ * zombies of a parent outside it sleeps in zap_pid_ns_processes until they are reaped. It is
+ * past exit_task_namespaces by then (exit_notify comes after it), so after a second of waiting
+ * an init whose ns entries give ENOENT has exited as far as any namespace can tell. */
 static void hub_exit(struct task *t, const char *line)
 {
 	if (task_send(t, line, -1) < 0 && task_dead(t)) { task_gone(t); out_line(t->name, "gone"); return; }
-	while (!task_dead(t)) {
+	for (int ms = 0; !task_dead(t); ms++) {
+		if (ms >= 1000 && t->levels > 1 && t->nspid[t->levels - 1] == 1 && task_ns_released(t))
+			break;
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
 	}

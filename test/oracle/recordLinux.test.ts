@@ -174,6 +174,21 @@ describe('record-linux: scenarios on the real kernel', function () {
     expect(steps.get(6)).to.include({ errno: 'ESRCH' });
     expect(steps.get(7)).to.include({ errno: 'ESRCH' });
     expect(steps.get(8)).to.include({ ret: 'P' });
+    // a member whose parent is outside the namespace: the init's exit waits in
+    // zap_pid_ns_processes until that parent reaps it, past exit_task_namespaces
+    const zap = await recorded(this, scenario('pid-ns-init-exit-outside-parent', [
+      { task: 'A', op: 'fork', as: 'X' },
+      { task: 'X', op: 'unshare', args: { flags: 'CLONE_NEWPID' } },
+      { task: 'X', op: 'fork', as: 'B' },
+      { task: 'X', op: 'fork', as: 'C' },
+      { task: 'B', op: 'exit' },
+      { task: 'C', op: 'getpid' },
+      { task: 'X', op: 'wait', args: { pid: '$C' } },
+      { task: 'X', op: 'wait', args: { pid: '$B' } },
+    ]), false);
+    expect(zap.get(5)).to.include({ ret: 0 });
+    expect(zap.get(6)).to.include({ errno: 'ESRCH' });
+    expect(zap.get(8)).to.include({ ret: 'B' });
   });
 
   it('a scenario cannot reach the host: .. paths, /proc/2, sethostname, bind mounts', async function () {
