@@ -90,6 +90,14 @@ describe('record-linux: scenarios on the real kernel', function () {
     const bad: string[] = [];
     expect(await main(['record-linux', 'no-such-scenario'], (s) => bad.push(s))).to.equal(2);
     expect(bad.join('\n')).to.match(/record-linux: no scenario/);
+    for (const args of [['--runner', "runsc 'do"], ['--helper', '/no/such/helper'], ['--bogus'], ['--runner']]) {
+      const said: string[] = [];
+      expect(await main(['record', 'ip-netns', ...args], (l) => said.push(l)), args.join(' ')).to.equal(2);
+      expect(said, args.join(' ')).to.have.length(1);
+    }
+    const help: string[] = [];
+    expect(await main(['record', 'ip-netns', '--runner', 'false', '--help'], (l) => help.push(l))).to.equal(0);
+    expect(help.join('\n')).to.match(/--runner CMD/);
   });
 
   // ---- the bugs of the FIFO recorder, each a scenario that records and agrees with nsfs ----
