@@ -48,6 +48,9 @@
  *                                     kernel result
  *   - fail <reason>                    the sandbox could not be made (then the hub exits 3)
  * Malformed commands reply "err EPROTO" (a recorder bug, never written into a trace).
+ * Between the hub and a task the same lines go untagged; a task's first line is
+ * "hello <pid in the sandbox> <own getpid>", and fork/clone reach the parent as
+ * "fork <chanfd>" / "clone <flags> <chanfd>" with the new channel attached.
  *
  * Lifetime: EOF on the hub's stdin -> the hub exits -> PR_SET_PDEATHSIG kills A -> the pid
  * namespace dies with every task in it. The recorder being killed at any moment closes that

@@ -25,6 +25,12 @@
  *     sandbox's own; they are the scenario's "initial" namespaces, and the hub's nsproxy holds
  *     them, so they never die while the run lasts, as the kernel's init_*_ns never do.
  * Nothing is created outside the new namespaces: no FIFO, no directory, no mount on the host.
+ *
+ * What an implementation lacks is left out and named in *missing, rather than failing: the
+ * cgroup, net or ipc namespace; "propagation" (gVisor refuses MS_PRIVATE on / with EINVAL: it has
+ * no shared mounts to propagate to); "pivot_root" (gVisor again: the tmpfs is moved over / and
+ * chrooted into instead, so every path still resolves inside it; the host tree stays mounted
+ * underneath, out of reach of any path a scenario can write).
  */
 #ifndef PROCNS_SANDBOX_H
 #define PROCNS_SANDBOX_H
