@@ -884,6 +884,18 @@ static void read_nspid(struct task *t, long own)
 	if (own != t->nspid[0]) t->nspid[t->levels++] = own;
 }
 
+/* While the hub waits for a task, its own stdin may end (the recorder was interrupted and a
+ * runner such as `runsc do` or ssh, which no death signal reaches, only closes it): then the
+ * hub exits at once, and the sandbox with it. Data that arrives early is kept for read_line. */
+static void hub_stdin_check(void)
+{
+	struct pollfd pf = { 0, POLLIN, 0 };
+	if (poll(&pf, 1, 0) <= 0 || inlen >= sizeof inbuf) return;
+	ssize_t n = chan_read(0, inbuf + inlen, sizeof inbuf - inlen);
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) _exit(0);
+	if (n > 0) inlen += (size_t)n;
+}
+
 /* One line from a task's channel: 1, or 0 when the task no longer runs (EOF, or its process is
  * a zombie or gone while its channel stays open in a shared fd table). Waits as long as the
  * task lives: the recorder's own timeout bounds it. */
@@ -904,6 +916,7 @@ static int task_line(struct task *t, char *line)
 		int r = poll(&pf, 1, 20);
 		if (r < 0 && errno != EINTR) return 0;
 		if (r <= 0) {
+			hub_stdin_check();
 			if (t->nspid[0] > 0 && task_dead(t)) return 0;
 			continue;
 		}
@@ -1044,6 +1057,7 @@ static void hub_exit(struct task *t, const char *line)
 			break;
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
+		hub_stdin_check();
 	}
 	task_gone(t);
 	out_line(t->name, "ok 0");

@@ -10,6 +10,18 @@ import { listScenarios } from '../../scenarios/runner';
 import { recordLinux } from '../../oracle/recordLinux';
 import { checkTrace } from '../../oracle/check';
 import { toJsonl } from '../../oracle/trace';
+import * as os from 'os';
+
+/** Live processes whose environment carries `tag` (whatever their executable: runsc's too). */
+function tagged(tag: string): number[] {
+  return fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => {
+    try {
+      if (/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))) return false;
+      return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(tag);
+    } catch { return false; }
+  });
+}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const DOC = path.resolve(__dirname, '..', '..', '..', 'docs', 'gvisor.md');
 /** The runsc the table was made with (`runsc --version`, first line). */
@@ -57,4 +69,27 @@ describe('gVisor: every scenario recorded under runsc and judged against nsfs', 
       expect(row?.steps, 'docs/gvisor.md\'s first divergence').to.include(verdict.verdict === 'diverges' ? verdict.step : null);
     });
   }
+
+  it('SIGKILL to `procns record --runner runsc...` while a task blocks leaves no runsc behind', async function () {
+    if (runsc === null || process.getuid?.() !== 0) this.skip();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-test-'));
+    try {
+      const file = path.join(dir, 'hang.json');
+      fs.writeFileSync(file, JSON.stringify({ name: 'hang', description: 'a wait that never ends', applies: ['nsfs'], steps: [
+        { task: 'A', op: 'fork', as: 'B' },
+        { task: 'A', op: 'wait', args: { pid: '$B' } },
+      ] }));
+      const cli = path.resolve(__dirname, '..', '..', 'cli', 'main.js');
+      const node = child_process.spawn(process.execPath, [cli, 'record', file, '--runner', RUNNER.join(' '), '-o', path.join(dir, 'out.jsonl')], { stdio: 'ignore' });
+      const tag = `PROCNS_RECORDER=${node.pid}`;
+      await sleep(3000); // runsc up, the hub, A and B forked, A blocked in wait
+      expect(tagged(tag).length, 'runsc is running the recording').to.be.greaterThan(0);
+      node.kill('SIGKILL');
+      for (let i = 0; i < 500 && tagged(tag).length; i++) await sleep(10);
+      expect(tagged(tag), 'the hub saw its stdin end and took the sandbox, and runsc, with it').to.deep.equal([]);
+      expect(fs.readdirSync(dir)).to.deep.equal(['hang.json']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
