@@ -246,6 +246,16 @@ describe('record-linux: scenarios on the real kernel', function () {
     expect(nice.steps).to.deep.equal(direct.steps);
   });
 
+  it('a helper that cannot make its sandbox where the runner runs it (not root there) is skipped: exit 4, no file', async function () {
+    if (process.getuid?.() !== 0 || child_process.spawnSync('setpriv', ['--version']).status !== 0) this.skip();
+    const file = path.join(os.tmpdir(), `procns-record-nonroot-${process.pid}.jsonl`);
+    const said: string[] = [];
+    const code = await main(['record', 'ip-netns', '--runner', 'setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all', '-o', file], (l) => said.push(l));
+    expect(code, said.join('\n')).to.equal(4);
+    expect(said.join('\n')).to.match(/skipped: .*sandbox: unshare: Operation not permitted/);
+    expect(fs.existsSync(file)).to.equal(false);
+  });
+
   // ---- an interrupt at any moment leaves nothing behind ----
 
   const cli = path.resolve(__dirname, '..', '..', 'cli', 'main.js');
