@@ -96,7 +96,7 @@ function sameCounterexample(file: string, r: Replay): boolean {
   return key(old) === key(r);
 }
 
-function rel(file: string): string {
+export function rel(file: string): string {
   return path.relative(process.cwd(), file) || file;
 }
 

@@ -10,6 +10,7 @@ import { BUG_FLAGS, makeProfile, PROFILE_NAMES, profileDescription, Profile } fr
 import { formatReport, listScenarios, loadScenario, runScenario } from '../scenarios/runner';
 import { toJsonl, traceHeader } from '../oracle/trace';
 import { recordLinux, ScenarioError, splitRunner } from '../oracle/recordLinux';
+import { cmdDiffLinux } from './diffLinux';
 import { CmdResult, cmdFuzz, cmdReplay, cmdVerdicts, loadReplay } from './fuzz';
 import { replayToMocha, replayToScenario } from '../scenarios/export';
 import { readInput } from '../scenarios/input';
@@ -63,6 +64,8 @@ const BOUNDS = {
   seed: [0, 2 ** 32 - 1],
   runs: [1, 1_000_000],
   steps: [1, 1000],
+  tasks: [1, 8],
+  shrink: [0, 10_000],
 } as const;
 
 /** A whole number option within its bounds, or its default. */
@@ -198,6 +201,25 @@ const COMMANDS: Record<string, CommandDecl> = {
       else out(text.replace(/\n$/, ''));
       return { code: 0, doc: { command: 'record-linux', scenario: sc.name, verdict: 'recorded', steps: res.steps.length, file: file ?? null, uname: res.header.uname, runner: res.header.runner } };
     },
+  },
+  'diff-linux': {
+    args: '',
+    positionals: [0, 0],
+    summary: 'random lifecycles recorded on this machine\'s kernel (root) and checked against nsfs; each divergence shrunk and saved (1: one diverged or could not be judged). The mix is every syscall the helper runs, less CLONE_NEWUSER: user namespaces are not modelled yet',
+    options: {
+      seed: { type: 'string', arg: 'N', help: 'the seed (0 to 2^32-1; default: a random one, printed); run i draws from the seed and i alone' },
+      runs: { type: 'string', arg: 'N', help: 'random scenarios (default 50)' },
+      steps: { type: 'string', arg: 'N', help: 'syscalls per scenario at most (default 20)' },
+      tasks: { type: 'string', arg: 'N', help: 'tasks per scenario at most, init included (1 to 8; default 4)' },
+      shrink: { type: 'string', arg: 'N', help: 'recordings one divergence\'s shrinking may use (default 60)' },
+      inject: { ...INJECT_OPT, help: 'switch a synthetic bug flag on in the model: the diff must then find it (repeatable)' },
+      save: { type: 'string', arg: 'DIR', help: 'where each shrunk divergence (scenario, and the kernel\'s trace of it) goes (default: as fuzz --save)' },
+      json: JSON_OPT,
+    },
+    run: (a, out) => cmdDiffLinux({
+      inject: (profileOf(a, 'nsfs'), list(a, 'inject')), seed: num(a, 'seed', undefined), runs: num(a, 'runs', 50), steps: num(a, 'steps', 20), tasks: num(a, 'tasks', 4),
+      shrinkBudget: num(a, 'shrink', 60), save: str(a, 'save'),
+    }, out, !a.values.json),
   },
   export: {
     args: '<replay>',

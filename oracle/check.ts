@@ -125,7 +125,8 @@ export class TraceJudge {
   private lines = 0;
   private blank = 0;
 
-  constructor(private readonly profileName?: string) {}
+  /** `judgeAs`: the profile to judge under (a name, or a built profile with its flags); default the header's. */
+  constructor(private readonly judgeAs?: string | Profile) {}
 
   /** The next line of the trace: a verdict once one is known, else null (go on). */
   line(text: string): CheckResult | null {
@@ -150,7 +151,8 @@ export class TraceJudge {
     if (hp) return malformed(1, `header: ${hp}`);
     const sc = scenarioOf(h);
     if (typeof sc === 'string') return malformed(1, sc);
-    const profile = this.profileName !== undefined ? makeProfile(this.profileName) : makeProfile(h.profile ?? '', h.fix ?? [], h.inject ?? []);
+    const j = this.judgeAs;
+    const profile = j === undefined ? makeProfile(h.profile ?? '', h.fix ?? [], h.inject ?? []) : typeof j === 'string' ? makeProfile(j) : j;
     if (typeof profile === 'string') return malformed(1, profile);
     this.sc = sc;
     this.report = allowedRun(sc, profile);
@@ -202,8 +204,8 @@ function canonical(v: unknown): string {
 }
 
 /** Judge a trace's text under a profile (the header's when none is given). */
-export function checkTrace(text: string, profileName?: string): CheckResult {
-  const judge = new TraceJudge(profileName);
+export function checkTrace(text: string, judgeAs?: string | Profile): CheckResult {
+  const judge = new TraceJudge(judgeAs);
   for (const l of text.split('\n')) {
     const r = judge.line(l);
     if (r) return r;

@@ -498,8 +498,8 @@ function rawOf(d: SyscallDesc, reply: string): RawResult {
   const body = reply.slice(3);
   switch (d.obs) {
     case 'stat': {
-      const st = JSON.parse(body) as { mode: number; ino: number };
-      return { ret: 0, stat: { mode: st.mode, ino: st.ino } };
+      const st = JSON.parse(body) as { mode: number; ino: number; dev: number };
+      return { ret: 0, stat: { mode: st.mode, ino: st.ino, dev: st.dev } };
     }
     case 'text': {
       if (d.returns === 'zero') return { ret: 0, text: body }; // gethostname

@@ -75,7 +75,7 @@ export class Symbols {
 
 /** Symbolic text of a readlink result: the inode number in "net:[4026531956]" becomes ino#k. */
 export function symbolicLinkText(text: string, syms: Symbols): string {
-  return text.replace(/^([a-z_]+):\[(\d+)\]$/, (_m, t: string, n: string) => `${t}:[${syms.name('ino', n)}]`);
+  return text.replace(/^([a-z_]+):\[(\d+)\]$/, (_m, t: string, n: string) => `${t}:[${syms.name('ino', `ns:${n}`)}]`);
 }
 
 export function toJsonl(header: TraceHeader, steps: TraceStep[]): string {

@@ -147,13 +147,17 @@ function buildCallArb(op: Op, profile: Profile, tasks: number): fc.Arbitrary<Cal
   return refine ? arb.map((s) => refine(s) as CallSpec) : arb;
 }
 
+/** One syscall drawn under a mix (its operations weighted as the mix says). */
+export function mixedCallArb(profile: Profile, mix: Mix, tasks = 7): fc.Arbitrary<CallSpec> {
+  return fc.oneof(...OPS.filter((op) => (mix[op] ?? 0) > 0).map((op) => ({ weight: mix[op] as number, arbitrary: callArb(op, profile, tasks) })));
+}
+
 /**
  * The arbitrary of one command under a mix: mostly whole syscalls, some interleaved ones.
  * `tasks`: the largest task name worth using (the world's size less one: init is 0).
  */
 export function commandArbs(profile: Profile, mix: Mix, tasks = 7): fc.Arbitrary<LifecycleCommand>[] {
-  const calls = OPS.filter((op) => (mix[op] ?? 0) > 0).map((op) => ({ weight: mix[op] as number, arbitrary: callArb(op, profile, tasks) }));
-  const call = fc.oneof(...calls);
+  const call = mixedCallArb(profile, mix, tasks);
   const task = fc.nat(tasks);
   return [
     fc.oneof(

@@ -55,6 +55,15 @@ export type Command =
 
 export const MOUNT_TARGETS = 3;
 
+/**
+ * What every world does before its first command, as init: the files bind mounts go on. An
+ * exported run starts with these steps, so a scenario (and a real kernel) starts from the same
+ * state as the world did.
+ */
+export const WORLD_SETUP: readonly { op: 'mknod'; args: { path: string } }[] = Object.freeze(
+  Array.from({ length: MOUNT_TARGETS }, (_, n) => ({ op: 'mknod' as const, args: { path: `/tmp/m${n}` } })),
+);
+
 /** Bounds that keep a long run's world the same size (see World). */
 export interface Steady {
   population?: number;
@@ -127,7 +136,7 @@ export class World {
    */
   constructor(readonly profile: Profile, private readonly observers: Observer[] = [], private readonly steady: Steady = {}) {
     this.k = newKernel(profile);
-    for (let n = 0; n < MOUNT_TARGETS; n++) syscall(this.k, this.k.init, { op: 'mknod', args: { path: `/tmp/m${n}` } });
+    for (const call of WORLD_SETUP) syscall(this.k, this.k.init, call);
     for (let n = 1; n < (steady.population ?? 1); n++) {
       const child = this.k.tasks.get(syscall(this.k, this.k.init, { op: 'clone', args: { flags: 0 } }).ret);
       if (child) this.named[n] = [child];

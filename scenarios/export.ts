@@ -6,9 +6,20 @@ import { errname } from '../kernel/errno';
 import { ArgDecl, SYSCALL_TABLE } from '../kernel/syscall_table';
 import { buildProfile, newReal, Replay } from '../properties/fuzz';
 import { ALL_PROPERTIES } from '../properties/checks';
-import { Command, Completion } from '../properties/world';
+import { Command, Completion, WORLD_SETUP } from '../properties/world';
 import { Expect, Scenario, Step } from './format';
 import { runScenario } from './runner';
+
+export interface ExportOptions {
+  /** false: the run is only behaviour (diff-linux), no property is checked. Default true. */
+  checkProperties?: boolean;
+  /**
+   * After each successful step that may release a namespace (a syscall with no result but
+   * success, or a reap), an @alive check of every namespace named so far: liveness, the heart
+   * of the model, becomes something another implementation answers step by step.
+   */
+  aliveChecks?: boolean;
+}
 
 /** The commands with every started call run to its end and no scheduler steps. */
 function sequential(cmds: readonly Command[]): Command[] {
@@ -31,13 +42,15 @@ function taskLetter(i: number): string {
  * scheduler's steps dropped); when that run no longer shows the replay's failure, the failure
  * needs its interleaving and cannot be a scenario.
  */
-export function replayToScenario(original: Replay, name: string): Scenario | string {
+export function replayToScenario(original: Replay, name: string, opts: ExportOptions = {}): Scenario | string {
+  const checkProperties = opts.checkProperties ?? true;
   const r: Replay = { ...original, commands: sequential(original.commands) };
   const profile = buildProfile(r.profile, r.fix, r.inject);
   const done: Completion[] = [];
   /** For each completion, the kernel's oopses so far (a step that oopses must say so). */
   const oopsesAt: number[] = [];
-  const real = newReal(profile, new Set(r.properties.length ? r.properties : ALL_PROPERTIES.filter((p) => p !== 'P8')), {}, [(w, c) => {
+  const props = !checkProperties ? [] : r.properties.length ? r.properties : ALL_PROPERTIES.filter((p) => p !== 'P8');
+  const real = newReal(profile, new Set(props), {}, [(w, c) => {
     done.push(c);
     oopsesAt.push(w.k.oopses.length);
   }]);
@@ -49,7 +62,10 @@ export function replayToScenario(original: Replay, name: string): Scenario | str
   const names = new Map<number, string>([[real.world.k.init.pid.nr, 'A']]);
   const fds = new Map<number, Map<number, string>>([[real.world.k.init.pid.nr, new Map()]]);
   let saves = 0;
-  const steps: Step[] = [];
+  /** The namespaces named by @ns so far. */
+  const named: string[] = [];
+  // the world's own setup first, so the scenario starts from the state the run started from
+  const steps: Step[] = WORLD_SETUP.map((call) => ({ task: 'A', op: call.op, args: { ...call.args }, expect: { ret: 0 } }));
   for (const [i, c] of done.entries()) {
     if (!c.alone) return 'the run interleaves syscalls (start and step commands): a scenario\'s steps run one at a time';
     const d = SYSCALL_TABLE.get(c.call.op);
@@ -89,10 +105,14 @@ export function replayToScenario(original: Replay, name: string): Scenario | str
     steps.push(step);
     // an ns file opened: which namespace it names, and is that the one its task is in now
     // (what P3 is about), as checks another implementation answers too
+    if (opts.aliveChecks && ret >= 0 && ((d.returns === 'zero' && !d.obs) || d.returns === 'reaped')) {
+      for (const ns of named) steps.push({ task: 'A', op: '@alive', args: { ns } });
+    }
     const target = c.nsPath?.pid === 'self' ? c.task : c.target;
     const targetName = target ? names.get(target.pid.nr) : undefined;
     if (c.call.op === 'open' && ret >= 0 && c.nsPath && target?.state === 'running' && targetName && step.save) {
       const ns = `n${saves}`;
+      named.push(ns);
       steps.push({ task: targetName, op: '@ns', args: { type: c.nsPath.entry }, save: ns });
       steps.push({ task, op: '@fdis', args: { fd: `$${step.save}`, ns } });
     }

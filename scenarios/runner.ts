@@ -148,7 +148,7 @@ function rawOf(res: SysResult): RawResult {
   const st = res.obs?.stat;
   return {
     ret: res.ret,
-    stat: st ? { mode: st.mode, ino: st.ino } : undefined,
+    stat: st ? { mode: st.mode, ino: st.ino, dev: st.dev } : undefined,
     text: res.obs?.text,
     dirents: res.obs?.dirents,
     fds: res.obs?.fds,

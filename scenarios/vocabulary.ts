@@ -75,7 +75,8 @@ export function resolveStepArgs(op: string, raw: Record<string, unknown> | undef
 /** What a syscall gave back, before naming: its raw return value and what it saw. */
 export interface RawResult {
   ret: number | { errno: string };
-  stat?: { mode: number; ino: number };
+  /** dev: the device, which names the inode with its number (a tmpfs and a proc inode may share one). */
+  stat?: { mode: number; ino: number; dev: number };
   text?: string;
   dirents?: { name: string; ino: number; off: number; type: number | string; reclen: number }[];
   fds?: number[];
@@ -103,9 +104,11 @@ export function observeResult(d: SyscallDesc | undefined, raw: RawResult, n: Nam
     case 'reaped': case 'pid': if (ret > 0) o.ret = n.taskName(ret); break;
     default: break;
   }
+  // inode numbers are named within their space: a stat's by its device (a tmpfs and a proc inode
+  // may share a number), a readlink's ns:[N] as a namespace's, a dirent's as a dirent's
   if (raw.stat) {
     o.mode = '0' + raw.stat.mode.toString(8);
-    o.ino = n.syms.name('ino', raw.stat.ino);
+    o.ino = n.syms.name('ino', `${raw.stat.dev}:${raw.stat.ino}`);
   }
   if (raw.text !== undefined) o.text = d?.returns === 'count' ? symbolicLinkText(raw.text, n.syms) : raw.text;
   if (raw.dirents) {
@@ -113,7 +116,7 @@ export function observeResult(d: SyscallDesc | undefined, raw: RawResult, n: Nam
     o.types = raw.dirents.map((x) => (typeof x.type === 'number' ? DT_NAMES[x.type] ?? String(x.type) : x.type));
     o.offs = raw.dirents.map((x) => x.off);
     o.reclens = raw.dirents.map((x) => x.reclen);
-    o.inos = raw.dirents.map((x) => n.syms.name('ino', x.ino));
+    o.inos = raw.dirents.map((x) => n.syms.name('ino', `dirent:${x.ino}`));
   }
   return o;
 }

@@ -61,7 +61,7 @@ describe('the npm package', function () {
     }));
     const tsc = sh(path.join(BIN, 'tsc'), ['-p', project], project);
     expect(tsc.status, tsc.out).to.equal(0);
-    const mocha = sh(path.join(BIN, 'mocha'), ['--no-config', path.join('out', 'consumer.test.js')], project);
+    const mocha = sh(path.join(BIN, 'mocha'), ['--no-config', '--timeout', '60000', path.join('out', 'consumer.test.js')], project);
     expect(mocha.status, mocha.out).to.equal(0);
     expect(mocha.out).to.match(/3 passing/);
   });

@@ -16,8 +16,8 @@
  *         the scenario says, never by the hub.
  *
  * Channels. Each task talks to the hub over its own socketpair end, held at fd CHAN_BASE +
- * slot (slot 0 is A), so a scenario's fds are numbered exactly as without the recorder (0-2
- * are /dev/null, /dev/null and the hub's stderr; a first open gives 3), and a CLONE_FILES
+ * slot (slot 0 is A), so a scenario's fds are numbered exactly as without the recorder (A
+ * starts with no other fd, as the emulator's init: a first open gives 0), and a CLONE_FILES
  * child's channel is another high fd in the shared table, not one the scenario's next open
  * would take. A fork/clone: the hub makes the new task's socketpair and hands one end to the
  * parent with its command (SCM_RIGHTS; the parent moves it to the slot's fd at once, so the
@@ -1125,16 +1125,18 @@ int main(void)
 	pid_t a = fork();
 	if (a < 0) { out_line("-", "fail sandbox: fork A: %s", strerror(errno)); return 3; }
 	if (a == 0) {
-		/* task A: pid 1 of the sandbox; 0 and 1 are /dev/null (the hub's stdio stays the
-		 * hub's), 2 is the hub's stderr, the channel is CHAN_BASE */
+		/* task A: pid 1 of the sandbox, its fd table empty but for its channel at CHAN_BASE
+		 * (the hub's stdio stays the hub's), as the emulator's init has no fd: a first open
+		 * gives 0 (scenarios/task-fds.json) */
 		close(hub[1]);
 		close(sv[0]);
 		if (procns_sandbox_init(hub[0]) < 0) { dprintf(2, "%s\n", procns_sandbox_error); _exit(3); }
 		close(hub[0]);
-		int null = open("/dev/null", O_RDWR);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(sv[1], CHAN_BASE) < 0) _exit(3);
-		if (null > 2) close(null);
+		if (dup2(sv[1], CHAN_BASE) < 0) _exit(3);
 		close(sv[1]);
+		close(0);
+		close(1);
+		close(2);
 		in_fd = out_fd = CHAN_BASE;
 		inlen = 0;
 		hello();
