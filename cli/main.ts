@@ -9,7 +9,7 @@ import { parseArgs } from 'util';
 import { BUG_FLAGS, makeProfile, PROFILE_NAMES, profileDescription, Profile } from '../kernel/profile';
 import { formatReport, listScenarios, loadScenario, runScenario } from '../scenarios/runner';
 import { toJsonl, traceHeader } from '../oracle/trace';
-import { recordLinux, ScenarioError } from '../oracle/recordLinux';
+import { recordLinux, ScenarioError, splitRunner } from '../oracle/recordLinux';
 import { cmdDiffLinux } from './diffLinux';
 import { CmdResult, cmdFuzz, cmdReplay, cmdVerdicts, loadReplay } from './fuzz';
 import { replayToMocha, replayToScenario } from '../scenarios/export';
@@ -170,14 +170,24 @@ const COMMANDS: Record<string, CommandDecl> = {
   'record-linux': {
     args: '<scenario|file|replay>',
     positionals: [1, 1],
-    summary: 'record a scenario\'s (or a replay file\'s) trace on this machine\'s kernel, as root, in a sandbox (4: skipped, e.g. not root)',
-    options: { out: { type: 'string', short: 'o', arg: 'FILE', help: 'write the trace here (default: standard output)' }, json: JSON_OPT },
+    summary: 'record a scenario\'s (or a replay file\'s) trace on a real kernel, as root, in a sandbox it cannot leave: this machine\'s, or the one a --runner reaches (4: skipped, e.g. not root)',
+    options: {
+      out: { type: 'string', short: 'o', arg: 'FILE', help: 'write the trace here (default: standard output)' },
+      runner: { type: 'string', arg: 'CMD', help: 'a command prefix that runs the helper, split into words as a shell would (no shell): \'runsc --platform=ptrace --network=none do\', \'ssh host\', a VM\'s; a {} in it is the helper\'s path (default: appended)' },
+      helper: { type: 'string', arg: 'PATH', help: 'a prebuilt helper (with --runner: its path where the runner runs it; docs/gvisor.md)' },
+      json: JSON_OPT,
+    },
     async run(a, out) {
       const sc = scenarioFrom(a.pos[0]);
       const file = str(a, 'out');
+      const runnerText = str(a, 'runner');
+      const runner = runnerText === undefined ? [] : splitRunner(runnerText);
+      if (typeof runner === 'string') throw new UsageError(`--runner: ${runner}`);
+      const helper = str(a, 'helper');
+      if (helper !== undefined && !runner.length && !fs.existsSync(helper)) throw new UsageError(`--helper: no file ${helper}`);
       let res;
       try {
-        res = await recordLinux(sc);
+        res = await recordLinux(sc, { runner, helper });
       } catch (e) {
         if (e instanceof ScenarioError) throw new UsageError(`${sc.name}: ${e.message}`);
         out(`record-linux: ${sc.name}: failed: ${(e as Error).message}`);
@@ -190,7 +200,7 @@ const COMMANDS: Record<string, CommandDecl> = {
       const text = toJsonl(res.header, res.steps);
       if (file) writeAtomically(file, text);
       else out(text.replace(/\n$/, ''));
-      return { code: 0, doc: { command: 'record-linux', scenario: sc.name, verdict: 'recorded', steps: res.steps.length, file: file ?? null } };
+      return { code: 0, doc: { command: 'record-linux', scenario: sc.name, verdict: 'recorded', steps: res.steps.length, file: file ?? null, uname: res.header.uname, runner: res.header.runner } };
     },
   },
   'diff-linux': {

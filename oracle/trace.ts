@@ -12,8 +12,14 @@ export interface TraceHeader {
   doc?: unknown;
   /** sha256 of the inlined scenario's JSON, as written: a changed scenario is a malformed trace. */
   sha256?: string;
-  /** Who produced it: "procns" (the emulator) or "linux <release>". */
+  /** Who produced it: "procns" (the emulator) or "linux <release>" (the kernel's own uname -r). */
   source?: string;
+  /** A recording: `uname -srm` as the helper saw it from inside its sandbox. */
+  uname?: string;
+  /** A recording: the runner prefix the helper ran under ("" when run directly). */
+  runner?: string;
+  /** A recording: what the implementation lacks, left out rather than failing (e.g. "cgroup", "nsfs-handles"). */
+  missing?: string[];
 }
 
 /** A trace's header for a run of `sc` under a profile (its base name, fix and inject). */

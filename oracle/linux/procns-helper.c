@@ -1,25 +1,60 @@
 /*
- * procns-helper: one process = one emulated task, driven over a line protocol.
+ * procns-helper: a recording's hub and every task of its scenario, driven over one line
+ * protocol on the hub's own stdin and stdout, so the recorder reaches it through any runner
+ * (`runsc do`, `ssh host`, a VM's console): nothing on the far side but this process is needed,
+ * and nothing is created on the near side (no FIFO, no file, no directory).
  *
- * Build: gcc -O2 -Wall -Wextra -o procns-helper procns-helper.c
+ * Build: gcc -O2 -Wall -Wextra -o procns-helper procns-helper.c   (-static for another machine)
  *
- * Reads one command per line from its input fd (initially stdin), writes
- * exactly one reply line per command (written with a single write(2), no
- * stdio buffering):   ok <value...>   |   err <ERRNAME>
- * Malformed commands reply "err EPROTO".  EOF on input -> _exit(0).
- * "exit <code>" is the only command without a reply.
+ * Processes
+ *   hub   procns_sandbox_enter() (sandbox.h: fresh mount, uts, ipc, net, cgroup and pid
+ *         namespaces, a tmpfs root, dies with its parent), then forks task A. The hub runs no
+ *         scenario syscall; it relays lines, makes each new task's channel, and keeps the
+ *         bookkeeping a recorder would otherwise read from the host's /proc.
+ *   A     pid 1 of the sandbox's pid namespace: procns_sandbox_init() (dies with the hub, mounts
+ *         the sandbox's /proc), then serves commands. Every other task is forked by a task, as
+ *         the scenario says, never by the hub.
  *
- * Input is read with raw read(2) into a private buffer (not stdio), so data
- * buffered by a parent is never duplicated into a forked child (the child
- * discards the buffer and starts reading from its own FIFO).
+ * Channels. Each task talks to the hub over its own socketpair end, held at fd CHAN_BASE +
+ * slot (slot 0 is A), so a scenario's fds are numbered exactly as without the recorder (A
+ * starts with no other fd, as the emulator's init: a first open gives 0), and a CLONE_FILES
+ * child's channel is another high fd in the shared table, not one the scenario's next open
+ * would take. A fork/clone: the hub makes the new task's socketpair and hands one end to the
+ * parent with its command (SCM_RIGHTS; the parent moves it to the slot's fd at once, so the
+ * low fd it arrived at is free again before the scenario's next syscall); the parent forks,
+ * the child keeps only its own channel (all of them when it shares the parent's fd table),
+ * says hello, and serves. Nothing is opened by path, so a child forked after setuid or
+ * capset works as any other.
  *
- * FIFO open order for fork/clone (cannot deadlock):
- *   child:    open(in_fifo, O_RDONLY)   then  open(out_fifo, O_WRONLY)
- *   recorder: open(in_fifo, O_WRONLY)   then  open(out_fifo, O_RDONLY)
- * Both sides open in_fifo first, so each blocking open pairs with the other
- * side's open of the same FIFO.  The recorder should do this after it has
- * read the parent's "ok <childpid>" reply (any time later is also fine: the
- * child simply blocks in open until then).
+ * Protocol: one line per command, one line per reply, tagged with the task's name. Node sends
+ *   <task> <command...>         a task's syscall, its words as kernel/syscall_table.ts `helper`
+ *   <task> fork <new>           fork/clone: the new task's name is the last word
+ *   <task> clone <flags> <new>
+ *   - handle <path> | - alive <hex> | - nsid <path>
+ *                               nsfs queries, run by the hub (root, all caps, the outermost
+ *                               pid namespace, the sandbox's /proc); nsid (stat's ino and dev)
+ *                               names a namespace where there are no nsfs handles (gVisor)
+ * and the hub replies
+ *   - hello <sysname> <release> <machine> <missing|->   once, when A serves (uname from inside;
+ *                                     missing: what sandbox.h had to leave out)
+ *   <task> ok <value...> | <task> err <ERRNAME>   the kernel's answer
+ *   <parent> ok <pid> <nspid>          fork/clone: <pid> as the parent sees it, <nspid> the
+ *                                     child's pids from the sandbox's pid ns inwards (1,2,...)
+ *   <task> ok 0                        exit: sent once the task is a zombie or gone (the kernel
+ *                                     has finished do_exit, exit_task_namespaces included)
+ *   <task> gone                        the task no longer runs (killed, e.g. by its pid
+ *                                     namespace's init exiting): no syscall was made
+ *   <task> fail <reason>               a recorder error (unknown task, protocol): never a
+ *                                     kernel result
+ *   - fail <reason>                    the sandbox could not be made (then the hub exits 3)
+ * Malformed commands reply "err EPROTO" (a recorder bug, never written into a trace).
+ * Between the hub and a task the same lines go untagged; a task's first line is
+ * "hello <pid in the sandbox> <own getpid>", and fork/clone reach the parent as
+ * "fork <chanfd>" / "clone <flags> <chanfd>" with the new channel attached.
+ *
+ * Lifetime: EOF on the hub's stdin -> the hub exits -> PR_SET_PDEATHSIG kills A -> the pid
+ * namespace dies with every task in it. The recorder being killed at any moment closes that
+ * stdin, so an interrupted recording leaves no process, mount or file.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,14 +67,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+
+#include "sandbox.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -79,6 +121,10 @@
 #define MAX_LINE 8192
 #define MAX_ARGS 16
 #define MAX_IOBUF (1 << 20)
+/* Task channels: fd CHAN_BASE + slot, above anything a scenario opens, below RLIMIT_NOFILE's
+ * usual 1024. */
+#define CHAN_BASE 900
+#define MAX_TASKS 100
 
 /* ------------------------------------------------------------------ */
 /* errno -> name                                                       */
@@ -219,6 +265,25 @@ static int parse_flags(const char *s, const struct flag *tab, unsigned long *out
 static int in_fd = 0, out_fd = 1;
 static char inbuf[MAX_LINE * 2];
 static size_t inlen;
+/* The hub prefixes its own replies ("- ok ..."); tasks reply bare lines. */
+static const char *reply_tag;
+/* A fd that arrived with the last command (SCM_RIGHTS), or -1. */
+static int passed_fd = -1;
+
+/* read(2) on a channel, keeping a fd passed along with the data. */
+static ssize_t chan_read(int fd, char *buf, size_t n)
+{
+	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } cm;
+	struct iovec iov = { buf, n };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof cm.b };
+	ssize_t r = recvmsg(fd, &mh, 0);
+	if (r < 0 && errno == ENOTSOCK)
+		return read(fd, buf, n);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); r > 0 && c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&passed_fd, CMSG_DATA(c), sizeof(int));
+	return r;
+}
 
 static void write_all(const char *s, size_t n)
 {
@@ -239,11 +304,13 @@ static void reply(const char *fmt, ...)
 {
 	static char buf[1 << 16];
 	va_list ap;
+	int t = reply_tag ? snprintf(buf, 64, "%s ", reply_tag) : 0;
 	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+	int n = vsnprintf(buf + t, sizeof buf - 1 - (size_t)t, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		n = 0;
+	n += t;
 	if ((size_t)n > sizeof buf - 2)
 		n = sizeof buf - 2;
 	buf[n++] = '\n';
@@ -294,7 +361,7 @@ static long read_line(char *line)
 			toolong = 1;
 			inlen = 0;
 		}
-		ssize_t r = read(in_fd, inbuf + inlen, sizeof inbuf - inlen);
+		ssize_t r = chan_read(in_fd, inbuf + inlen, sizeof inbuf - inlen);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -420,34 +487,28 @@ static int drop_caps(void)
 
 static void serve(void) __attribute__((noreturn));
 
-/* Child side of fork/clone.  share_files: fd table shared with the parent,
- * so we must not touch fds 0/1 and instead serve on the FIFO fds. */
-static void child_setup(const char *inp, const char *outp, int share_files)
+/* A task's first line on its channel: its pid in the sandbox's pid namespace (what /proc/self
+ * names there) and its own getpid(), so the hub knows it without asking the host. */
+static void hello(void)
 {
-	inlen = 0; /* parent's buffered input is not ours */
-	if (!share_files) {
-		/* drop the parent's protocol fds (900+) right away so the
-		 * recorder sees EOF on them only when the parent goes away */
-		close(in_fd);
-		close(out_fd);
-	}
-	int i = open(inp, O_RDONLY);   /* 1st: blocks until recorder opens for write */
-	if (i < 0) {
-		dprintf(2, "procns-helper child: open %s: %s\n", inp, strerror(errno));
-		_exit(127);
-	}
-	int o = open(outp, O_WRONLY);  /* 2nd: blocks until recorder opens for read */
-	if (o < 0) {
-		dprintf(2, "procns-helper child: open %s: %s\n", outp, strerror(errno));
-		_exit(127);
-	}
-	if (share_files) {
-		in_fd = i;
-		out_fd = o;
-	} else {
-		in_fd = fcntl(i, F_DUPFD, 900); close(i);
-		out_fd = fcntl(o, F_DUPFD, 900); close(o);
-	}
+	char self[32] = "";
+	ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+	self[n > 0 ? n : 0] = 0;
+	reply("hello %s %ld", n > 0 ? self : "?", (long)syscall(SYS_getpid));
+}
+
+/* Child side of fork/clone: serve on the channel at fd chan. share_files: the fd table is the
+ * parent's, so every channel in it stays; otherwise the copies of the others' channels go, so
+ * that a task's death closes its channel's last copy. */
+static void child_setup(int chan, int share_files)
+{
+	inlen = 0; /* the parent's buffered input is not ours */
+	if (!share_files)
+		for (int fd = CHAN_BASE; fd < CHAN_BASE + MAX_TASKS; fd++)
+			if (fd != chan)
+				close(fd);
+	in_fd = out_fd = chan;
+	hello();
 	serve();
 }
 
@@ -486,7 +547,7 @@ static void handle_cmd(int argc, char **argv)
 	} else if (!strcmp(c, "dup2")) {
 		NEED(3);
 		if (parse_int(argv[1], &fd) || parse_int(argv[2], &fd2)) goto proto;
-		if (fd2 == in_fd || fd2 == out_fd) { /* would break the protocol */
+		if (fd2 >= CHAN_BASE && fd2 < CHAN_BASE + MAX_TASKS) { /* a channel: would break the protocol */
 			reply_err(EBUSY);
 			return;
 		}
@@ -639,19 +700,26 @@ static void handle_cmd(int argc, char **argv)
 		NEED(1);
 		if (drop_caps() < 0) reply_err(errno); else reply("ok 0");
 	} else if (!strcmp(c, "fork") || !strcmp(c, "clone")) {
-		int isclone = c[0] == 'c';
+		/* "fork <chanfd>", "clone <flags> <chanfd>": the new task's channel came with the
+		 * line (SCM_RIGHTS) and moves to <chanfd> before the clone */
+		int isclone = c[0] == 'c', chan, got = passed_fd, share;
+		passed_fd = -1;
 		fl = 0;
-		if (isclone) {
-			NEED(4);
-			if (parse_flags(argv[1], clone_flags, &fl)) goto proto;
-		} else
-			NEED(3);
-		const char *inp = argv[1 + isclone], *outp = argv[2 + isclone];
+		if (argc != 2 + isclone || (isclone && parse_flags(argv[1], clone_flags, &fl)) ||
+		    parse_int(argv[1 + isclone], &chan) || chan < CHAN_BASE || chan >= CHAN_BASE + MAX_TASKS || got < 0) {
+			if (got >= 0) close(got);
+			goto proto;
+		}
+		if (dup2(got, chan) < 0) { close(got); goto proto; }
+		close(got);
+		share = (fl & CLONE_FILES) != 0;
 		/* raw clone with a NULL stack = fork semantics (no CLONE_VM) */
 		rc = syscall(SYS_clone, fl | SIGCHLD, 0UL, 0UL, 0UL, 0UL);
-		if (rc < 0) { reply_err(errno); return; }
 		if (rc == 0)
-			child_setup(inp, outp, (fl & CLONE_FILES) != 0);
+			child_setup(chan, share);
+		if (rc < 0 || !share)
+			close(chan);
+		if (rc < 0) { reply_err(errno); return; }
 		reply("ok %ld", rc);
 	} else if (!strcmp(c, "wait") || !strcmp(c, "waitnohang")) {
 		int pid, status = 0, nohang = c[4] != 0;
@@ -744,12 +812,347 @@ static void serve(void)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* the hub                                                             */
+
+struct task {
+	char name[32];
+	int fd;            /* the hub's end of the task's channel; -1 once gone */
+	int slot;
+	long nspid[33];    /* pid in the sandbox's pid ns, then in each nested one */
+	int levels;
+	char buf[MAX_LINE];
+	size_t len;
+};
+static struct task tasks[MAX_TASKS];
+static int ntasks;
+
+static struct task *task_named(const char *name)
+{
+	for (int i = 0; i < ntasks; i++)
+		if (!strcmp(tasks[i].name, name))
+			return &tasks[i];
+	return NULL;
+}
+
+/* 'R', 'S', 'Z', ... of a sandbox pid, from the sandbox's /proc; 0 when it is gone. */
+static char proc_state(long pid)
+{
+	char p[64], b[512];
+	snprintf(p, sizeof p, "/proc/%ld/stat", pid);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return 0;
+	ssize_t n = read(fd, b, sizeof b - 1);
+	close(fd);
+	if (n <= 0) return 0;
+	b[n] = 0;
+	char *r = strrchr(b, ')');
+	return r && r[1] == ' ' ? r[2] : 0;
+}
+
+static int task_dead(const struct task *t)
+{
+	char st = proc_state(t->nspid[0]);
+	return st == 0 || st == 'Z' || st == 'X' || st == 'x';
+}
+
+/* The task's NSpid (/proc/<pid>/status); without one (older kernels, gVisor), the sandbox pid
+ * and the task's own getpid. */
+static void read_nspid(struct task *t, long own)
+{
+	char p[64], b[4096];
+	snprintf(p, sizeof p, "/proc/%ld/status", t->nspid[0]);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof b - 1);
+	if (fd >= 0) close(fd);
+	t->levels = 1;
+	if (n > 0) {
+		b[n] = 0;
+		char *l = strstr(b, "\nNSpid:");
+		if (l) {
+			char *e;
+			l += 7;
+			t->levels = 0;
+			for (long v = strtol(l, &e, 10); e != l && t->levels < 33; v = strtol(l, &e, 10)) {
+				t->nspid[t->levels++] = v;
+				l = e;
+			}
+			if (t->levels) return;
+			t->levels = 1;
+		}
+	}
+	if (own != t->nspid[0]) t->nspid[t->levels++] = own;
+}
+
+/* While the hub waits for a task, its own stdin may end (the recorder was interrupted and a
+ * runner such as `runsc do` or ssh, which no death signal reaches, only closes it): then the
+ * hub exits at once, and the sandbox with it. Data that arrives early is kept for read_line. */
+static void hub_stdin_check(void)
+{
+	struct pollfd pf = { 0, POLLIN, 0 };
+	if (poll(&pf, 1, 0) <= 0 || inlen >= sizeof inbuf) return;
+	ssize_t n = chan_read(0, inbuf + inlen, sizeof inbuf - inlen);
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) _exit(0);
+	if (n > 0) inlen += (size_t)n;
+}
+
+/* One line from a task's channel: 1, or 0 when the task no longer runs (EOF, or its process is
+ * a zombie or gone while its channel stays open in a shared fd table). Waits as long as the
+ * task lives: the recorder's own timeout bounds it. */
+static int task_line(struct task *t, char *line)
+{
+	for (;;) {
+		char *nl = memchr(t->buf, '\n', t->len);
+		if (nl) {
+			size_t l = (size_t)(nl - t->buf);
+			memcpy(line, t->buf, l);
+			line[l] = 0;
+			memmove(t->buf, nl + 1, t->len - l - 1);
+			t->len -= l + 1;
+			return 1;
+		}
+		if (t->len == sizeof t->buf) t->len = 0; /* overlong: drop */
+		struct pollfd pf = { t->fd, POLLIN, 0 };
+		int r = poll(&pf, 1, 20);
+		if (r < 0 && errno != EINTR) return 0;
+		if (r <= 0) {
+			hub_stdin_check();
+			if (t->nspid[0] > 0 && task_dead(t)) return 0;
+			continue;
+		}
+		ssize_t n = read(t->fd, t->buf + t->len, sizeof t->buf - t->len);
+		if (n < 0 && errno == EINTR) continue;
+		if (n <= 0) return 0;
+		t->len += (size_t)n;
+	}
+}
+
+static void task_gone(struct task *t)
+{
+	if (t->fd >= 0) close(t->fd);
+	t->fd = -1;
+}
+
+static void out_line(const char *tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_line(const char *tag, const char *fmt, ...)
+{
+	char b[MAX_LINE + 128];
+	int n = snprintf(b, sizeof b, "%s ", tag);
+	va_list ap;
+	va_start(ap, fmt);
+	n += vsnprintf(b + n, sizeof b - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if ((size_t)n > sizeof b - 2) n = (int)sizeof b - 2;
+	b[n++] = '\n';
+	write_all(b, (size_t)n);
+}
+
+/* Send a line to a task, with a fd (SCM_RIGHTS) when fd >= 0. */
+static int task_send(struct task *t, const char *line, int fd)
+{
+	char b[MAX_LINE + 2];
+	size_t n = (size_t)snprintf(b, sizeof b, "%s\n", line);
+	union { struct cmsghdr h; char c[CMSG_SPACE(sizeof(int))]; } cm;
+	struct iovec iov = { b, n };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (fd >= 0) {
+		memset(&cm, 0, sizeof cm);
+		mh.msg_control = cm.c;
+		mh.msg_controllen = sizeof cm.c;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	while (n) {
+		ssize_t w = sendmsg(t->fd, &mh, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR) continue;
+		if (w <= 0) return -1;
+		mh.msg_control = NULL;
+		mh.msg_controllen = 0;
+		iov.iov_base = (char *)iov.iov_base + w;
+		iov.iov_len -= (size_t)w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Register a task from its hello line. */
+static int task_hello(struct task *t, const char *line)
+{
+	long sb, own;
+	if (sscanf(line, "hello %ld %ld", &sb, &own) != 2) return -1;
+	t->nspid[0] = sb;
+	read_nspid(t, own);
+	return 0;
+}
+
+/* "<parent> fork <new>" / "<parent> clone <flags> <new>" */
+static void hub_fork(struct task *p, int argc, char **argv)
+{
+	char line[MAX_LINE], cmd[MAX_LINE];
+	int sv[2];
+	const char *name = argv[argc - 1];
+	if (argc != (argv[0][0] == 'c' ? 3 : 2) || strlen(name) >= sizeof tasks[0].name || task_named(name)) {
+		out_line(p->name, "fail fork: a new task needs a fresh name");
+		return;
+	}
+	if (ntasks == MAX_TASKS) { out_line(p->name, "fail fork: more than %d tasks", MAX_TASKS); return; }
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) { out_line(p->name, "fail socketpair: %s", strerror(errno)); return; }
+	struct task *c = &tasks[ntasks];
+	memset(c, 0, sizeof *c);
+	snprintf(c->name, sizeof c->name, "%s", name);
+	c->fd = sv[0];
+	c->slot = ntasks;
+	if (argc == 3) snprintf(cmd, sizeof cmd, "clone %s %d", argv[1], CHAN_BASE + c->slot);
+	else snprintf(cmd, sizeof cmd, "fork %d", CHAN_BASE + c->slot);
+	/* the passed end must not be close-on-exec in the task (no exec happens; kept plain) */
+	fcntl(sv[1], F_SETFD, 0);
+	int sent = task_send(p, cmd, sv[1]);
+	close(sv[1]);
+	if (sent < 0 || !task_line(p, line)) {
+		close(sv[0]);
+		task_gone(p);
+		out_line(p->name, "gone");
+		return;
+	}
+	if (strncmp(line, "ok ", 3)) { /* the kernel refused: no task */
+		close(sv[0]);
+		out_line(p->name, "%s", line);
+		return;
+	}
+	long pid = atol(line + 3);
+	c->nspid[0] = -1;
+	if (!task_line(c, line) || task_hello(c, line) < 0) {
+		close(sv[0]);
+		out_line(p->name, "fail fork: the child (pid %ld) did not say hello", pid);
+		return;
+	}
+	ntasks++;
+	char ns[33 * 12] = "";
+	for (int i = 0, o = 0; i < c->levels; i++) o += snprintf(ns + o, sizeof ns - (size_t)o, "%s%ld", i ? "," : "", c->nspid[i]);
+	out_line(p->name, "ok %ld %s", pid, ns);
+}
+
+/* Whether a task has passed exit_task_namespaces: its ns entries name nothing any more. */
+static int task_ns_released(const struct task *t)
+{
+	char p[64];
+	struct stat st;
+	snprintf(p, sizeof p, "/proc/%ld/ns/net", t->nspid[0]);
+	return stat(p, &st) < 0 && errno == ENOENT;
+}
+
+/* "<task> exit <code>": no reply from the task; ours once it is a zombie or gone, so the kernel
+ * has finished do_exit. One exit never gets there: a pid namespace's init whose members are
+ * zombies of a parent outside it sleeps in zap_pid_ns_processes until they are reaped. It is
+ * past exit_task_namespaces by then (exit_notify comes after it), so after a second of waiting
+ * an init whose ns entries give ENOENT has exited as far as any namespace can tell. */
+static void hub_exit(struct task *t, const char *line)
+{
+	if (task_send(t, line, -1) < 0 && task_dead(t)) { task_gone(t); out_line(t->name, "gone"); return; }
+	for (int ms = 0; !task_dead(t); ms++) {
+		if (ms >= 1000 && t->levels > 1 && t->nspid[t->levels - 1] == 1 && task_ns_released(t))
+			break;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+		hub_stdin_check();
+	}
+	task_gone(t);
+	out_line(t->name, "ok 0");
+}
+
+static void hub_serve(void)
+{
+	static char line[MAX_LINE], copy[MAX_LINE], rep[MAX_LINE];
+	for (;;) {
+		long n = read_line(line);
+		if (n == -1)
+			_exit(0); /* the recorder is gone: A dies with us, and the sandbox with A */
+		if (n < 0) { out_line("-", "fail EPROTO: line too long"); continue; }
+		memcpy(copy, line, (size_t)n + 1);
+		char *argv[MAX_ARGS + 1], *save = NULL;
+		int argc = 0;
+		for (char *w = strtok_r(line, " \t", &save); w && argc < MAX_ARGS; w = strtok_r(NULL, " \t", &save))
+			argv[argc++] = w;
+		argv[argc] = NULL;
+		if (argc < 2) { out_line("-", "fail EPROTO: '<task> <command>' expected"); continue; }
+		if (!strcmp(argv[0], "-")) {
+			/* the hub's own queries: nsfs handles, never a scenario syscall */
+			if (strcmp(argv[1], "handle") && strcmp(argv[1], "alive") && strcmp(argv[1], "nsid")) {
+				out_line("-", "fail EPROTO: the hub runs only handle, alive and nsid");
+				continue;
+			}
+			reply_tag = "-";
+			handle_cmd(argc - 1, argv + 1);
+			reply_tag = NULL;
+			continue;
+		}
+		struct task *t = task_named(argv[0]);
+		if (!t) { out_line(argv[0], "fail no such task"); continue; }
+		if (t->fd < 0 || task_dead(t)) { task_gone(t); out_line(t->name, "gone"); continue; }
+		const char *cmd = copy + strlen(argv[0]) + 1;
+		if (!strcmp(argv[1], "fork") || !strcmp(argv[1], "clone")) { hub_fork(t, argc - 1, argv + 1); continue; }
+		if (!strcmp(argv[1], "exit")) { hub_exit(t, cmd); continue; }
+		if (task_send(t, cmd, -1) < 0 || !task_line(t, rep)) { task_gone(t); out_line(t->name, "gone"); continue; }
+		out_line(t->name, "%s", rep);
+	}
+}
+
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);  /* writes to a dead reader -> EPIPE -> exit */
-	in_fd = fcntl(0, F_DUPFD, 900); out_fd = fcntl(1, F_DUPFD, 900);
-	{ int e = fcntl(2, F_DUPFD, 900); dup2(e, 2); }
-	close(0); close(1);
+	char missing[128], line[MAX_LINE];
+	struct utsname u;
+	int hub[2], sv[2];
+	signal(SIGPIPE, SIG_IGN);  /* writes to a dead reader -> EPIPE -> the writer sees it */
 	signal(SIGCHLD, SIG_DFL);  /* keep zombies around until "wait" */
-	serve();
+	/* a VM's serial console (qemu -serial stdio, init=procns-helper): no echo, no line editing,
+	 * no "\r" added, so the recorder reads exactly the hub's lines */
+	struct termios tio;
+	if (isatty(0) && tcgetattr(0, &tio) == 0) {
+		cfmakeraw(&tio);
+		tcsetattr(0, TCSANOW, &tio);
+	}
+	if (procns_sandbox_enter(missing, sizeof missing) < 0) {
+		out_line("-", "fail %s", procns_sandbox_error);
+		return 3;
+	}
+	if (pipe2(hub, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		out_line("-", "fail sandbox: pipe: %s", strerror(errno));
+		return 3;
+	}
+	pid_t a = fork();
+	if (a < 0) { out_line("-", "fail sandbox: fork A: %s", strerror(errno)); return 3; }
+	if (a == 0) {
+		/* task A: pid 1 of the sandbox, its fd table empty but for its channel at CHAN_BASE
+		 * (the hub's stdio stays the hub's), as the emulator's init has no fd: a first open
+		 * gives 0 (scenarios/task-fds.json) */
+		close(hub[1]);
+		close(sv[0]);
+		if (procns_sandbox_init(hub[0]) < 0) { dprintf(2, "%s\n", procns_sandbox_error); _exit(3); }
+		close(hub[0]);
+		if (dup2(sv[1], CHAN_BASE) < 0) _exit(3);
+		close(sv[1]);
+		close(0);
+		close(1);
+		close(2);
+		in_fd = out_fd = CHAN_BASE;
+		inlen = 0;
+		hello();
+		serve();
+	}
+	close(hub[0]);
+	close(sv[1]);
+	struct task *t = &tasks[ntasks++];
+	snprintf(t->name, sizeof t->name, "A");
+	t->fd = sv[0];
+	t->nspid[0] = -1;
+	if (!task_line(t, line) || task_hello(t, line) < 0) {
+		out_line("-", "fail sandbox: task A did not start");
+		return 3;
+	}
+	if (uname(&u) < 0) memset(&u, 0, sizeof u);
+	out_line("-", "hello %s %s %s %s", u.sysname, u.release, u.machine, missing[0] ? missing : "-");
+	hub_serve();
 }

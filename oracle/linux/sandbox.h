@@ -25,6 +25,12 @@
  *     sandbox's own; they are the scenario's "initial" namespaces, and the hub's nsproxy holds
  *     them, so they never die while the run lasts, as the kernel's init_*_ns never do.
  * Nothing is created outside the new namespaces: no FIFO, no directory, no mount on the host.
+ *
+ * What an implementation lacks is left out and named in *missing, rather than failing: the
+ * cgroup, net or ipc namespace; "propagation" (gVisor refuses MS_PRIVATE on / with EINVAL: it has
+ * no shared mounts to propagate to); "pivot_root" (gVisor again: the tmpfs is moved over / and
+ * chrooted into instead, so every path still resolves inside it; the host tree stays mounted
+ * underneath, out of reach of any path a scenario can write).
  */
 #ifndef PROCNS_SANDBOX_H
 #define PROCNS_SANDBOX_H
@@ -56,6 +62,14 @@ static int procns_sandbox_fail(const char *what)
 	return -e;
 }
 
+/* Name one more thing this implementation lacks in the comma list *missing. */
+static void procns_sandbox_missing(char *missing, size_t missing_len, const char *what)
+{
+	if (!missing || !missing_len) return;
+	size_t n = strlen(missing);
+	snprintf(missing + n, missing_len - n, "%s%s", n ? "," : "", what);
+}
+
 /*
  * The hub, before it forks task A. 0, or -errno with procns_sandbox_error set. The namespaces
  * an implementation lacks (gVisor has no cgroup namespace) are left out one at a time, and
@@ -77,13 +91,13 @@ static int procns_sandbox_enter(char *missing, size_t missing_len)
 		if (errno != EINVAL || i == sizeof optional / sizeof optional[0])
 			return procns_sandbox_fail("unshare");
 		flags &= ~optional[i].flag;
-		if (missing && missing_len) {
-			size_t n = strlen(missing);
-			snprintf(missing + n, missing_len - n, "%s%s", n ? "," : "", optional[i].name);
-		}
+		procns_sandbox_missing(missing, missing_len, optional[i].name);
 	}
 	/* nothing we mount may propagate back to the host's mount namespace */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return procns_sandbox_fail("make / private");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		if (errno != EINVAL) return procns_sandbox_fail("make / private");
+		procns_sandbox_missing(missing, missing_len, "propagation");
+	}
 	if (mount("procns", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") < 0)
 		return procns_sandbox_fail("tmpfs for the new root");
 	static const char *dirs[] = { "proc", "tmp", "run", "mnt", "dev", "old" };
@@ -100,11 +114,21 @@ static int procns_sandbox_enter(char *missing, size_t missing_len)
 	close(fd);
 	if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) return procns_sandbox_fail("bind /dev/null");
 	if (chdir(root) < 0) return procns_sandbox_fail("chdir to the new root");
-	if (syscall(SYS_pivot_root, ".", "old") < 0) return procns_sandbox_fail("pivot_root");
-	if (chdir("/") < 0) return procns_sandbox_fail("chdir /");
-	/* the host's tree leaves this mount namespace */
-	if (umount2("/old", MNT_DETACH) < 0) return procns_sandbox_fail("detach the old root");
-	if (rmdir("/old") < 0) return procns_sandbox_fail("rmdir /old");
+	if (syscall(SYS_pivot_root, ".", "old") == 0) {
+		if (chdir("/") < 0) return procns_sandbox_fail("chdir /");
+		/* the host's tree leaves this mount namespace */
+		if (umount2("/old", MNT_DETACH) < 0) return procns_sandbox_fail("detach the old root");
+		if (rmdir("/old") < 0) return procns_sandbox_fail("rmdir /old");
+	} else {
+		/* an implementation without pivot_root (gVisor): move the tmpfs over / and chroot into
+		 * it; the host's tree stays mounted underneath, out of reach of every path */
+		if (errno != EINVAL && errno != ENOSYS) return procns_sandbox_fail("pivot_root");
+		procns_sandbox_missing(missing, missing_len, "pivot_root");
+		if (rmdir("old") < 0) return procns_sandbox_fail("rmdir old");
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 && errno != EINVAL) return procns_sandbox_fail("move the new root over /");
+		if (chroot(".") < 0) return procns_sandbox_fail("chroot");
+		if (chdir("/") < 0) return procns_sandbox_fail("chdir /");
+	}
 	if (sethostname("procns", 6) < 0) return procns_sandbox_fail("sethostname");
 	return 0;
 }

@@ -7,62 +7,53 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d /tmp/procns-selftest.XXXXXX)
 FAILS=0
-PIDS=()       # helper processes we started (killed by pid on exit)
-MOUNTS=()     # mount points to clean up
 
 cleanup() {
 	set +e
-	for m in "${MOUNTS[@]}"; do
-		while mountpoint -q "$m" 2>/dev/null || grep -q " $m " /proc/self/mountinfo; do
-			umount -l "$m" 2>/dev/null || break
-		done
-	done
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	# closing the hub's stdin ends the hub, and its sandbox (every task) with it
+	[ -n "${HUB_IN:-}" ] && exec {HUB_IN}>&-
+	[ -n "${HUB_PID:-}" ] && wait "$HUB_PID" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
 
 gcc -O2 -Wall -Wextra -Werror -o "$T/procns-helper" "$HERE/procns-helper.c"
 
-declare -A TW TR TP   # task name -> write fd, read fd, pid
-R=""                  # last reply
+# One hub (procns-helper) for the whole test: it makes its sandbox and task A, and every task
+# is reached through it with lines "<task> <command>" (the helper's header comment). Paths below
+# are the sandbox's: /tmp is its own tmpfs, /proc shows only its tasks.
+coproc HUB { exec "$T/procns-helper"; }
+HUB_IN=${HUB[1]}
+HUB_OUT=${HUB[0]}
+IFS= read -r -t 10 HELLO <&"$HUB_OUT" || HELLO="<no greeting>"
+echo "OBS: hub: $HELLO"
+case $HELLO in "- hello "*) ;; *) echo "FAIL: the hub did not start"; exit 1;; esac
 
-# start_task NAME : fresh helper process talking over two FIFOs
-start_task() {
-	local n=$1
-	mkfifo "$T/$n.in" "$T/$n.out"
-	"$T/procns-helper" <"$T/$n.in" >"$T/$n.out" &
-	PIDS+=($!)
-	attach "$n"
-}
-# attach NAME : open our ends of NAME's FIFOs (in first, then out)
-attach() {
-	local n=$1 w r
-	exec {w}>"$T/$n.in"
-	exec {r}<"$T/$n.out"
-	TW[$n]=$w
-	TR[$n]=$r
-	c "$n" getpid >/dev/null
-	TP[$n]=${R#ok }
-}
-# c NAME CMD... : send one command, wait for one reply (in $R, also echoed)
+declare -A TP        # task name -> pid in the sandbox
+TP[A]=1
+R=""                 # last reply, without its task tag
+NEXT=0
+
+# c TASK CMD... : send one command, wait for one reply (in $R, also echoed)
 c() {
 	local n=$1; shift
-	echo "$*" >&"${TW[$n]}"
-	if ! IFS= read -r -t 10 R <&"${TR[$n]}"; then R="<no reply>"; fi
+	echo "$n $*" >&"$HUB_IN"
+	if IFS= read -r -t 10 R <&"$HUB_OUT"; then R=${R#"$n "}; else R="<no reply>"; fi
 	echo "$R"
 }
-# fork_task PARENT CHILD : fork PARENT, attach CHILD
+# fork_task PARENT CHILD [CLONEFLAGS] : fork PARENT; the hub names the new task CHILD
 fork_task() {
 	local p=$1 n=$2
-	mkfifo "$T/$n.in" "$T/$n.out"
-	c "$p" fork "$T/$n.in" "$T/$n.out" >/dev/null
+	if [ $# -gt 2 ]; then c "$p" clone "$3" "$n" >/dev/null; else c "$p" fork "$n" >/dev/null; fi
 	case $R in ok\ *) ;; *) echo "fork failed: $R"; exit 1;; esac
-	PIDS+=(${R#ok })
-	attach "$n"
+	local ns=${R#ok * }
+	TP[$n]=${ns%%,*}
+	TPOWN[$n]=${ns##*,}
 }
-# send without reply (exit)
-send() { local n=$1; shift; echo "$*" >&"${TW[$n]}"; }
+declare -A TPOWN     # task name -> its pid in its own pid namespace
+TPOWN[A]=1
+# exit TASK CODE: the hub replies once the task is a zombie
+send_exit() { c "$1" exit "$2" >/dev/null; }
 
 check() { # check DESC ACTUAL EXPECTED
 	if [ "$2" = "$3" ]; then echo "PASS: $1"
@@ -70,70 +61,63 @@ check() { # check DESC ACTUAL EXPECTED
 }
 obs() { echo "OBS: $*"; }
 
-handle_of() { # handle_of TASK PATH -> sets H (hex bytes)
-	c "$1" handle "$2" >/dev/null
+handle_of() { # handle_of TASK PATH -> sets H (hex bytes); the hub asks, with TASK's /proc/<pid> for /proc/self
+	if [ "${2#fd:}" != "$2" ]; then c "$1" handle "$2" >/dev/null
+	else c - handle "${2/#\/proc\/self\//\/proc\/${TP[$1]}\/}" >/dev/null; fi
 	H=$(echo "$R" | awk '{print $5}')
 	HINUM=$(echo "$R" | awk '{print $4}')
 }
-# poll_dead TASK : poll alive $H until dead; sets POLLS
+# poll_dead : poll alive $H until dead; sets POLLS
 poll_dead() {
 	POLLS=0
-	c "$1" alive "$H" >/dev/null
+	c - alive "$H" >/dev/null
 	while [ "$R" = "ok alive" ] && [ $POLLS -lt 50 ]; do
-		sleep 0.1; POLLS=$((POLLS+1)); c "$1" alive "$H" >/dev/null
+		sleep 0.1; POLLS=$((POLLS+1)); c - alive "$H" >/dev/null
 	done
-}
-wait_zombie() { # wait_zombie PID
-	local i=0
-	while [ $i -lt 100 ]; do
-		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ] && return 0
-		sleep 0.05; i=$((i+1))
-	done
-	return 1
 }
 
-start_task A
 c A open /proc/self/ns/net O_RDONLY >/dev/null; ORIGNET=${R#ok }
 echo "== helper basics"
 c A bogus >/dev/null;       check "unknown command -> EPROTO" "$R" "err EPROTO"
+c Z getpid >/dev/null;      check "unknown task -> fail" "${R%% *}" "fail"
+c - open /x O_RDONLY >/dev/null; check "the hub runs no scenario syscall" "${R%%:*}" "fail EPROTO"
 c A open >/dev/null;        check "missing args -> EPROTO" "$R" "err EPROTO"
 c A open /x O_BOGUS >/dev/null; check "bad flag -> EPROTO" "$R" "err EPROTO"
 
 echo "== 1. unshared netns kept alive by an fd"
 c A unshare CLONE_NEWNET >/dev/null;         check "unshare CLONE_NEWNET" "$R" "ok 0"
 handle_of A /proc/self/ns/net;               obs "handle: $R"
-c A alive "$H" >/dev/null;                   check "1: new netns alive" "$R" "ok alive"
+c - alive "$H" >/dev/null;                   check "1: new netns alive" "$R" "ok alive"
 c A open /proc/self/ns/net O_RDONLY >/dev/null; NFD=${R#ok }
 c A setns "$ORIGNET" CLONE_NEWNET >/dev/null; check "1: setns back to original" "$R" "ok 0"
-c A alive "$H" >/dev/null;                   check "1: alive while only the fd holds it" "$R" "ok alive"
+c - alive "$H" >/dev/null;                   check "1: alive while only the fd holds it" "$R" "ok alive"
 c A close "$NFD" >/dev/null
-poll_dead A;                                 check "1: dead after close" "$R" "ok dead"
+poll_dead;                                 check "1: dead after close" "$R" "ok dead"
 obs "1: polls (x100ms) until dead after close: $POLLS"
 
 echo "== 2. bind mount keeps netns alive"
-mkdir "$T/x"
-c A mknod "$T/x/netfile" >/dev/null;         check "2: mknod" "$R" "ok 0"
-MOUNTS+=("$T/x/netfile")
+c A mkdir /tmp/x >/dev/null
+c A mknod /tmp/x/netfile >/dev/null;         check "2: mknod" "$R" "ok 0"
 c A unshare CLONE_NEWNET >/dev/null
 handle_of A /proc/self/ns/net
-c A mount /proc/self/ns/net "$T/x/netfile" >/dev/null; check "2: bind mount" "$R" "ok 0"
+c A mount /proc/self/ns/net /tmp/x/netfile >/dev/null; check "2: bind mount" "$R" "ok 0"
 c A setns "$ORIGNET" CLONE_NEWNET >/dev/null
-c A alive "$H" >/dev/null;                   check "2: alive via bind mount" "$R" "ok alive"
-c A nsid "$T/x/netfile" >/dev/null;          check "2: nsid of mount = inum" "${R#ok }" "$HINUM 4"
-c A umount2 "$T/x/netfile" 0 >/dev/null;     check "2: umount2 0" "$R" "ok 0"
-poll_dead A;                                 check "2: dead after umount" "$R" "ok dead"
+c - alive "$H" >/dev/null;                   check "2: alive via bind mount" "$R" "ok alive"
+c A nsid /tmp/x/netfile >/dev/null;          check "2: nsid of mount = inum" "${R#ok }" "$HINUM 4"
+c A umount2 /tmp/x/netfile 0 >/dev/null;     check "2: umount2 0" "$R" "ok 0"
+poll_dead;                                 check "2: dead after umount" "$R" "ok dead"
 obs "2: polls until dead after umount: $POLLS"
 # with an fd open through the mount
 c A unshare CLONE_NEWNET >/dev/null
 handle_of A /proc/self/ns/net
-c A mount /proc/self/ns/net "$T/x/netfile" >/dev/null
+c A mount /proc/self/ns/net /tmp/x/netfile >/dev/null
 c A setns "$ORIGNET" CLONE_NEWNET >/dev/null
-c A open "$T/x/netfile" O_RDONLY >/dev/null; MFD=${R#ok }
-c A umount2 "$T/x/netfile" 0 >/dev/null;     check "2: umount with fd open -> EBUSY" "$R" "err EBUSY"
-c A umount2 "$T/x/netfile" MNT_DETACH >/dev/null; check "2: umount2 MNT_DETACH" "$R" "ok 0"
-c A alive "$H" >/dev/null;                   check "2: alive after detach while fd open" "$R" "ok alive"
+c A open /tmp/x/netfile O_RDONLY >/dev/null; MFD=${R#ok }
+c A umount2 /tmp/x/netfile 0 >/dev/null;     check "2: umount with fd open -> EBUSY" "$R" "err EBUSY"
+c A umount2 /tmp/x/netfile MNT_DETACH >/dev/null; check "2: umount2 MNT_DETACH" "$R" "ok 0"
+c - alive "$H" >/dev/null;                   check "2: alive after detach while fd open" "$R" "ok alive"
 c A close "$MFD" >/dev/null
-poll_dead A;                                 check "2: dead after closing fd" "$R" "ok dead"
+poll_dead;                                 check "2: dead after closing fd" "$R" "ok dead"
 obs "2: polls until dead after close (detached): $POLLS"
 
 echo "== 3. zombie's netns is dead before reap"
@@ -141,11 +125,10 @@ fork_task A C
 c C unshare CLONE_NEWNET >/dev/null
 CP=${TP[C]}
 handle_of A "/proc/$CP/ns/net"
-c A alive "$H" >/dev/null;                   check "3: child's netns alive" "$R" "ok alive"
-send C exit 0
-wait_zombie "$CP";                           check "3: child is zombie" "$?" "0"
-poll_dead A;                                 check "3: netns dead while child is zombie" "$R" "ok dead"
-obs "3: polls until dead: $POLLS; zombie state: $(awk '{print $3}' /proc/$CP/stat)"
+c - alive "$H" >/dev/null;                   check "3: child's netns alive" "$R" "ok alive"
+send_exit C 0;                               check "3: child is zombie (the hub says so)" "$R" "ok 0"
+poll_dead;                                 check "3: netns dead while child is zombie" "$R" "ok dead"
+obs "3: polls until dead: $POLLS"
 
 echo "== 4. lookups on a zombie"
 c A open "/proc/$CP" O_RDONLY\|O_DIRECTORY >/dev/null; PFD=${R#ok }
@@ -204,14 +187,14 @@ c A close "$NFD" >/dev/null
 echo "== 7. setns check order after capdrop"
 fork_task A D
 c D open /proc/self/ns/net O_RDONLY >/dev/null; DN=${R#ok }
-c D open "$T/procns-helper" O_RDONLY >/dev/null; DR=${R#ok }
+c D mknod /tmp/regular >/dev/null
+c D open /tmp/regular O_RDONLY >/dev/null; DR=${R#ok }
 c D capdrop >/dev/null;                      check "7: capdrop" "$R" "ok 0"
-obs "7: CapEff/CapBnd after capdrop: $(grep -E 'CapEff|CapBnd' /proc/${TP[D]}/status | awk '{print $2}' | tr '\n' ' ')"
 c D setns -1 CLONE_NEWNET >/dev/null;        check "7: setns(-1)" "$R" "err EBADF"
 c D setns "$DR" 0 >/dev/null;                check "7: setns(regular file)" "$R" "err EINVAL"
 c D setns "$DN" CLONE_NEWUTS >/dev/null;     check "7: setns(netfd, NEWUTS)" "$R" "err EINVAL"
 c D setns "$DN" 0 >/dev/null;                check "7: setns(netfd, 0) no caps" "$R" "err EPERM"
-send D exit 0
+send_exit D 0
 c A wait "${TP[D]}" >/dev/null
 
 echo "== 8. pid_for_children after unshare(CLONE_NEWPID)"
@@ -223,21 +206,19 @@ c P stat -100 /proc/self/ns/pid_for_children >/dev/null; obs "8: stat pid_for_ch
 c P lstat -100 /proc/self/ns/pid_for_children >/dev/null; obs "8: lstat pid_for_children before fork: $R"
 c P readlink -100 /proc/self/ns/pid >/dev/null;   check "8: own pid ns unchanged" "$R" "$PIDNS"
 fork_task P G
-obs "8: grandchild getpid in new pidns: ${TP[G]}"
-check "8: grandchild is pid 1" "${TP[G]}" "1"
+c G getpid >/dev/null; GP=${R#ok }
+obs "8: grandchild getpid in new pidns: $GP (sandbox pid ${TP[G]})"
+check "8: grandchild is pid 1" "$GP" "1"
 c P readlink -100 /proc/self/ns/pid_for_children >/dev/null; obs "8: after fork: $R (own: $PIDNS)"
 case $R in ok\ pid:\[*) X=ok;; *) X=$R;; esac; check "8: pid_for_children after fork" "$X" "ok"
 c G readlink -100 /proc/self/ns/pid >/dev/null;   obs "8: grandchild's own pid ns: $R"
-send G exit 0
+send_exit G 0
 c P wait -1 >/dev/null;                      check "8: reap pid 1" "$R" "ok 0"
 c P readlink -100 /proc/self/ns/pid_for_children >/dev/null; obs "8: pid_for_children after pid 1 reaped: $R"
-c P fork "$T/none.in" "$T/none.out" >/dev/null; obs "8: fork after pid 1 died: $R"
-send P exit 0
+c P fork H2 >/dev/null; obs "8: fork after pid 1 died: $R"
+send_exit P 0
 c A wait "${TP[P]}" >/dev/null
 
 echo "== done"
-send A exit 0
-wait "${PIDS[0]}" || true
-umount -l "$T/x/netfile" 2>/dev/null || true
 if [ "$FAILS" -ne 0 ]; then echo "$FAILS check(s) FAILED"; exit 1; fi
 echo "all checks passed"
