@@ -145,13 +145,15 @@ const TABLE = {
     handler: sys_exit, returns: 'zero',
     args: [{ name: 'code', kind: 'int', dflt: 0 }],
     fuzz: { weight: 8, notByInit: true },
-    helper: 'exit %code', c: '_exit(%code)',
+    // exit(2), not exit_group: do_exit ends this task only (a thread group's others go on)
+    helper: 'exit %code', c: 'syscall(SYS_exit, %code)',
   },
   wait: {
     handler: sys_wait_call, returns: 'reaped',
     args: [{ name: 'pid', kind: 'pid', spec: 'child' }],
     fuzz: { weight: 8 },
-    helper: 'wait %pid', c: 'waitpid(%pid, NULL, 0)',
+    // sys_wait is wait4(pid, WNOHANG): 0 while no child is a zombie, never a sleep
+    helper: 'waitnohang %pid', c: 'waitpid(%pid, NULL, WNOHANG)',
   },
   setuid: {
     handler: sys_setuid_call, returns: 'zero',

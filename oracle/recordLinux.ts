@@ -339,7 +339,7 @@ class Recorder {
       return r === 'gone' ? { errno: 'ESRCH' } : { ret: 0 };
     }
     if (isFork) return this.fork(t, step, helperLine(d, args, index));
-    if (op === 'wait') return this.wait(t, args.pid ?? -1);
+    if (op === 'wait') return this.wait(t, d, args, index);
     const reply = await this.command(t.hubName, helperLine(d, args, index));
     if (reply === 'gone') {
       t.exited = true;
@@ -387,34 +387,25 @@ class Recorder {
     return target?.nspid[viewer.nspid.length - 1] ?? sandboxPid;
   }
 
-  private async wait(t: RealTask, pidArg: unknown): Promise<Record<string, unknown>> {
-    const pid = typeof pidArg === 'number' ? pidArg : Number.NaN;
-    if (Number.isInteger(pid) && pid > 0) {
-      const reply = await this.command(t.hubName, `wait ${this.pidSeenBy(t, pid)}`);
-      if (reply === 'gone') { t.exited = true; return { errno: 'ESRCH' }; }
-      if (!reply.startsWith('ok')) return parseErr(reply);
-      this.markReaped(pid);
-      return { ret: this.taskName(pid) };
-    }
-    // wait(-1) / wait(0): poll WNOHANG so the reaped pid is known
-    const arg = Number.isInteger(pid) ? pid : -1;
+  /**
+   * wait as the table declares it: wait4(pid, WNOHANG) once, as the emulator's sys_wait does (0:
+   * children, none a zombie; a task that exited is a zombie before its exit step ends). pid is
+   * the child's sandbox pid, translated into the waiter's pid namespace.
+   */
+  private async wait(t: RealTask, d: SyscallDesc, args: Record<string, unknown>, index: number): Promise<Record<string, unknown>> {
+    const pid = typeof args.pid === 'number' ? args.pid : -1;
+    const seen = pid > 0 ? this.pidSeenBy(t, pid) : pid;
+    const reply = await this.command(t.hubName, helperLine(d, { ...args, pid: seen }, index));
+    if (reply === 'gone') { t.exited = true; return { errno: 'ESRCH' }; }
+    const m = /^ok (\d+) -?\d+$/.exec(reply);
+    if (!m) return parseErr(reply);
+    const p = Number(m[1]);
+    if (p === 0) return { ret: 0 };
     const level = t.nspid.length - 1;
-    const deadline = performance.now() + this.timeoutMs;
-    while (true) {
-      const reply = await this.command(t.hubName, `waitnohang ${arg}`);
-      if (reply === 'gone') { t.exited = true; return { errno: 'ESRCH' }; }
-      const m = /^ok (\d+) -?\d+$/.exec(reply);
-      if (!m) return parseErr(reply);
-      const p = Number(m[1]);
-      if (p > 0) {
-        const task = [...this.tasks.values()].find((x) => x.nspid[level] === p && x.nspid.length > level);
-        const sandboxPid = task?.nspid[0] ?? p;
-        this.markReaped(sandboxPid);
-        return { ret: this.taskName(sandboxPid) };
-      }
-      if (performance.now() > deadline) throw new RecorderError(`task ${t.name}: wait(${arg}) found no child to reap within ${this.timeoutMs} ms`);
-      await sleep(2);
-    }
+    const task = [...this.tasks.values()].find((x) => x.nspid.length > level && x.nspid[level] === p);
+    const sandboxPid = task?.nspid[0] ?? p;
+    this.markReaped(sandboxPid);
+    return { ret: this.taskName(sandboxPid) };
   }
 
   private markReaped(sandboxPid: number): void {

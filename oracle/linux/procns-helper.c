@@ -57,6 +57,7 @@
  * stdin, so an interrupted recording leaves no process, mount or file.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -68,6 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
@@ -189,7 +191,8 @@ static const struct flag clone_flags[] = {
 	{ "CLONE_NEWPID", CLONE_NEWPID }, { "CLONE_NEWUSER", CLONE_NEWUSER },
 	{ "CLONE_NEWCGROUP", CLONE_NEWCGROUP }, { "CLONE_NEWTIME", CLONE_NEWTIME },
 	{ "CLONE_FILES", CLONE_FILES }, { "CLONE_FS", CLONE_FS },
-	{ "CLONE_SYSVSEM", CLONE_SYSVSEM },
+	{ "CLONE_SYSVSEM", CLONE_SYSVSEM }, { "CLONE_VM", CLONE_VM },
+	{ "CLONE_SIGHAND", CLONE_SIGHAND }, { "CLONE_THREAD", CLONE_THREAD },
 	{ NULL, 0 }
 };
 
@@ -262,9 +265,18 @@ static int parse_flags(const char *s, const struct flag *tab, unsigned long *out
 /* ------------------------------------------------------------------ */
 /* I/O                                                                 */
 
-static int in_fd = 0, out_fd = 1;
-static char inbuf[MAX_LINE * 2];
-static size_t inlen;
+/*
+ * Where a command's reply goes: the channel of the task whose command runs (set as each line
+ * arrives). A thread task (clone CLONE_VM) shares this memory with its group; the protocol runs
+ * one command at a time, so the one global is the running command's. Each task's input, which
+ * a blocked read(2) writes into while another task runs, is its own (struct chan, on its stack).
+ */
+static int out_fd = 1;
+struct chan {
+	int fd;
+	size_t len;
+	char buf[MAX_LINE * 2];
+};
 /* The hub prefixes its own replies ("- ok ..."); tasks reply bare lines. */
 static const char *reply_tag;
 /* A fd that arrived with the last command (SCM_RIGHTS), or -1. */
@@ -334,8 +346,10 @@ static void reply_rc(long rc)
 
 /* Returns line length (without '\n'), -1 on EOF, -2 if the line was too long
  * (it is consumed entirely). */
-static long read_line(char *line)
+static long read_line(struct chan *ch, char *line)
 {
+	char *inbuf = ch->buf;
+#define inlen (ch->len)
 	int toolong = 0;
 	for (;;) {
 		char *nl = memchr(inbuf, '\n', inlen);
@@ -361,7 +375,7 @@ static long read_line(char *line)
 			toolong = 1;
 			inlen = 0;
 		}
-		ssize_t r = chan_read(in_fd, inbuf + inlen, sizeof inbuf - inlen);
+		ssize_t r = chan_read(ch->fd, inbuf + inlen, sizeof ch->buf - inlen);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -376,6 +390,7 @@ static long read_line(char *line)
 		}
 		inlen += (size_t)r;
 	}
+#undef inlen
 }
 
 /* ------------------------------------------------------------------ */
@@ -485,16 +500,60 @@ static int drop_caps(void)
 	return 0;
 }
 
-static void serve(void) __attribute__((noreturn));
+static void serve(int fd) __attribute__((noreturn));
 
 /* A task's first line on its channel: its pid in the sandbox's pid namespace (what /proc/self
  * names there) and its own getpid(), so the hub knows it without asking the host. */
 static void hello(void)
 {
-	char self[32] = "";
-	ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+	/* the task's id, not its thread group's: /proc/thread-self is "<tgid>/task/<tid>" as the
+	 * sandbox's proc sees it, and gettid() is the id in the task's own pid namespace */
+	char self[64] = "";
+	ssize_t n = readlink("/proc/thread-self", self, sizeof self - 1);
 	self[n > 0 ? n : 0] = 0;
-	reply("hello %s %ld", n > 0 ? self : "?", (long)syscall(SYS_getpid));
+	char *tid = strrchr(self, '/');
+	reply("hello %s %ld", n > 0 && tid ? tid + 1 : "?", (long)syscall(SYS_gettid));
+}
+
+/*
+ * Is a child of this thread group (pid, or any for -1) exiting but not yet a zombie? From
+ * /proc/self/task/<tid>/children and each child's /proc/<pid>/stat: its state, and PF_EXITING
+ * (0x4) in its flags, set by exit_signals at the start of do_exit.
+ */
+static int child_exiting(int pid)
+{
+	char path[320], buf[4096];
+	DIR *d = opendir("/proc/self/task");
+	if (!d) return 0;
+	int found = 0;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+		snprintf(path, sizeof path, "/proc/self/task/%s/children", e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) continue;
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		for (char *save = NULL, *t = strtok_r(buf, " \n", &save); !found && t; t = strtok_r(NULL, " \n", &save)) {
+			long child = strtol(t, NULL, 10);
+			if (pid > 0 && child != pid) continue;
+			char st[1024];
+			snprintf(path, sizeof path, "/proc/%ld/stat", child);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) continue;
+			ssize_t m = read(fd, st, sizeof st - 1);
+			close(fd);
+			st[m > 0 ? m : 0] = 0;
+			char state = 0;
+			unsigned long flags = 0;
+			char *rp = strrchr(st, ')');
+			/* after "(comm)": state ppid pgrp session tty_nr tpgid flags */
+			if (rp && sscanf(rp + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) == 2)
+				found = state != 'Z' && state != 'X' && (flags & 0x4);
+		}
+	}
+	closedir(d);
+	return found;
 }
 
 /* Child side of fork/clone: serve on the channel at fd chan. share_files: the fd table is the
@@ -502,14 +561,28 @@ static void hello(void)
  * that a task's death closes its channel's last copy. */
 static void child_setup(int chan, int share_files)
 {
-	inlen = 0; /* the parent's buffered input is not ours */
 	if (!share_files)
 		for (int fd = CHAN_BASE; fd < CHAN_BASE + MAX_TASKS; fd++)
 			if (fd != chan)
 				close(fd);
-	in_fd = out_fd = chan;
+	out_fd = chan;
 	hello();
-	serve();
+	serve(chan);
+}
+
+/*
+ * A thread task (clone CLONE_VM|CLONE_SIGHAND|CLONE_THREAD) shares the helper's memory, out_fd
+ * included: it waits until its parent has written the clone's reply before it says hello.
+ */
+static volatile int thread_go;
+#define THREAD_STACK (256 * 1024)
+
+static int thread_main(void *arg)
+{
+	while (!__atomic_load_n(&thread_go, __ATOMIC_ACQUIRE))
+		sched_yield();
+	child_setup((int)(long)arg, 0);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -713,19 +786,36 @@ static void handle_cmd(int argc, char **argv)
 		if (dup2(got, chan) < 0) { close(got); goto proto; }
 		close(got);
 		share = (fl & CLONE_FILES) != 0;
-		/* raw clone with a NULL stack = fork semantics (no CLONE_VM) */
-		rc = syscall(SYS_clone, fl | SIGCHLD, 0UL, 0UL, 0UL, 0UL);
-		if (rc == 0)
-			child_setup(chan, share);
+		if (fl & CLONE_VM) {
+			/* a thread (or a process sharing our memory): its own stack, and it waits for
+			 * this reply (thread_main) */
+			char *stack = mmap(NULL, THREAD_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+			if (stack == MAP_FAILED) { close(chan); reply_err(errno); return; }
+			__atomic_store_n(&thread_go, 0, __ATOMIC_RELEASE);
+			rc = clone(thread_main, stack + THREAD_STACK, (int)(fl | SIGCHLD), (void *)(long)chan);
+		} else {
+			/* raw clone with a NULL stack = fork semantics (no CLONE_VM) */
+			rc = syscall(SYS_clone, fl | SIGCHLD, 0UL, 0UL, 0UL, 0UL);
+			if (rc == 0)
+				child_setup(chan, share);
+		}
 		if (rc < 0 || !share)
 			close(chan);
 		if (rc < 0) { reply_err(errno); return; }
 		reply("ok %ld", rc);
+		__atomic_store_n(&thread_go, 1, __ATOMIC_RELEASE);
 	} else if (!strcmp(c, "wait") || !strcmp(c, "waitnohang")) {
 		int pid, status = 0, nohang = c[4] != 0;
 		NEED(2);
 		if (parse_int(argv[1], &pid)) goto proto;
 		rc = syscall(SYS_wait4, pid, &status, nohang ? WNOHANG : 0, NULL);
+		/* nothing to reap yet, but a child is past do_exit's start (PF_EXITING) and not yet a
+		 * zombie (a pid namespace's init in zap_pid_ns_processes, a member being killed): the
+		 * emulator's exit has no such window, so wait (bounded) until it is a zombie */
+		for (int tries = 0; nohang && rc == 0 && tries < 2000 && child_exiting(pid); tries++) {
+			usleep(1000);
+			rc = syscall(SYS_wait4, pid, &status, WNOHANG, NULL);
+		}
 		if (rc < 0) reply_err(errno);
 		else if (nohang) reply("ok %ld %d", rc, status);
 		else reply("ok %d", status);
@@ -733,7 +823,8 @@ static void handle_cmd(int argc, char **argv)
 		int code;
 		NEED(2);
 		if (parse_int(argv[1], &code)) goto proto;
-		syscall(SYS_exit_group, code);
+		/* exit(2), as the emulator's do_exit: this task only; a thread group's others go on */
+		syscall(SYS_exit, code);
 		_exit(code);
 	} else if (!strcmp(c, "handle")) {
 		NEED(2);
@@ -784,11 +875,13 @@ proto:
 	reply("err EPROTO");
 }
 
-static void serve(void)
+static void serve(int fd)
 {
-	static char line[MAX_LINE];
+	struct chan ch = { .fd = fd, .len = 0 };
+	char line[MAX_LINE];
 	for (;;) {
-		long n = read_line(line);
+		long n = read_line(&ch, line);
+		out_fd = fd;
 		if (n == -1)
 			_exit(0);
 		if (n < 0) {
@@ -887,13 +980,15 @@ static void read_nspid(struct task *t, long own)
 /* While the hub waits for a task, its own stdin may end (the recorder was interrupted and a
  * runner such as `runsc do` or ssh, which no death signal reaches, only closes it): then the
  * hub exits at once, and the sandbox with it. Data that arrives early is kept for read_line. */
+static struct chan hub_in = { .fd = 0, .len = 0 };
+
 static void hub_stdin_check(void)
 {
 	struct pollfd pf = { 0, POLLIN, 0 };
-	if (poll(&pf, 1, 0) <= 0 || inlen >= sizeof inbuf) return;
-	ssize_t n = chan_read(0, inbuf + inlen, sizeof inbuf - inlen);
+	if (poll(&pf, 1, 0) <= 0 || hub_in.len >= sizeof hub_in.buf) return;
+	ssize_t n = chan_read(0, hub_in.buf + hub_in.len, sizeof hub_in.buf - hub_in.len);
 	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) _exit(0);
-	if (n > 0) inlen += (size_t)n;
+	if (n > 0) hub_in.len += (size_t)n;
 }
 
 /* One line from a task's channel: 1, or 0 when the task no longer runs (EOF, or its process is
@@ -1067,7 +1162,7 @@ static void hub_serve(void)
 {
 	static char line[MAX_LINE], copy[MAX_LINE], rep[MAX_LINE];
 	for (;;) {
-		long n = read_line(line);
+		long n = read_line(&hub_in, line);
 		if (n == -1)
 			_exit(0); /* the recorder is gone: A dies with us, and the sandbox with A */
 		if (n < 0) { out_line("-", "fail EPROTO: line too long"); continue; }
@@ -1137,10 +1232,9 @@ int main(void)
 		close(0);
 		close(1);
 		close(2);
-		in_fd = out_fd = CHAN_BASE;
-		inlen = 0;
+		out_fd = CHAN_BASE;
 		hello();
-		serve();
+		serve(CHAN_BASE);
 	}
 	close(hub[0]);
 	close(sv[1]);

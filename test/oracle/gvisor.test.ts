@@ -75,14 +75,15 @@ describe('gVisor: every scenario recorded under runsc and judged against nsfs', 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-test-'));
     try {
       const file = path.join(dir, 'hang.json');
-      fs.writeFileSync(file, JSON.stringify({ name: 'hang', description: 'a wait that never ends', applies: ['nsfs'], steps: [
+      fs.writeFileSync(file, JSON.stringify({ name: 'hang', description: 'a read that never ends', applies: ['nsfs'], steps: [
         { task: 'A', op: 'fork', as: 'B' },
-        { task: 'A', op: 'wait', args: { pid: '$B' } },
+        { task: 'A', op: 'pipe2', save: 'p' },
+        { task: 'A', op: 'read', args: { fd: '$p0', count: 1 } },
       ] }));
       const cli = path.resolve(__dirname, '..', '..', 'cli', 'main.js');
       const node = child_process.spawn(process.execPath, [cli, 'record', file, '--runner', RUNNER.join(' '), '-o', path.join(dir, 'out.jsonl')], { stdio: 'ignore' });
       const tag = `PROCNS_RECORDER=${node.pid}`;
-      await sleep(3000); // runsc up, the hub, A and B forked, A blocked in wait
+      await sleep(3000); // runsc up, the hub, A and B forked, A blocked in read
       expect(tagged(tag).length, 'runsc is running the recording').to.be.greaterThan(0);
       node.kill('SIGKILL');
       for (let i = 0; i < 500 && tagged(tag).length; i++) await sleep(10);

@@ -56,11 +56,12 @@ describe('record-linux: scenarios on the real kernel', function () {
   });
 
   it('cleans up after a helper error too', async function () {
-    // "wait" on a task that never exits: the reply times out, the recorder throws and still kills everything
+    // a read of an empty pipe whose write end is open blocks: the reply times out, the recorder
+    // throws and still kills everything
     const sc = {
       name: 'hang', description: '', applies: [], steps: [
-        { task: 'A', op: 'fork', as: 'B' },
-        { task: 'A', op: 'wait', args: { pid: '${B}' } },
+        { task: 'A', op: 'pipe2', save: 'p' },
+        { task: 'A', op: 'read', args: { fd: '$p0', count: 1 } },
       ],
     };
     const before = mountinfo();
@@ -265,7 +266,7 @@ describe('record-linux: scenarios on the real kernel', function () {
     try { return fs.readdirSync(d).filter((e) => d === '/dev/shm' || e.startsWith('procns-rec')).map((e) => `${d}/${e}`); } catch { return []; }
   });
 
-  for (const [signal, moment] of [['SIGINT', 'a task blocks in wait'], ['SIGKILL', 'a task blocks in wait'], ['SIGTERM', 'a task blocks in wait'], ['SIGKILL', 'the sandbox is being made']] as const) {
+  for (const [signal, moment] of [['SIGINT', 'a task blocks in read'], ['SIGKILL', 'a task blocks in read'], ['SIGTERM', 'a task blocks in read'], ['SIGKILL', 'the sandbox is being made']] as const) {
     it(`${signal} to \`procns record\` while ${moment} leaves no process, file or mount`, async function () {
       if (process.getuid?.() !== 0) this.skip();
       const bin = helperBinary();
@@ -279,13 +280,14 @@ describe('record-linux: scenarios on the real kernel', function () {
         { task: 'A', op: 'mount', args: { source: '/proc/self/ns/net', target: '/tmp/m' } },
         { task: 'A', op: 'fork', as: 'B' },
         { task: 'B', op: 'clone', args: { flags: 'CLONE_NEWPID' }, as: 'C' },
-        { task: 'A', op: 'wait', args: { pid: '$B' } },
+        { task: 'A', op: 'pipe2', save: 'p' },
+        { task: 'A', op: 'read', args: { fd: '$p0', count: 1 } },
       ])));
       const before = { mounts: mountinfo(), files: shmAndTmp() };
       try {
         const node = child_process.spawn(process.execPath, [cli, 'record', file, '-o', path.join(dir, 'out.jsonl')], { stdio: 'ignore' });
         const tag = `PROCNS_RECORDER=${node.pid}`;
-        const want = moment === 'a task blocks in wait' ? 4 : 1; // hub, A, B, C
+        const want = moment === 'a task blocks in read' ? 4 : 1; // hub, A, B, C
         for (let i = 0; i < 500 && processesRunning(helper, tag).length < want; i++) await sleep(10);
         expect(processesRunning(helper, tag).length, 'the recording is under way').to.be.at.least(want);
         node.kill(signal);
