@@ -77,6 +77,17 @@ describe('diff-linux: on the real kernel (root)', function () {
     });
   }
 
+  it('50 random lifecycles of a fixed seed all agree with this kernel (CI runs them as root)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-diff-'));
+    try {
+      const r = await runCli(['diff-linux', '--seed', '20261130', '--runs', '50', '--save', dir]);
+      expect(r.text.trim().split('\n').pop()).to.match(/^diff-linux: 50 scenarios, \d+ steps, 50 agree, 0 diverge, 0 errors$/, r.text);
+      expect(r.code).to.equal(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the command: counts that add up, the last line, a divergence saved with its trace', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-diff-'));
     try {
