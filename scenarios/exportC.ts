@@ -60,20 +60,36 @@ type VarHow = 'V_PID' | 'V_PROCPID' | 'V_SAVED';
 interface Names {
   /** Task slots: A, then one per fork or clone step, by name. */
   tasks: string[];
-  /** Saved values (fds, pids) by slot. */
+  /** Saved values (fds, pids) by slot; slot 0 is none (NO_SAVE). */
   saved: string[];
-  /** Namespaces named by @ns and @fdns. */
+  /** Namespaces named by @ns and @fdns; slot 0 is none (NO_NS). */
   ns: string[];
+}
+
+/** A C identifier for each name of a list, with a prefix, made unique. */
+function identifiers(prefix: string, names: string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((n) => {
+    let id = `${prefix}${n.replace(/\W/g, '_')}`;
+    for (let k = 2; seen.has(id); k++) id = `${prefix}${n.replace(/\W/g, '_')}_${k}`;
+    seen.add(id);
+    return id;
+  });
 }
 
 /** The scenario's names, resolved a step at a time as a run resolves them (a task first, then a saved value). */
 class Scope {
-  readonly n: Names = { tasks: ['A'], saved: [], ns: [] };
+  readonly n: Names = { tasks: ['A'], saved: [''], ns: [''] };
   private readonly task = new Map<string, number>([['A', 0]]);
   private readonly save = new Map<string, number>();
   private readonly nsName = new Map<string, number>();
 
   taskSlot(name: string): number | undefined { return this.task.get(name); }
+
+  /** The C names of a task, a saved value and a namespace slot (TASK_B, SAVED_f, NS_BLUE; 0 is NO_SAVE, NO_NS). */
+  taskId(slot: number): string { return identifiers('TASK_', this.n.tasks)[slot]; }
+  savedId(slot: number): string { return slot ? identifiers('SAVED_', this.n.saved.slice(1))[slot - 1] : 'NO_SAVE'; }
+  nsId(slot: number): string { return slot ? identifiers('NS_', this.n.ns.slice(1))[slot - 1] : 'NO_NS'; }
   newTask(name: string): number {
     this.n.tasks.push(name);
     this.task.set(name, this.n.tasks.length - 1);
@@ -208,10 +224,10 @@ class ArgRenderer {
     const v = this.scope.variable(name, kind);
     if (!v) throw new ExportCError(`${this.where}: '$${name}' names no task and no value an earlier step saves`);
     const k = this.vars.findIndex((x) => x.how === v.how && x.which === v.which);
-    if (k >= 0) return `v[${k}]`;
+    if (k >= 0) return `v[${k}] /* $${name} */`;
     if (this.vars.length === 4) throw new ExportCError(`${this.where}: more than 4 "$names" in one step`);
     this.vars.push(v);
-    return `v[${this.vars.length - 1}]`;
+    return `v[${this.vars.length - 1}] /* $${name} */`;
   }
 
   render(decl: ArgDecl, raw: unknown): string {
@@ -253,7 +269,7 @@ class ArgRenderer {
 }
 
 /** The C of a syscall step from its table template, and what it observes. */
-function callCode(d: SyscallDesc, step: Step, r: ArgRenderer, child: number | null): string[] {
+function callCode(d: SyscallDesc, step: Step, r: ArgRenderer, child: string | null): string[] {
   const call = d.c.replace(/%(\w+)/g, (_m, name: string) => {
     const decl = d.args.find((x) => x.name === name);
     if (!decl) throw new Error(`syscall table: ${d.name}'s c template names no argument '${name}'`);
@@ -282,13 +298,13 @@ function renderStep(n: number, step: Step, e: Expect | undefined, scope: Scope, 
   const taskName = step.task ?? 'A';
   const task = scope.taskSlot(taskName);
   if (task === undefined) throw new ExportCError(`${where}: no task '${taskName}' (a fork or clone names it with "as")`);
-  const fields: string[] = [`.title = ${cString(title(step))}`, `.task = ${task}`];
+  const fields: string[] = [`.title = ${cString(title(step))}`, `.task = ${scope.taskId(task)}`];
   const r = new ArgRenderer(scope, used, where);
   let code: string[] | null = null;
   let kind: string;
-  let save = -1;
-  let ns = -1;
-  let child = -1;
+  let save = 0;
+  let ns = 0;
+  let child = 0;
   const a = step.args ?? {};
   if (isAtCheck(step.op)) {
     kind = { '@ns': 'K_NS', '@fdns': 'K_FDNS', '@fdis': 'K_FDIS', '@alive': 'K_ALIVE', '@same': 'K_SAME' }[step.op];
@@ -310,18 +326,20 @@ function renderStep(n: number, step: Step, e: Expect | undefined, scope: Scope, 
       if (flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)) {
         throw new ExportCError(`${where}: a clone that shares the caller's memory (CLONE_VM, CLONE_THREAD, CLONE_SIGHAND) cannot be a task process of the C program`);
       }
-      child = scope.newTask(step.as ?? `${taskName}.${n}`);
+      child = scope.newTask(step.as ?? `${taskName}_${n}`);
     }
     kind = d.helper === null ? 'K_SKIP' : d.name === 'exit' ? 'K_EXIT' : d.returns === 'task' ? 'K_FORK' : d.returns === 'reaped' ? 'K_WAIT' : 'K_CALL';
     fields.push(`.ret = R_${d.returns.toUpperCase()}`);
     if (d.obs) fields.push(`.obs = O_${d.obs.toUpperCase()}`);
     if (kind === 'K_SKIP') fields.push(`.skip = ${cString(`${d.name} is not run: ${d.helperWhy ?? 'it would reach the host'}`)}`);
-    else code = callCode(d, step, r, child >= 0 ? child : null);
+    else code = callCode(d, step, r, child ? scope.taskId(child) : null);
     if (step.save && kind !== 'K_SKIP') save = scope.saveSlot(step.save, d.returns === 'fds');
   }
   fields.splice(2, 0, `.kind = ${kind}`);
-  if (r.vars.length) fields.push(`.nvars = ${r.vars.length}`, `.vars = { ${r.vars.map((v) => `{ ${v.how}, ${v.which} }`).join(', ')} }`);
-  fields.push(`.save = ${save}`, `.child = ${child}`, `.ns = ${ns}`);
+  if (r.vars.length) fields.push(`.nvars = ${r.vars.length}`, `.vars = { ${r.vars.map((v) => `{ ${v.how}, ${v.how === 'V_SAVED' ? scope.savedId(v.which) : scope.taskId(v.which)} }`).join(', ')} }`);
+  if (save) fields.push(`.save = ${scope.savedId(save)}`);
+  if (child) fields.push(`.child = ${scope.taskId(child)}`);
+  if (ns) fields.push(`.ns = ${scope.nsId(ns)}`);
   fields.push(`.e = ${expectC(e)}`);
   const head = `/* step ${n}: ${comment(JSON.stringify({ ...step, expect: undefined, profiles: undefined, why: undefined }))}${step.why ? `\n\t *   why: ${comment(step.why)}` : ''} */`;
   const entry = `\t${head}\n\t[${n}] = {\n\t\t${fields.join(',\n\t\t')},\n\t},`;
@@ -363,14 +381,15 @@ export function scenarioToC(sc: Scenario, profile: Profile, o: ExportCOptions): 
   const sandbox = fs.readFileSync(path.join(linuxDir(), 'sandbox.h'), 'utf8');
   const names = scope.n;
   const list = (xs: string[]): string => (xs.length ? xs.map(cString).join(', ') : '""');
+  const ids = (n: number, id: (i: number) => string): string => Array.from({ length: n }, (_x, i) => id(i)).join(', ');
   const scenarioC = [
-    `#define NTASKS ${names.tasks.length}`,
-    `#define NSAVED ${names.saved.length}`,
-    `#define NNAMES ${names.ns.length}`,
     `#define NSTEPS ${sc.steps.length}`,
     '',
     '/* The tasks (each a process; A is pid 1 of the sandbox), the values steps save (fds, pids), the',
     ' * namespaces the checks name. */',
+    `enum task_slot { ${ids(names.tasks.length, (i) => scope.taskId(i))}, NTASKS };`,
+    `enum saved_slot { ${ids(names.saved.length, (i) => scope.savedId(i))}, NSAVED };`,
+    `enum ns_slot { ${ids(names.ns.length, (i) => scope.nsId(i))}, NNAMES };`,
     `static const char *const TASKS[] = { ${list(names.tasks)} };`,
     `static const char *const SAVED[] = { ${list(names.saved)} };`,
     `static const char *const NAMES[] = { ${list(names.ns)} };`,

@@ -94,9 +94,9 @@ struct step {
 	enum obs_kind obs;
 	int nvars;
 	struct var vars[MAX_VARS];
-	int save;               /* the saved-value slot its result goes to (pipe2: save, save + 1), or -1 */
-	int child;              /* fork, clone: the new task */
-	int ns;                 /* @ns, @fdns: the name it saves; @fdis, @alive, @same: the name it reads */
+	int save;               /* the saved-value slot its result goes to (pipe2: save, save + 1), or NO_SAVE */
+	int child;              /* fork, clone: the new task (never A, so 0 is none) */
+	int ns;                 /* @ns, @fdns: the name it saves; @fdis, @alive, @same: the name it reads; or NO_NS */
 	const char *nstype;     /* @ns, @same: the entry under /proc/<pid>/ns */
 	const char *skip;       /* why it cannot run here */
 	struct expect e;
@@ -330,9 +330,9 @@ struct ns_name {
 };
 
 static struct task_state tasks[NTASKS];
-static long saved[NSAVED > 0 ? NSAVED : 1];
-static int saved_set[NSAVED > 0 ? NSAVED : 1];
-static struct ns_name names[NNAMES > 0 ? NNAMES : 1];
+static long saved[NSAVED];
+static int saved_set[NSAVED];
+static struct ns_name names[NNAMES];
 static unsigned long long inos[1024];
 static int ninos;
 /* Why namespaces cannot be named or watched on this kernel, or "" when they can. */
@@ -643,7 +643,7 @@ static void name_result(const struct step *s, const struct result *r, struct see
 	o->ret = r->ret;
 	if (o->err)
 		return;
-	if (s->ret == R_TASK && s->child >= 0)
+	if (s->ret == R_TASK && s->child)
 		snprintf(o->retname, sizeof o->retname, "%s", TASKS[s->child]);
 	if ((s->ret == R_REAPED || s->ret == R_PID) && r->ret > 0) {
 		int t = s->ret == R_PID ? s->task : task_of_pid(s->task, r->ret);
@@ -743,7 +743,7 @@ static void run_hub_step(int n, const struct step *s)
 			tap(n, s, &o, why, NULL);
 			return;
 		}
-	struct ns_name *nm = s->ns >= 0 ? &names[s->ns] : NULL;
+	struct ns_name *nm = &names[s->ns];
 	struct nsfs_handle fh;
 	switch (s->kind) {
 	case K_SKIP:
@@ -760,8 +760,8 @@ static void run_hub_step(int n, const struct step *s)
 			if (t >= 0)
 				tasks[t].gone = 1;
 		}
-		if (s->save >= 0 && r.ret >= 0) {
-			saved[s->save] = s->ret == R_FDS ? r.fds[0] : s->ret == R_TASK && s->child >= 0 ? tasks[s->child].nspid[0] : r.ret;
+		if (s->save != NO_SAVE && r.ret >= 0) {
+			saved[s->save] = s->ret == R_FDS ? r.fds[0] : s->ret == R_TASK && s->child ? tasks[s->child].nspid[0] : r.ret;
 			saved_set[s->save] = 1;
 			if (s->ret == R_FDS) {
 				saved[s->save + 1] = r.fds[1];
