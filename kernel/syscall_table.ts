@@ -151,7 +151,7 @@ const TABLE = {
     handler: sys_wait_call, returns: 'reaped',
     args: [{ name: 'pid', kind: 'pid', spec: 'child' }],
     fuzz: { weight: 8 },
-    helper: 'wait %pid', c: 'waitpid(%pid, NULL, 0)',
+    helper: 'wait %pid', c: 'waitpid(%pid, NULL, WNOHANG)',
   },
   setuid: {
     handler: sys_setuid_call, returns: 'zero',

@@ -317,6 +317,7 @@ static void task_main(int self)
 struct task_state {
 	pid_t hub_pid;          /* task A: the hub's child */
 	int started, gone;
+	int stuck;              /* the step it never answered: its channel is out of step from then on */
 	int nlevels;
 	long nspid[MAX_LEVELS];
 };
@@ -407,7 +408,8 @@ static int await_result(int t, struct result *r, char *why, size_t whylen)
 			return -1;
 		}
 		if (now_ms() > deadline) {
-			snprintf(why, whylen, "no answer from task %s within %d ms", TASKS[t], REPLY_TIMEOUT_MS);
+			tasks[t].stuck = 1;
+			snprintf(why, whylen, "no answer from task %s within %d ms (blocked?)", TASKS[t], REPLY_TIMEOUT_MS);
 			return -1;
 		}
 	}
@@ -703,8 +705,8 @@ static void tap(int n, const struct step *s, const struct seen *o, const char *w
 static int on_task(int n, const struct step *s, const long *v, struct result *r, char *why, size_t len)
 {
 	struct task_state *t = &tasks[s->task];
-	if (!t->started || t->gone) {
-		snprintf(why, len, "task %s is %s", TASKS[s->task], t->started ? "gone" : "not running");
+	if (!t->started || t->gone || t->stuck) {
+		snprintf(why, len, "task %s is %s", TASKS[s->task], t->stuck ? "stuck in an earlier step" : t->started ? "gone" : "not running");
 		return -1;
 	}
 	struct command c = { .step = n };
@@ -773,8 +775,8 @@ static void run_hub_step(int n, const struct step *s)
 		struct task_state *t = &tasks[s->task];
 		struct command c = { .step = n };
 		memcpy(c.v, v, sizeof c.v);
-		if (!t->started || t->gone) {
-			snprintf(why, sizeof why, "task %s is %s", TASKS[s->task], t->started ? "gone" : "not running");
+		if (!t->started || t->gone || t->stuck) {
+			snprintf(why, sizeof why, "task %s is %s", TASKS[s->task], t->stuck ? "stuck in an earlier step" : t->started ? "gone" : "not running");
 			break;
 		}
 		if (write_full(CMD_W(s->task), &c, sizeof c) < 0) {
