@@ -16,7 +16,7 @@ import type { TraceHeader } from '../oracle/trace';
 import { MAX_INPUT_BYTES } from './input';
 import { Expect, Scenario, Step } from './format';
 import { expectationFor, runScenario } from './runner';
-import { isAtCheck, parseFlagWord, stepProblem } from './vocabulary';
+import { AtCheck, isAtCheck, parseFlagWord, stepProblem } from './vocabulary';
 
 /** Every flag table a C argument may be named from, for the `#define` fallbacks. */
 const FLAG_TABLES: readonly FlagTable[] = [CLONE_NAMES, OPEN_NAMES, MNT_FLAG_NAMES, MS_FLAG_NAMES, SEEK_NAMES];
@@ -126,6 +126,13 @@ class Scope {
     return s === undefined ? null : { how: 'V_SAVED', which: s };
   }
 }
+
+/**
+ * How the C program makes each @-check (enum kind in export-runtime.c, where the hub or the task
+ * answers it): typed by the vocabulary's AT_CHECKS, so a new check does not compile until the
+ * C program can make it too.
+ */
+const CHECK_KINDS: Record<AtCheck, string> = { '@ns': 'K_NS', '@fdns': 'K_FDNS', '@fdis': 'K_FDIS', '@alive': 'K_ALIVE', '@same': 'K_SAME' };
 
 /** One step, rendered: its entry in STEPS[] and its case in run_step() (none for checks the hub makes). */
 interface Rendered {
@@ -307,7 +314,7 @@ function renderStep(n: number, step: Step, e: Expect | undefined, scope: Scope, 
   let child = 0;
   const a = step.args ?? {};
   if (isAtCheck(step.op)) {
-    kind = { '@ns': 'K_NS', '@fdns': 'K_FDNS', '@fdis': 'K_FDIS', '@alive': 'K_ALIVE', '@same': 'K_SAME' }[step.op];
+    kind = CHECK_KINDS[step.op];
     if (step.op === '@ns' || step.op === '@fdns') ns = scope.nsSlot(step.save ?? `#${n}`, true) as number;
     else {
       const s = scope.nsSlot(String(a.ns), false);
