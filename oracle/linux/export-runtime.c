@@ -61,6 +61,7 @@
 #define MAX_VARS 4
 #define MAX_LEVELS 8
 
+/* What a step is: a syscall (some the hub follows up), or an @-check (from K_NS on). */
 enum kind { K_CALL, K_FORK, K_EXIT, K_WAIT, K_SKIP, K_NS, K_FDNS, K_FDIS, K_ALIVE, K_SAME };
 enum ret_kind { R_ZERO, R_COUNT, R_FD, R_FDS, R_TASK, R_REAPED, R_PID };
 enum obs_kind { O_NONE, O_STAT, O_TEXT, O_DIRENTS };
@@ -247,31 +248,21 @@ static int chan_top;  /* the highest fd: task i's channels sit below it */
 #define RES_R(i) (chan_top - 3 - 4 * (i))
 #define RES_W(i) (chan_top - 4 - 4 * (i))
 
-static int read_full(int fd, void *p, size_t n)
+/* All n bytes read from fd (or written to it): 0, or -1 at end of file or on an error. */
+static int transfer(int fd, void *p, size_t n, int writing)
 {
-	for (size_t got = 0; got < n;) {
-		ssize_t k = read(fd, (char *)p + got, n - got);
+	for (size_t done = 0; done < n;) {
+		ssize_t k = writing ? write(fd, (char *)p + done, n - done) : read(fd, (char *)p + done, n - done);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
 			return -1;
-		got += (size_t)k;
+		done += (size_t)k;
 	}
 	return 0;
 }
-
-static int write_full(int fd, const void *p, size_t n)
-{
-	for (size_t put = 0; put < n;) {
-		ssize_t k = write(fd, (const char *)p + put, n - put);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		put += (size_t)k;
-	}
-	return 0;
-}
+#define read_full(fd, p, n) transfer(fd, p, n, 0)
+#define write_full(fd, p, n) transfer(fd, p, n, 1)
 
 /* A task's life: say hello (its pids, as /proc/self/status's NSpid gives them, outermost first),
  * then run each step it is sent. It ends in a step (exit) or when the hub goes. */
@@ -683,7 +674,7 @@ static void tap(int n, const struct step *s, const struct seen *o, const char *w
 	} else {
 		char val[MAX_TEXT + 64] = "";
 		if (skip && s->kind != K_CALL)
-			;  /* nothing was observed */
+			;  /* nothing was observed (a skipped call, an @-check) */
 		else if (o->alive >= 0)
 			snprintf(val, sizeof val, " = %s", o->alive ? "alive" : "dead");
 		else if (o->same >= 0)
@@ -730,6 +721,30 @@ static int hello(int t, char *why, size_t len)
 	return 0;
 }
 
+/* Why an @-check cannot be made on this kernel (no nsfs handles, or none that open), or NULL. A
+ * check that would name a namespace leaves the reason on the name, for the checks that read it. */
+static const char *check_skipped(const struct step *s, struct ns_name *nm)
+{
+	int names_it = s->kind == K_NS || s->kind == K_FDNS;
+	if (no_handles[0]) {
+		if (names_it)
+			snprintf(nm->skip, sizeof nm->skip, "%s", no_handles);
+		return no_handles;
+	}
+	if (!names_it && !nm->set && nm->skip[0])
+		return nm->skip;
+	return s->kind == K_ALIVE && no_alive[0] ? no_alive : NULL;
+}
+
+/* Does the namespace a check reads have a name (an earlier @ns or @fdns that worked)? */
+static int check_named(const struct step *s, const struct ns_name *nm, char *why, size_t len)
+{
+	if (s->kind == K_NS || s->kind == K_FDNS || nm->set)
+		return 1;
+	snprintf(why, len, "no namespace named '%s'", NAMES[s->ns]);
+	return 0;
+}
+
 static void run_hub_step(int n, const struct step *s)
 {
 	struct result r;
@@ -747,6 +762,8 @@ static void run_hub_step(int n, const struct step *s)
 		}
 	struct ns_name *nm = &names[s->ns];
 	struct nsfs_handle fh;
+	if (s->kind >= K_NS && ((skip = check_skipped(s, nm)) || !check_named(s, nm, why, sizeof why)))
+		goto report;
 	switch (s->kind) {
 	case K_SKIP:
 		tap(n, s, &o, why, skip);
@@ -794,19 +811,6 @@ static void run_hub_step(int n, const struct step *s)
 		break;
 	}
 	case K_NS: case K_SAME:
-		if (no_handles[0]) {
-			skip = no_handles;
-			if (s->kind == K_NS)
-				snprintf(nm->skip, sizeof nm->skip, "%s", no_handles);
-			break;
-		}
-		if (s->kind == K_SAME && !nm->set) {
-			if (nm->skip[0])
-				skip = nm->skip;
-			else
-				snprintf(why, sizeof why, "no namespace named '%s'", NAMES[s->ns]);
-			break;
-		}
 		if (!tasks[s->task].started) {
 			o.err = ESRCH;
 		} else if (task_ns(s->task, s->nstype, &fh) < 0) {
@@ -826,19 +830,6 @@ static void run_hub_step(int n, const struct step *s)
 			o.same = handle_id(&fh) == nm->id;
 		break;
 	case K_FDNS: case K_FDIS:
-		if (no_handles[0]) {
-			skip = no_handles;
-			if (s->kind == K_FDNS)
-				snprintf(nm->skip, sizeof nm->skip, "%s", no_handles);
-			break;
-		}
-		if (s->kind == K_FDIS && !nm->set) {
-			if (nm->skip[0])
-				skip = nm->skip;
-			else
-				snprintf(why, sizeof why, "no namespace named '%s'", NAMES[s->ns]);
-			break;
-		}
 		if (tasks[s->task].gone) {
 			o.err = EBADF;
 			break;
@@ -860,18 +851,7 @@ static void run_hub_step(int n, const struct step *s)
 		else
 			o.same = handle_id(&fh) == nm->id;
 		break;
-	case K_ALIVE:
-		if (!nm->set) {
-			if (nm->skip[0])
-				skip = nm->skip;
-			else
-				snprintf(why, sizeof why, "no namespace named '%s'", NAMES[s->ns]);
-			break;
-		}
-		if (no_alive[0]) {
-			skip = no_alive;
-			break;
-		}
+	case K_ALIVE: {
 		int a = ns_alive(nm);
 		if (a < 0)
 			o.err = -a;
@@ -879,7 +859,9 @@ static void run_hub_step(int n, const struct step *s)
 			o.alive = a;
 		break;
 	}
-	if (!why[0] && !(skip && s->kind != K_CALL))
+	}
+report:
+	if (!why[0] && !skip)
 		compare(&s->e, &o, &r, why, sizeof why);
 	if (!why[0] && !skip && s->e.oops)
 		skip = "the expected oops is not visible from user space";
