@@ -191,13 +191,10 @@ function expectC(e: Expect | undefined): string {
   const strs = (key: string, v: string[] | undefined): void => {
     if (v) f.push(`.n${key} = ${v.length}`, `.${key} = (const char *const[]){ ${v.length ? v.map(cString).join(', ') : 'NULL'} }`);
   };
-  const nums = (key: string, v: number[] | undefined): void => {
-    if (v) f.push(`.n${key} = ${v.length}`, `.${key} = (const long long[]){ ${v.length ? v.join(', ') : '0'} }`);
-  };
   strs('names', e.names);
   strs('types', e.types);
-  nums('offs', e.offs);
-  nums('reclens', e.reclens);
+  strs('offs', e.offs?.map(String));
+  strs('reclens', e.reclens?.map(String));
   if (e.alive !== undefined) f.push(`.alive = ${e.alive ? 'YES' : 'NO'}`);
   if (e.same !== undefined) f.push(`.same = ${e.same ? 'YES' : 'NO'}`);
   return f.length ? `{ ${f.join(', ')} }` : '{ 0 }';

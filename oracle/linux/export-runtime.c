@@ -82,8 +82,7 @@ struct expect {
 	const char *ret_name;                    /* the task a fork, wait or getpid names */
 	const char *err, *mode, *text, *text_match, *oops;
 	int nnames, ntypes, noffs, nreclens;
-	const char *const *names, *const *types;
-	const long long *offs, *reclens;
+	const char *const *names, *const *types, *const *offs, *const *reclens;  /* numbers as text */
 	enum tristate alive, same;
 };
 
@@ -537,25 +536,17 @@ static const char *got(const struct seen *o, char *buf, size_t len)
 	return buf;
 }
 
-static void list_strs(char *buf, size_t len, const char *const *v, int n)
+/* ["a","b"], or [1,2] for numbers (unquoted), as the messages of procns run print a list. */
+static void list_text(char *buf, size_t len, const char *const *v, int n, int quoted)
 {
 	size_t o = (size_t)snprintf(buf, len, "[");
 	for (int i = 0; i < n && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s\"%s\"", i ? "," : "", v[i]);
+		o += (size_t)snprintf(buf + o, len - o, quoted ? "%s\"%s\"" : "%s%s", i ? "," : "", v[i]);
 	if (o < len)
 		snprintf(buf + o, len - o, "]");
 }
 
-static void list_nums(char *buf, size_t len, const long long *v, int n)
-{
-	size_t o = (size_t)snprintf(buf, len, "[");
-	for (int i = 0; i < n && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%lld", i ? "," : "", v[i]);
-	if (o < len)
-		snprintf(buf + o, len - o, "]");
-}
-
-static void compare_strs(char *why, size_t len, const char *what, const char *const *want, int nwant, const char *const *have, int nhave)
+static void compare_list(char *why, size_t len, const char *what, const char *const *want, int nwant, const char *const *have, int nhave, int quoted)
 {
 	int same = nwant == nhave;
 	for (int i = 0; same && i < nwant; i++)
@@ -563,21 +554,8 @@ static void compare_strs(char *why, size_t len, const char *what, const char *co
 	if (same)
 		return;
 	char a[1024], b[1024];
-	list_strs(a, sizeof a, want, nwant);
-	list_strs(b, sizeof b, have, nhave);
-	add(why, len, "expected %s %s, got %s", what, a, b);
-}
-
-static void compare_nums(char *why, size_t len, const char *what, const long long *want, int nwant, const long long *have, int nhave)
-{
-	int same = nwant == nhave;
-	for (int i = 0; same && i < nwant; i++)
-		same = want[i] == have[i];
-	if (same)
-		return;
-	char a[1024], b[1024];
-	list_nums(a, sizeof a, want, nwant);
-	list_nums(b, sizeof b, have, nhave);
+	list_text(a, sizeof a, want, nwant, quoted);
+	list_text(b, sizeof b, have, nhave, quoted);
 	add(why, len, "expected %s %s, got %s", what, a, b);
 }
 
@@ -607,22 +585,24 @@ static void compare(const struct expect *e, const struct seen *o, const struct r
 			regfree(&re);
 		}
 	}
-	const char *names[MAX_DENTS], *types[MAX_DENTS];
-	long long offs[MAX_DENTS], reclens[MAX_DENTS];
+	const char *names[MAX_DENTS], *types[MAX_DENTS], *offs[MAX_DENTS], *reclens[MAX_DENTS];
+	char numbers[2][MAX_DENTS][24];
 	for (int i = 0; i < r->ndents; i++) {
 		names[i] = r->dents[i].name;
 		types[i] = dtype_name(r->dents[i].type);
-		offs[i] = r->dents[i].off;
-		reclens[i] = r->dents[i].reclen;
+		snprintf(numbers[0][i], sizeof numbers[0][i], "%lld", r->dents[i].off);
+		snprintf(numbers[1][i], sizeof numbers[1][i], "%u", r->dents[i].reclen);
+		offs[i] = numbers[0][i];
+		reclens[i] = numbers[1][i];
 	}
 	if (e->names)
-		compare_strs(why, len, "names", e->names, e->nnames, names, o->ndents);
+		compare_list(why, len, "names", e->names, e->nnames, names, o->ndents, 1);
 	if (e->types)
-		compare_strs(why, len, "types", e->types, e->ntypes, types, o->ndents);
+		compare_list(why, len, "types", e->types, e->ntypes, types, o->ndents, 1);
 	if (e->offs)
-		compare_nums(why, len, "offs", e->offs, e->noffs, offs, o->ndents);
+		compare_list(why, len, "offs", e->offs, e->noffs, offs, o->ndents, 0);
 	if (e->reclens)
-		compare_nums(why, len, "reclens", e->reclens, e->nreclens, reclens, o->ndents);
+		compare_list(why, len, "reclens", e->reclens, e->nreclens, reclens, o->ndents, 0);
 	if (e->alive != ANY && o->alive != (e->alive == YES))
 		add(why, len, "expected alive=%s, got alive=%s", e->alive == YES ? "true" : "false", o->alive < 0 ? "none" : o->alive ? "true" : "false");
 	if (e->same != ANY && o->same != (e->same == YES))
