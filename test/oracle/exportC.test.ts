@@ -20,6 +20,15 @@ const isRoot = process.getuid?.() === 0;
 /** Can this machine make namespaces (a container may forbid it)? */
 const canUnshare = isRoot && child_process.spawnSync('unshare', ['--mount', '--pid', '--fork', 'true'], { stdio: 'ignore' }).status === 0;
 
+const mountinfo = (): string[] => fs.readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').sort();
+
+/** The processes running one of these executables. */
+function running(bins: string[]): number[] {
+  return fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
+    try { return bins.includes(fs.readlinkSync(`/proc/${e}/exe`)); } catch { return false; }
+  }).map(Number);
+}
+
 /** What a program printed and how it ended. */
 interface Ran { code: number | null; lines: string[]; text: string }
 
@@ -155,6 +164,7 @@ describe('export --as c: a self-contained C program printing TAP', function () {
         for (let i = 0; i < names.length; i += 2) {
           await Promise.all(names.slice(i, i + 2).map(async (n) => { bins[n] = await exportAndBuild(`nsfs-${n}`, n, ['--profile', 'nsfs']); }));
         }
+        const host = { mounts: mountinfo(), name: os.hostname() };
         for (const n of names) {
           const r = await runProgram(bins[n]);
           expect(r.code, `${n}:\n${r.text}`).to.equal(0);
@@ -162,6 +172,10 @@ describe('export --as c: a self-contained C program printing TAP', function () {
           expect(plan, `${n}: a plan first`).to.not.equal(null);
           expect(results(r).filter((l) => l.startsWith('ok ')).length, `${n}:\n${r.text}`).to.equal(Number(plan?.[1]));
         }
+        // the sandbox kept every mount, hostname and process inside: A's death ended them all
+        expect(mountinfo(), 'no mount reached the host').to.deep.equal(host.mounts);
+        expect(os.hostname()).to.equal(host.name);
+        expect(running(Object.values(bins)), 'no task outlives its program').to.deep.equal([]);
       });
 
       // a kernel without nsfs file handles (before 6.13 name_to_handle_at gives EOPNOTSUPP on ns
