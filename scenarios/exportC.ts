@@ -151,10 +151,16 @@ function runtimeParts(): { head: string; tail: string } {
   return { head, tail };
 }
 
-/** A scenario's expectation on the profile at each step: the scenario's, else what the emulator does. */
+/**
+ * A scenario's expectation on the profile at each step: the scenario's for it (its `expect` holds
+ * for the profiles it applies to), else what the emulator does on it.
+ */
 function expectations(sc: Scenario, profile: Profile): (Expect | undefined)[] {
   const run = runScenario(sc, profile);
-  return sc.steps.map((step, i) => expectationFor(step, profile.name) ?? observedExpect(step, run.steps[i]?.observed ?? {}));
+  return sc.steps.map((step, i) => {
+    const own = sc.applies.includes(profile.base) || step.profiles?.[profile.base] ? expectationFor(step, profile.name) : undefined;
+    return own ?? observedExpect(step, run.steps[i]?.observed ?? {});
+  });
 }
 
 /** What the emulator observed at a step, as an expectation (as export --as scenario writes them). */

@@ -115,7 +115,7 @@ struct result {
 	long ret;
 	int err;
 	unsigned mode;
-	unsigned long long ino;
+	unsigned long long ino, dev;
 	int has_stat, has_text, ndents;
 	char text[MAX_TEXT];
 	struct dent dents[MAX_DENTS];
@@ -210,6 +210,7 @@ MAYBE_UNUSED static void observe_stat(struct result *r, const struct stat *st)
 	r->has_stat = 1;
 	r->mode = st->st_mode;
 	r->ino = st->st_ino;
+	r->dev = st->st_dev;
 }
 
 MAYBE_UNUSED static void observe_text(struct result *r, const char *buf, size_t n)
@@ -324,7 +325,10 @@ static struct task_state tasks[NTASKS];
 static long saved[NSAVED];
 static int saved_set[NSAVED];
 static struct ns_name names[NNAMES];
-static unsigned long long inos[1024];
+/* The inode numbers named so far, each within its space (scenarios/vocabulary.ts, observeResult):
+ * a stat's with its device, a readlink's "net:[N]" as a namespace's, a dirent's as a dirent's. */
+enum ino_space { INO_STAT, INO_NS, INO_DIRENT };
+static struct { enum ino_space space; unsigned long long dev, ino; } inos[1024];
 static int ninos;
 /* Why namespaces cannot be named or watched on this kernel, or "" when they can. */
 static char no_handles[96], no_alive[96];
@@ -343,13 +347,16 @@ static void sleep_ms(int ms)
 }
 
 /* "ino#k", numbered in order of first appearance, as a procns trace names inode numbers. */
-static int ino_symbol(unsigned long long ino)
+static int ino_symbol(enum ino_space space, unsigned long long dev, unsigned long long ino)
 {
 	for (int i = 0; i < ninos; i++)
-		if (inos[i] == ino)
+		if (inos[i].space == space && inos[i].dev == dev && inos[i].ino == ino)
 			return i + 1;
-	if (ninos < (int)(sizeof inos / sizeof inos[0]))
-		inos[ninos++] = ino;
+	if (ninos < (int)(sizeof inos / sizeof inos[0])) {
+		inos[ninos].space = space;
+		inos[ninos].dev = dev;
+		inos[ninos++].ino = ino;
+	}
 	return ninos;
 }
 
@@ -632,7 +639,7 @@ static void name_result(const struct step *s, const struct result *r, struct see
 	if (r->has_stat) {
 		o->has_mode = 1;
 		snprintf(o->mode, sizeof o->mode, "0%o", r->mode);
-		ino_symbol(r->ino);
+		ino_symbol(INO_STAT, r->dev, r->ino);
 	}
 	if (r->has_text) {
 		o->has_text = 1;
@@ -642,13 +649,13 @@ static void name_result(const struct step *s, const struct result *r, struct see
 		char end;
 		if (s->ret == R_COUNT && sscanf(r->text, "%31[a-z_]:[%llu%c", type, &ino, &end) == 3 && end == ']'
 		    && !strchr(strchr(r->text, ']') + 1, ']') && strchr(r->text, ']')[1] == 0)
-			snprintf(o->text, sizeof o->text, "%s:[ino#%d]", type, ino_symbol(ino));
+			snprintf(o->text, sizeof o->text, "%s:[ino#%d]", type, ino_symbol(INO_NS, 0, ino));
 		else
 			snprintf(o->text, sizeof o->text, "%s", r->text);
 	}
 	o->ndents = r->ndents;
 	for (int i = 0; i < r->ndents; i++)
-		ino_symbol(r->dents[i].ino);
+		ino_symbol(INO_DIRENT, 0, r->dents[i].ino);
 }
 
 static int failures;
@@ -917,7 +924,11 @@ int main(void)
 			close(CMD_W(i));
 			close(RES_R(i));
 		}
-		task_main(0);
+		/* a task's fds are its steps' only, as in the emulator, where init starts with none */
+		close(0);
+		close(1);
+		close(2);
+		task_main(TASK_A);
 	}
 	close(hub[0]);
 	for (int i = 0; i < NTASKS; i++) {
