@@ -13,6 +13,7 @@ import { recordLinux, ScenarioError, splitRunner } from '../oracle/recordLinux';
 import { cmdDiffLinux } from './diffLinux';
 import { CmdResult, cmdFuzz, cmdReplay, cmdVerdicts, loadReplay } from './fuzz';
 import { replayToMocha, replayToScenario } from '../scenarios/export';
+import { ExportCError, scenarioToC, traceScenario } from '../scenarios/exportC';
 import { readInput } from '../scenarios/input';
 import type { Scenario } from '../scenarios/format';
 import * as path from 'path';
@@ -223,27 +224,33 @@ const COMMANDS: Record<string, CommandDecl> = {
     }, out, !a.values.json),
   },
   export: {
-    args: '<replay>',
+    args: '<replay|scenario|trace>',
     positionals: [1, 1],
-    summary: 'a counterexample as a scenario (run, record and check it anywhere) or as a mocha test',
+    summary: 'a counterexample as a scenario (run, record and check it anywhere) or a mocha test; a replay, scenario or trace as a self-contained C program printing TAP (--as c)',
     options: {
-      as: { type: 'string', arg: 'FORMAT', help: 'scenario or mocha' },
+      as: { type: 'string', arg: 'FORMAT', help: 'scenario, mocha (from a replay) or c (from a replay, a scenario or a trace)' },
+      profile: { ...PROFILE_OPT, help: 'with --as c: whose expectations (default: the replay\'s or trace\'s, else the scenario\'s first)' },
       out: { type: 'string', short: 'o', arg: 'FILE', help: 'write it here (default: standard output)' },
       json: JSON_OPT,
     },
     run(a, out) {
       const as = str(a, 'as');
-      if (as !== 'scenario' && as !== 'mocha') throw new UsageError(`--as takes scenario or mocha${as === undefined ? '' : `, not '${as}'`}`);
-      const r = loadReplay(a.pos[0]);
-      if (typeof r === 'string') throw new UsageError(`${a.pos[0]}: ${r}`);
-      const base = path.basename(a.pos[0]).replace(/\.json$/, '').replace(/[^A-Za-z0-9._-]/g, '-');
+      if (as !== 'scenario' && as !== 'mocha' && as !== 'c') throw new UsageError(`--as takes scenario, mocha or c${as === undefined ? '' : `, not '${as}'`}`);
+      if (as !== 'c' && str(a, 'profile') !== undefined) throw new UsageError('--profile goes with --as c (a replay carries its profile)');
       let text: string;
-      if (as === 'mocha') {
-        text = replayToMocha(r, `${base}: ${r.expect ? `${r.expect.property} ${r.expect.message}` : 'holds'}`);
+      if (as === 'c') {
+        text = exportC(a);
       } else {
-        const sc = replayToScenario(r, base);
-        if (typeof sc === 'string') throw new UsageError(`${a.pos[0]}: ${sc}`);
-        text = JSON.stringify(sc, null, 2) + '\n';
+        const r = loadReplay(a.pos[0]);
+        if (typeof r === 'string') throw new UsageError(`${a.pos[0]}: ${r}`);
+        const base = path.basename(a.pos[0]).replace(/\.json$/, '').replace(/[^A-Za-z0-9._-]/g, '-');
+        if (as === 'mocha') {
+          text = replayToMocha(r, `${base}: ${r.expect ? `${r.expect.property} ${r.expect.message}` : 'holds'}`);
+        } else {
+          const sc = replayToScenario(r, base);
+          if (typeof sc === 'string') throw new UsageError(`${a.pos[0]}: ${sc}`);
+          text = JSON.stringify(sc, null, 2) + '\n';
+        }
       }
       const file = str(a, 'out');
       if (file) writeAtomically(file, text);
@@ -351,6 +358,22 @@ function scenarioFrom(arg: string): Scenario {
   const sc = loadScenario(arg);
   if (typeof sc === 'string') throw new UsageError(sc);
   return sc;
+}
+
+/** `export --as c`: a trace's scenario (its profile the default), else a replay's or a scenario's. */
+function exportC(a: Parsed): string {
+  const arg = a.pos[0];
+  const t = traceScenario(arg);
+  if (typeof t === 'string') throw new UsageError(`${arg}: ${t}`);
+  const sc = t ? t.sc : scenarioFrom(arg);
+  const profile = str(a, 'profile') === undefined && t ? makeProfile(t.profile, t.fix, t.inject) : profileOf(a, sc.applies[0] ?? 'v3.0');
+  if (typeof profile === 'string') throw new UsageError(`${arg}: ${profile}`);
+  try {
+    return scenarioToC(sc, profile, { source: fs.existsSync(arg) ? arg : `scenario ${sc.name}` });
+  } catch (e) {
+    if (e instanceof ExportCError) throw new UsageError(`${arg}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Write a file whole or not at all: a temporary file beside it, then a rename. */

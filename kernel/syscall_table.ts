@@ -121,7 +121,7 @@ const TABLE = {
     args: [{ name: 'flags', kind: 'flags', names: CLONE_NAMES, dflt: 0,
       draw: [0, 0, CLONE_FILES, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE_NEWNET, CLONE_NEWUTS | CLONE_NEWIPC, CLONE_NEWNS] }],
     fuzz: { weight: 8, always: true },
-    helper: 'clone %flags', c: 'clone(%flags)',
+    helper: 'clone %flags', c: 'syscall(SYS_clone, %flags | SIGCHLD, 0, 0, 0, 0)',
   },
   fork: {
     handler: sys_fork, returns: 'task', args: [],

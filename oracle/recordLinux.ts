@@ -37,7 +37,8 @@ export class ScenarioError extends Error {}
 // ---------------------------------------------------------------------------------------------
 // The helper binary
 
-function linuxDir(): string {
+/** The folder of the helper's C source and the sandbox (oracle/linux), from dist/ or from the source tree. */
+export function linuxDir(): string {
   const candidates = [path.resolve(__dirname, 'linux'), path.resolve(__dirname, '..', '..', 'oracle', 'linux')];
   return candidates.find((d) => fs.existsSync(path.join(d, 'procns-helper.c'))) ?? candidates[1];
 }

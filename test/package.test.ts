@@ -37,7 +37,7 @@ describe('the npm package', function () {
 
   it('ships dist, the helper\'s source and the scenarios, not the tests', () => {
     const pkg = path.join(dir, 'consumer', 'node_modules', 'procns');
-    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'bin/procns.js', 'oracle/linux/procns-helper.c', 'scenarios/ip-netns.json']) {
+    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'bin/procns.js', 'oracle/linux/procns-helper.c', 'oracle/linux/sandbox.h', 'oracle/linux/export-runtime.c', 'scenarios/ip-netns.json']) {
       expect(fs.existsSync(path.join(pkg, f)), f).to.equal(true);
     }
     expect(fs.existsSync(path.join(pkg, 'dist/test')), 'dist/test').to.equal(false);
