@@ -165,6 +165,7 @@ export class Kernel {
 
     // init_struct_pid: pid 0, in init_pid_ns but never in its count or the pid hash
     init_task.pid = new Pid(this, init_task, 0, pidns);
+    init_task.pid.task = init_task; // init_struct_pid.tasks[PIDTYPE_PID] is init_task
     get_ns(this, pidns, init_task.pid, 'init_struct_pid');
     init_task.tgid = 0;
     init.pid = alloc_pid(this, pidns, init) as Pid;

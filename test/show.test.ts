@@ -75,25 +75,25 @@ describe('procns show: the picture of a run', () => {
       expect(lane(p, 'pid 2').calls).to.deep.equal([]);
     });
 
-    it('no namespace is created or freed; each boot namespace is held by the one nsproxy both tasks share', () => {
+    it('no namespace is created or freed; each boot namespace is held by init_nsproxy, which init_task (pid 0, init/init_task.c) and both tasks share', () => {
       expect(p.bars.map((b) => b.id).sort()).to.deep.equal(['ipc#1', 'mnt_ns#1', 'net#1', 'pid_ns#1', 'user_ns#1', 'uts#1']);
       for (const b of p.bars) {
         expect([b.born, b.died], b.id).to.deep.equal([0, null]);
         expect(b.unheld, b.id).to.deep.equal([]);
       }
-      for (const id of ['mnt_ns#1', 'uts#1', 'ipc#1']) expect(holders(bar(p, id)), id).to.deep.equal(['nsproxy nsproxy#1 of pid 1, pid 2 0-4']);
+      for (const id of ['mnt_ns#1', 'uts#1', 'ipc#1']) expect(holders(bar(p, id)), id).to.deep.equal(['nsproxy nsproxy#1 of pid 0, pid 1, pid 2 0-4']);
     });
 
     it('net#1 gains a cached dentry /proc/2/ns/net at step 2 (stat instantiates the inode, whose ei->ns holds it), kept while pid 2 exists, zombie or not', () => {
-      expect(holders(bar(p, 'net#1'))).to.deep.equal(['nsproxy nsproxy#1 of pid 1, pid 2 0-4', 'dentry cached dentry /proc/2/ns/net 2-4']);
+      expect(holders(bar(p, 'net#1'))).to.deep.equal(['nsproxy nsproxy#1 of pid 0, pid 1, pid 2 0-4', 'dentry cached dentry /proc/2/ns/net 2-4']);
       expect(kindsAt(bar(p, 'net#1'), 1)).to.deep.equal(['nsproxy']);
       expect(kindsAt(bar(p, 'net#1'), 3)).to.deep.equal(['dentry', 'nsproxy']);
       expect(p.steps[1].changes).to.deep.equal(['net#1 + cached dentry /proc/2/ns/net']);
     });
 
     it('user_ns#1 is held by each task\'s credentials, pid_ns#1 by each task\'s struct pid', () => {
-      expect(holders(bar(p, 'user_ns#1'))).to.deep.equal(['cred cred of pid 1, pid 2 0-4']);
-      expect(holders(bar(p, 'pid_ns#1'))).to.include('pid struct pid of pid 1, pid 2 0-4');
+      expect(holders(bar(p, 'user_ns#1'))).to.deep.equal(['cred cred of pid 0, pid 1, pid 2 0-4']);
+      expect(holders(bar(p, 'pid_ns#1'))).to.include('pid struct pid of pid 0, pid 1, pid 2 0-4');
     });
   });
 

@@ -141,7 +141,7 @@ describe('procns show in headless Chromium', function () {
     expect(d.failRow?.text).to.match(/stat.*path=\/proc\/2\/ns\/ipc.*ENOENT.*oops: BUG: unable to handle kernel NULL pointer dereference in put_ns/);
     // net#1: the shared nsproxy all along, and the cached dentry of /proc/2/ns/net from step 2 (stat)
     const net = d.holders.filter((h) => h.ns === 'net#1');
-    expect(net.map((h) => `${h.kind} ${h.label} ${h.from}-${h.to}`)).to.deep.equal(['nsproxy nsproxy#1 of pid 1, pid 2 0-4', 'dentry cached dentry /proc/2/ns/net 2-4']);
+    expect(net.map((h) => `${h.kind} ${h.label} ${h.from}-${h.to}`)).to.deep.equal(['nsproxy nsproxy#1 of pid 0, pid 1, pid 2 0-4', 'dentry cached dentry /proc/2/ns/net 2-4']);
     spansColumns(d, net[1].box, 2, 4);
     expect(net[1].title).to.equal('net#1 held by cached dentry /proc/2/ns/net (dentry: a cached unused dentry (count 0, on the LRU): dentry → inode → ei->ns), steps 2-4');
     // the two kinds are told apart by colour and row, below the bar
