@@ -26,7 +26,7 @@ describe('procns command line', function () {
   });
 
   it('every command has its own --help: exit 0, its options listed, nothing written', async () => {
-    for (const cmd of ['fuzz', 'replay', 'run', 'check', 'record-linux', 'record', 'list', 'verdicts']) {
+    for (const cmd of ['fuzz', 'replay', 'run', 'check', 'record-linux', 'record', 'list', 'verdicts', 'merge']) {
       const { code, lines } = await capture([cmd, '--help']);
       expect(code, cmd).to.equal(0);
       expect(lines[0], cmd).to.match(new RegExp(`^usage: procns ${cmd === 'record' ? 'record-linux' : cmd}`));
