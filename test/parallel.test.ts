@@ -3,10 +3,9 @@
 // reference: the runs spread over 1, 2 or 3 threads, or over shards merged, must give its
 // runs, steps and failure exactly, and the CLI the same --json and replay file bytes.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
-import { runCli } from './helpers';
+import { replayDirPerTest, runCli } from './helpers';
 import { fuzz, FuzzOptions } from '../properties/fuzz';
 import { fuzzRange } from '../cli/parallel';
 import { createPool, inOrder, Pool } from '../cli/pool';
@@ -14,15 +13,9 @@ import { parseShard, shardOf, shardRange } from '../cli/shard';
 
 describe('--jobs and --shard', function () {
   this.timeout(300000);
+  const replayDir = replayDirPerTest('procns-parallel-');
   let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-parallel-'));
-    process.env.PROCNS_REPLAY_DIR = dir;
-  });
-  afterEach(() => {
-    delete process.env.PROCNS_REPLAY_DIR;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  beforeEach(() => { dir = replayDir(); });
 
   /** Run a command with its replay files in `sub` of the test's folder; its --json and the files' bytes. */
   async function jsonRun(argv: string[], sub: string): Promise<{ code: number; json: string; files: Record<string, string> }> {
