@@ -5,6 +5,7 @@
 import { Replay } from '../properties/fuzz';
 import { Verdict, VERDICT_ROWS } from '../properties/verdicts';
 import { readInput } from '../scenarios/input';
+import { schemaProblem } from '../scenarios/schemas';
 import { CmdResult, FuzzArgs, replayProblem, reportFuzz, verdictTable } from './fuzz';
 import { Shard, shardRange } from './shard';
 
@@ -22,8 +23,6 @@ interface ShardDoc {
   verdicts?: Verdict[];
 }
 
-const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
-
 function readShard(file: string): ShardDoc | string {
   const input = readInput(file);
   if ('error' in input) return input.error.startsWith(file) ? input.error : `${file}: ${input.error}`;
@@ -33,21 +32,18 @@ function readShard(file: string): ShardDoc | string {
   } catch (e) {
     return `${file}: ${(e as Error).message.split('\n')[0]}`;
   }
-  const not = `${file}: not the --json result of a fuzz or verdicts --shard run`;
-  if (!d || typeof d !== 'object' || (d.command !== 'fuzz' && d.command !== 'verdicts')) return not;
-  const s = d.shard as ShardDoc['shard'] | undefined;
-  if (!s || ![s.index, s.count, s.first, s.end].every(isCount) || !isCount(d.runs) || !isCount(d.steps)) return not;
-  if (d.command === 'fuzz') {
-    const args = d.args as Record<string, unknown> | undefined;
-    if (!args || typeof args !== 'object' || !isCount(args.runs)) return not;
-    if (d.failure !== null && replayProblem(d.failure)) return `${file}: its failure: ${replayProblem(d.failure) ?? ''}`;
-    return { file, command: 'fuzz', shard: s, version: d.version, same: args, runs: d.runs, steps: d.steps, failure: d.failure as Replay | null };
+  const shape = schemaProblem('shard', d, input.text);
+  if (shape) return `${file}: not the --json result of a fuzz or verdicts --shard run: ${shape}`;
+  const s = d.shard as ShardDoc['shard'];
+  const same = d.command === 'fuzz' ? d.args as Record<string, unknown> : { seed: d.seed, runs: d.runs, steps: d.steps };
+  const replays = d.command === 'fuzz' ? [d.failure as Replay | null] : (d.verdicts as Verdict[]).map((v) => v.replay);
+  for (const r of replays) {
+    const why = r && replayProblem(r);
+    if (why) return `${file}: a counterexample in it: ${why}`;
   }
-  if (!Array.isArray(d.verdicts) || d.verdicts.length !== s.end - s.first) return not;
-  for (const v of d.verdicts as Verdict[]) {
-    if (v?.replay && replayProblem(v.replay)) return `${file}: a verdict's replay: ${replayProblem(v.replay) ?? ''}`;
-  }
-  return { file, command: 'verdicts', shard: s, version: d.version, same: { seed: d.seed, runs: d.runs, steps: d.steps }, runs: d.runs, steps: d.steps, verdicts: d.verdicts as Verdict[] };
+  if (d.command === 'verdicts' && (d.verdicts as Verdict[]).length !== s.end - s.first) return `${file}: ${(d.verdicts as Verdict[]).length} verdicts for campaigns ${s.first + 1} to ${s.end}`;
+  return { file, command: d.command as ShardDoc['command'], shard: s, version: d.version, same, runs: d.runs as number, steps: d.steps as number,
+    failure: d.failure as Replay | null | undefined, verdicts: d.verdicts as Verdict[] | undefined };
 }
 
 /** The merged result, or why the files cannot be merged (one line). */
