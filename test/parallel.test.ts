@@ -137,8 +137,11 @@ describe('--jobs and --shard', function () {
     const unsharded = await write('u.json', ['--seed', '1']);
     const other = path.join(dir, 'other.json');
     fs.writeFileSync(other, fs.readFileSync(a2, 'utf8').replace(/"commit":"[0-9a-f]+"/, '"commit":"0000000000000000000000000000000000000000"').replace(/"procns":"[^"]*"}/, '"procns":"0.0.9","commit":"0000000000000000000000000000000000000000"}'));
+    const broken = path.join(dir, 'broken.json');
+    fs.writeFileSync(broken, fs.readFileSync(a2, 'utf8').replace('"failure":null', '"failure":{"kind":"replay"}'));
     const cases: [string[], RegExp][] = [
       [[a1], /shard 2\/2 missing/],
+      [[a1, broken], /broken\.json: not the --json result .*\/failure: must have required property/],
       [[a1, a2, a2], /shard 2\/2 is given twice/],
       [[a1, b2], /another run .*its seed is 2, not 1/],
       [[a1, other], /another procns/],
