@@ -134,7 +134,7 @@ export async function cmdFuzz(a: FuzzArgs, out: (s: string) => void, show: boole
   if (stepped?.length === 0) return cmdFuzzWhole(a, seed, whole, 0, 0, out);
   const { first, end } = a.shard ? shardRange(a.runs, a.shard) : { first: 0, end: a.runs };
   if (a.shard) out(`shard ${a.shard.index}/${a.shard.count}: runs ${first} to ${end - 1} of ${a.runs}`);
-  const pool = createPool(a.jobs ?? 1);
+  const pool = createPool(Math.min(a.jobs ?? 1, end - first)); // no thread without runs to make
   let res: FuzzResult;
   try {
     res = await fuzzRange({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps, properties: stepped }, first, end, pool,
@@ -304,7 +304,7 @@ export async function cmdVerdicts(b: Budget, out: (s: string) => void, show = fa
   const { first, end } = shard ? shardRange(VERDICT_ROWS, shard) : { first: 0, end: VERDICT_ROWS };
   const table = verdictTable(b, out, show, end - first);
   if (shard) out(`shard ${shard.index}/${shard.count}: campaigns ${first + 1} to ${end} of ${VERDICT_ROWS}`);
-  const pool = createPool(jobs);
+  const pool = createPool(Math.min(jobs, end - first));
   let verdicts: Verdict[];
   try {
     verdicts = await verdictsOf(Array.from({ length: end - first }, (_, i) => first + i), b, pool, table.row);
