@@ -6,6 +6,7 @@ import { commandList } from './lists';
 import { Command } from '../properties/world';
 import { ALL_PROPERTIES, buildProfile, fuzz, newReal } from '../properties/fuzz';
 import { RUN_PROPERTIES, STEP_PROPERTIES } from '../properties/checks';
+import { fuzzScaling } from './scaling';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 50000);
 /**
@@ -88,3 +89,4 @@ function main(): void {
 }
 
 main();
+fuzzScaling();

@@ -3,8 +3,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createHash, randomInt } from 'crypto';
 import { execFileSync } from 'child_process';
-import { ALL_PROPERTIES, CAMPAIGNS, fuzz, replayRun, Replay, REPLAY_FORMAT } from '../properties/fuzz';
-import { allVerdicts, Budget, Verdict, VERDICT_ROWS } from '../properties/verdicts';
+import { ALL_PROPERTIES, CAMPAIGNS, FuzzResult, replayRun, Replay, REPLAY_FORMAT } from '../properties/fuzz';
+import { Budget, Verdict, VERDICT_ROWS } from '../properties/verdicts';
+import { createPool } from './pool';
+import { fuzzRange, verdictsOf } from './parallel';
+import { Shard, shardRange } from './shard';
 import { progress } from './progress';
 import { PROPERTIES, PropertyName, propertyNamed, RUN_PROPERTIES } from '../properties/checks';
 import { makeProfile } from '../kernel/profile';
@@ -110,25 +113,50 @@ export interface FuzzArgs {
   properties?: PropertyName[];
   /** Where a counterexample's replay file goes (default: regressionDir()). */
   save?: string;
+  /** Worker threads (default 1: this thread); the result does not depend on it. */
+  jobs?: number;
+  /** Run only this shard's part of the runs (shard.ts). */
+  shard?: Shard | null;
 }
 
 /**
  * procns fuzz: exit 1 with a shrunk counterexample, or 0. The step properties are checked on
- * one campaign; a whole-run property (P8) only when named, after them: it runs the campaign
+ * one campaign, its runs spread over `jobs` threads (or only a shard's part of them); a
+ * whole-run property (P8) only when named, after them, in this thread: it runs the campaign
  * again, three times.
  */
-export function cmdFuzz(a: FuzzArgs, out: (s: string) => void, show: boolean): CmdResult {
+export async function cmdFuzz(a: FuzzArgs, out: (s: string) => void, show: boolean): Promise<CmdResult> {
   const seed = a.seed ?? randomInt(1, 2 ** 31 - 1);
-  const again = againCommand(a, seed);
-  const bar = progress(`fuzz ${a.profile} seed ${seed}`, process.stderr, show);
-  const onRun = (n: number): void => bar.tick(n, a.runs, n > a.runs ? '(shrinking)' : 'runs');
+  const bar = progress(`fuzz ${a.profile} seed ${seed}${a.shard ? ` shard ${a.shard.index}/${a.shard.count}` : ''}`, process.stderr, show);
   const named = a.properties;
   const whole = named?.filter((p) => RUN_PROPERTIES.includes(p)) ?? [];
   const stepped = named?.filter((p) => !RUN_PROPERTIES.includes(p));
   if (stepped?.length === 0) return cmdFuzzWhole(a, seed, whole, 0, 0, out);
-  const res = fuzz({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps, properties: stepped, onRun });
+  const { first, end } = a.shard ? shardRange(a.runs, a.shard) : { first: 0, end: a.runs };
+  if (a.shard) out(`shard ${a.shard.index}/${a.shard.count}: runs ${first} to ${end - 1} of ${a.runs}`);
+  const pool = createPool(Math.min(a.jobs ?? 1, end - first)); // no thread without runs to make
+  let res: FuzzResult;
+  try {
+    res = await fuzzRange({ profile: a.profile, fix: a.fix, inject: a.inject, seed, runs: a.runs, steps: a.steps, properties: stepped }, first, end, pool,
+      (n, total) => bar.tick(n, total, n > total ? '(shrinking)' : 'runs'));
+  } finally {
+    await pool.close();
+  }
   bar.end();
   if (!res.failure && whole.length) return cmdFuzzWhole(a, seed, whole, res.runs, res.steps, out);
+  const r = reportFuzz(a, seed, res, out);
+  if (!a.shard) return r;
+  // what `procns merge` needs of a shard: its part, the failure as data, and the procns that ran it
+  const args = { profile: a.profile, fix: a.fix, inject: a.inject, properties: a.properties ?? null, seed, runs: a.runs, steps: a.steps };
+  return { code: r.code, doc: { ...r.doc, shard: { index: a.shard.index, count: a.shard.count, first, end }, args, failure: res.failure, version: procnsVersion() } };
+}
+
+/**
+ * A fuzz campaign's result, printed and as a document (its counterexample saved): what
+ * `procns fuzz` says, and what `procns merge` says of shards that add up to the same campaign.
+ */
+export function reportFuzz(a: FuzzArgs, seed: number, res: FuzzResult, out: (s: string) => void): CmdResult {
+  const again = againCommand(a, seed);
   const doc: Record<string, unknown> = {
     command: 'fuzz', verdict: res.failure ? 'counterexample' : 'holds', profile: a.profile, fix: a.fix, inject: a.inject,
     seed, runs: res.runs, steps: res.steps, failures: res.failure ? 1 : 0, again,
@@ -162,7 +190,8 @@ export interface CmdResult {
 /** The command that runs this campaign again. */
 function againCommand(a: FuzzArgs, seed: number): string {
   return ['procns fuzz', `--profile ${a.profile}`, ...a.fix.map((f) => `--fix ${f}`), ...a.inject.map((f) => `--inject ${f}`),
-    ...(a.properties ?? []).map((p) => `--property ${p}`), `--seed ${seed}`, `--runs ${a.runs}`, `--steps ${a.steps}`].join(' ');
+    ...(a.properties ?? []).map((p) => `--property ${p}`), `--seed ${seed}`, `--runs ${a.runs}`, `--steps ${a.steps}`,
+    ...(a.shard ? [`--shard ${a.shard.index}/${a.shard.count}`] : [])].join(' ');
 }
 
 /**
@@ -267,29 +296,57 @@ export function replayProblem(r: unknown, text?: string): string | null {
   return null;
 }
 
-/** The main job (npm start): the verdict table; exit 0 when every verdict is the expected one. */
-export function cmdVerdicts(b: Budget, out: (s: string) => void, show = false): CmdResult {
+/**
+ * The main job (npm start): the verdict table, its campaigns spread over `jobs` threads (or
+ * only a shard's part of them); exit 0 when every verdict is the expected one.
+ */
+export async function cmdVerdicts(b: Budget, out: (s: string) => void, show = false, jobs = 1, shard: Shard | null = null): Promise<CmdResult> {
+  const { first, end } = shard ? shardRange(VERDICT_ROWS, shard) : { first: 0, end: VERDICT_ROWS };
+  const table = verdictTable(b, out, show, end - first);
+  if (shard) out(`shard ${shard.index}/${shard.count}: campaigns ${first + 1} to ${end} of ${VERDICT_ROWS}`);
+  const pool = createPool(Math.min(jobs, end - first));
+  let verdicts: Verdict[];
+  try {
+    verdicts = await verdictsOf(Array.from({ length: end - first }, (_, i) => first + i), b, pool, table.row);
+  } finally {
+    await pool.close();
+  }
+  const r = table.end(verdicts);
+  if (!shard) return r;
+  // what `procns merge` needs of a shard: its part, its verdicts as data, and the procns that ran it
+  return { code: r.code, doc: { ...r.doc, shard: { index: shard.index, count: shard.count, first, end }, verdicts, version: procnsVersion() } };
+}
+
+/**
+ * The verdict table, a row printed as each verdict comes in (in the table's order) and a
+ * counterexample saved; then its last line and its document. `procns verdicts` and `procns
+ * merge` both print it.
+ */
+export function verdictTable(b: Budget, out: (s: string) => void, show: boolean, total: number): { row(v: Verdict): void; end(verdicts: Verdict[]): CmdResult } {
   out(`procns: every profile against every property (seed ${b.seed}, ${b.runs} runs of up to ${b.steps} steps each)`);
   out('');
   // each row as its campaign ends: the table streams, with the campaigns done so far below it
   const bar = progress('verdicts', process.stderr, show);
   let done = 0;
-  const total = VERDICT_ROWS;
   bar.tick(0, total, 'campaigns');
-  const verdicts = allVerdicts(b, (v) => {
-    bar.end();
-    out(formatVerdict(v));
-    bar.tick(++done, total, 'campaigns');
-  });
-  bar.end();
-  const wrong = verdicts.filter((v) => v.expected !== v.got);
-  out('');
-  out(wrong.length ? `${wrong.length} verdict(s) differ from the expected table` : 'every verdict is the expected one');
-  const rows = verdicts.map((v) => ({
-    profile: v.profile, inject: v.inject, property: v.property, expected: v.expected, got: v.got,
-    message: v.replay?.expect?.message ?? v.message ?? null, replay: v.replay ? path.join(regressionDir(), replayFileName(v.replay)) : null,
-  }));
-  return { code: wrong.length ? 1 : 0, doc: { command: 'verdicts', seed: b.seed, runs: b.runs, steps: b.steps, ok: !wrong.length, differ: wrong.length, rows } };
+  return {
+    row(v) {
+      bar.end();
+      out(formatVerdict(v));
+      bar.tick(++done, total, 'campaigns');
+    },
+    end(verdicts) {
+      bar.end();
+      const wrong = verdicts.filter((v) => v.expected !== v.got);
+      out('');
+      out(wrong.length ? `${wrong.length} verdict(s) differ from the expected table` : 'every verdict is the expected one');
+      const rows = verdicts.map((v) => ({
+        profile: v.profile, inject: v.inject, property: v.property, expected: v.expected, got: v.got,
+        message: v.replay?.expect?.message ?? v.message ?? null, replay: v.replay ? path.join(regressionDir(), replayFileName(v.replay)) : null,
+      }));
+      return { code: wrong.length ? 1 : 0, doc: { command: 'verdicts', seed: b.seed, runs: b.runs, steps: b.steps, ok: !wrong.length, differ: wrong.length, rows } };
+    },
+  };
 }
 
 function formatVerdict(v: Verdict): string {

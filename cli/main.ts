@@ -12,13 +12,16 @@ import { toJsonl, traceHeader } from '../oracle/trace';
 import { recordLinux, ScenarioError, splitRunner } from '../oracle/recordLinux';
 import { cmdDiffLinux } from './diffLinux';
 import { CmdResult, cmdFuzz, cmdReplay, cmdVerdicts, loadReplay } from './fuzz';
+import { cmdMerge } from './merge';
+import { defaultJobs } from './pool';
+import { Shard, SHARD_ENVIRONMENTS, shardOf } from './shard';
 import { replayToMocha, replayToScenario } from '../scenarios/export';
 import { ExportCError, scenarioToC, traceScenario } from '../scenarios/exportC';
 import { readInput } from '../scenarios/input';
 import type { Scenario } from '../scenarios/format';
 import * as path from 'path';
 import { checkTraceFile, formatCheck } from '../oracle/check';
-import { PROPERTIES, PropertyName } from '../properties/checks';
+import { PROPERTIES, PropertyName, RUN_PROPERTIES } from '../properties/checks';
 import { showPicture } from '../show/show';
 
 /** Exit statuses, the same for every command. */
@@ -68,6 +71,7 @@ const BOUNDS = {
   steps: [1, 1000],
   tasks: [1, 8],
   shrink: [0, 10_000],
+  jobs: [1, 256],
 } as const;
 
 /** A whole number option within its bounds, or its default. */
@@ -93,6 +97,22 @@ function list(a: Parsed, key: string): string[] {
   return Array.isArray(v) ? v : [];
 }
 
+/** --jobs and --shard (with --shard-count), for every command that spreads its work: declared once. */
+const PARALLEL_OPTS: Record<string, OptDecl> = {
+  jobs: { type: 'string', arg: 'N', help: 'worker threads (1 to 256; default: the cores this process may use); results do not depend on N' },
+  shard: {
+    type: 'string', arg: 'K/N', help: `do only part K of N (from 1) and say so in --json, for procns merge; default from ${SHARD_ENVIRONMENTS.map((e) => `${e.index}/${e.count}`).join(', ')}`,
+  },
+  'shard-count': { type: 'string', arg: 'N', help: 'the shard count of a Kubernetes Indexed Job (its index is JOB_COMPLETION_INDEX, from 0)' },
+};
+
+/** The threads and the shard the options (or the CI system's environment) say. */
+function parallelOf(a: Parsed): { jobs: number; shard: Shard | null } {
+  const shard = shardOf(str(a, 'shard'), str(a, 'shard-count'));
+  if (typeof shard === 'string') throw new UsageError(shard);
+  return { jobs: num(a, 'jobs', defaultJobs()), shard };
+}
+
 /** The profile the options name (a usage error when it or a flag is unknown). */
 function profileOf(a: Parsed, dflt: string): Profile {
   const p = makeProfile(str(a, 'profile') ?? dflt, list(a, 'fix'), list(a, 'inject'));
@@ -114,6 +134,7 @@ const COMMANDS: Record<string, CommandDecl> = {
       inject: INJECT_OPT,
       property: { type: 'string', multiple: true, arg: 'P', help: `check only these (repeatable): ${Object.keys(PROPERTIES).join(', ')}` },
       save: { type: 'string', arg: 'DIR', help: 'where a counterexample\'s replay file goes (default: scenarios/regressions in a procns checkout, else the current directory)' },
+      ...PARALLEL_OPTS,
       json: JSON_OPT,
     },
     run(a, out) {
@@ -121,9 +142,12 @@ const COMMANDS: Record<string, CommandDecl> = {
       const props = list(a, 'property');
       const unknown = props.find((p) => !Object.prototype.hasOwnProperty.call(PROPERTIES, p));
       if (unknown !== undefined) throw new UsageError(`unknown property '${unknown}' (known: ${Object.keys(PROPERTIES).join(', ')})`);
+      const { jobs, shard } = parallelOf(a);
+      const whole = props.find((p) => RUN_PROPERTIES.includes(p as PropertyName));
+      if (shard && whole) throw new UsageError(`--shard splits the runs of the step properties; ${whole} checks whole campaigns`);
       return cmdFuzz({
         profile: str(a, 'profile') ?? 'v3.0', seed: num(a, 'seed', undefined), runs: num(a, 'runs', 500), steps: num(a, 'steps', 40),
-        fix: list(a, 'fix'), inject: list(a, 'inject'), properties: props.length ? props as PropertyName[] : undefined, save: str(a, 'save'),
+        fix: list(a, 'fix'), inject: list(a, 'inject'), properties: props.length ? props as PropertyName[] : undefined, save: str(a, 'save'), jobs, shard,
       }, out, !a.values.json);
     },
   },
@@ -326,16 +350,32 @@ const COMMANDS: Record<string, CommandDecl> = {
       steps: { type: 'string', arg: 'N', help: 'commands per run at most (default 40)' },
       reporter: { type: 'string', arg: 'R', help: 'with -o: the file\'s format: junit (a testcase per verdict, for CI systems)' },
       out: { type: 'string', short: 'o', arg: 'FILE', help: 'also write the verdicts to FILE in the --reporter format' },
+      ...PARALLEL_OPTS,
       json: JSON_OPT,
     },
-    run(a, out) {
+    async run(a, out) {
       const reporter = str(a, 'reporter');
       const file = str(a, 'out');
       if (reporter !== undefined && reporter !== 'junit') throw new UsageError(`unknown reporter '${reporter}' (known: junit)`);
       if ((reporter === undefined) !== (file === undefined)) throw new UsageError('--reporter and -o go together');
-      const res = cmdVerdicts({ seed: num(a, 'seed', 1), runs: num(a, 'runs', 1000), steps: num(a, 'steps', 40) }, out, !a.values.json);
+      const { jobs, shard } = parallelOf(a);
+      const res = await cmdVerdicts({ seed: num(a, 'seed', 1), runs: num(a, 'runs', 1000), steps: num(a, 'steps', 40) }, out, !a.values.json, jobs, shard);
       if (file) writeAtomically(file, junit(res.doc));
       return res;
+    },
+  },
+  merge: {
+    args: '<results.json…>',
+    positionals: [1, Infinity],
+    summary: 'one fuzz result or verdict table from the --json results of --shard runs, the same as one unsharded run (2: shards missing, repeated or of different runs)',
+    options: {
+      save: { type: 'string', arg: 'DIR', help: 'where a fuzz counterexample\'s replay file goes (as for fuzz)' },
+      json: JSON_OPT,
+    },
+    run(a, out) {
+      const r = cmdMerge(a.pos, out, str(a, 'save'));
+      if (typeof r === 'string') throw new UsageError(r);
+      return r;
     },
   },
 };

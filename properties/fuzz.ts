@@ -84,32 +84,41 @@ function unwrap(c: unknown): Command {
   return (x as LifecycleCommand).cmd;
 }
 
-/** Run a fuzz campaign. */
-export function fuzz(o: FuzzOptions): FuzzResult {
+/** A campaign's runs as one fast-check property that counts the runs and steps it makes. */
+function campaign(o: FuzzOptions, guard?: (runsBefore: number) => void): { props: Set<PropertyName>; counts: { runs: number; steps: number; lastRunSteps: number }; property: fc.IPropertyWithHooks<[{ mix: Mix; cmds: Iterable<fc.Command<object, Real>> }]> } {
   const profile = buildProfile(o.profile, o.fix, o.inject);
   const props = new Set(o.properties ?? ALL_PROPERTIES);
-  let steps = 0;
-  let runs = 0;
+  const counts = { runs: 0, steps: 0, lastRunSteps: 0 };
   const only = o.ops;
   const mixes = only ? mixArbitrary().map((m) => restrictMix(m, only)) : mixArbitrary();
   // each run is its mix and its commands, so a failure can say which mix found it
   const arb = mixes.chain((mix) => fc.commands(commandArbs(profile, mix), { maxCommands: o.steps, size: 'max' }).map((cmds) => ({ mix, cmds })));
-  const details = fc.check(
-    fc.property(arb, ({ cmds }) => {
-      o.onRun?.(++runs);
-      const real = newReal(profile, props, {}, o.observers);
-      try {
-        fc.modelRun(() => ({ model: {}, real }), cmds);
-      } finally {
-        steps += real.world.steps;
-      }
-    }),
-    { seed: o.seed, numRuns: o.runs, endOnFailure: false },
-  );
-  runs = details.numRuns;
-  if (!details.failed || !details.counterexample) return { runs, steps, failure: null };
+  const property = fc.property(arb, ({ cmds }) => {
+    guard?.(counts.runs);
+    o.onRun?.(++counts.runs);
+    const real = newReal(profile, props, {}, o.observers);
+    try {
+      fc.modelRun(() => ({ model: {}, real }), cmds);
+    } finally {
+      counts.lastRunSteps = real.world.steps;
+      counts.steps += real.world.steps;
+    }
+  });
+  return { props, counts, property };
+}
+
+/** Run a fuzz campaign. */
+export function fuzz(o: FuzzOptions): FuzzResult {
+  const { props, counts, property } = campaign(o);
+  const details = fc.check(property, { seed: o.seed, numRuns: o.runs, endOnFailure: false });
+  if (!details.failed || !details.counterexample) return { runs: details.numRuns, steps: counts.steps, failure: null };
+  return { runs: details.numRuns, steps: counts.steps, failure: failureOf(o, props, details) };
+}
+
+/** The shrunk counterexample of a failed check, as a replay; an error that is no property's is thrown. */
+function failureOf(o: FuzzOptions, props: Set<PropertyName>, details: fc.RunDetails<[{ mix: Mix; cmds: Iterable<fc.Command<object, Real>> }]>): Replay {
   const error = details.errorInstance;
-  if (!(error instanceof PropertyFailure)) {
+  if (!(error instanceof PropertyFailure) || !details.counterexample) {
     throw error instanceof Error ? error : new Error(String(error));
   }
   const { mix, cmds } = details.counterexample[0];
@@ -130,7 +139,47 @@ export function fuzz(o: FuzzOptions): FuzzResult {
   const shown = replayRun(replay);
   replay.commands = shown.commands;
   replay.expect = shown.violation ? { property: shown.violation.property, message: shown.violation.message } : null;
-  return { runs, steps, failure: replay };
+  return replay;
+}
+
+/**
+ * Runs first .. first+count-1 of a campaign, unshrunk: a run's randomness is fast-check's
+ * generator jumped (index + 1) times from the seed (its `path`), so run i is the same run
+ * whoever makes it, in whatever order. Stops at the first failing run (`failedAt`), or, when
+ * `stop` says a lower run failed elsewhere, before any run above it (`stopped`). `steps`
+ * counts the runs before the failing one.
+ */
+export function scanRuns(o: FuzzOptions, first: number, count: number, stop?: () => number): ScanResult {
+  const halt = new Error('a lower run failed');
+  const { counts, property } = campaign(o, stop && ((before) => {
+    if (first + before >= stop()) throw halt;
+  }));
+  const details = fc.check(property, { seed: o.seed, path: String(first), numRuns: count, endOnFailure: true });
+  if (!details.failed) return { first, ran: details.numRuns, steps: counts.steps, failedAt: null, stopped: false };
+  if (details.errorInstance === halt) return { first, ran: counts.runs, steps: counts.steps, failedAt: null, stopped: true };
+  return { first, ran: details.numRuns, steps: counts.steps - counts.lastRunSteps, failedAt: first + details.numRuns - 1, stopped: false };
+}
+
+export interface ScanResult {
+  first: number;
+  /** Runs made, the failing one included. */
+  ran: number;
+  /** Steps of the runs made before the failing one (all of them when none failed). */
+  steps: number;
+  failedAt: number | null;
+  /** Stopped early because a lower run failed elsewhere: the result says nothing. */
+  stopped: boolean;
+}
+
+/**
+ * Run `index` of a campaign again and shrink it, as fuzz() shrinks its first failing run: the
+ * same counterexample, path and steps (the run's own and its shrinking's).
+ */
+export function shrinkRun(o: FuzzOptions, index: number): { steps: number; failure: Replay } {
+  const { props, counts, property } = campaign(o);
+  const details = fc.check(property, { seed: o.seed, path: String(index), numRuns: 1, endOnFailure: false });
+  if (!details.failed) throw new Error(`run ${index} of seed ${o.seed} failed once and holds now: not deterministic`);
+  return { steps: counts.steps, failure: failureOf(o, props, details) };
 }
 
 export interface ReplayResult {

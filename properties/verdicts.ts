@@ -64,20 +64,27 @@ export function verdict(profile: string, property: PropertyName, b: Budget, inje
   return { profile, inject, property, expected, got: result.failure ? 'counterexample' : 'holds', result, replay: result.failure, message: null };
 }
 
-/** How many rows the main job's table has: every profile × every property, then the injected rows. */
-export const VERDICT_ROWS = VERDICT_PROFILES.length * ALL_PROPERTIES.length + INJECTED_VERDICTS.length;
+/** The main job's campaigns, in the table's order: every profile × every property, then the injected rows. */
+export const VERDICT_CAMPAIGNS: readonly { profile: string; property: PropertyName; inject: string[] }[] = Object.freeze([
+  ...VERDICT_PROFILES.flatMap((profile) => ALL_PROPERTIES.map((property) => ({ profile, property, inject: [] }))),
+  ...INJECTED_VERDICTS.map((row) => ({ profile: row.profile, property: row.property, inject: [row.inject] })),
+]);
+
+/** How many rows the main job's table has. */
+export const VERDICT_ROWS = VERDICT_CAMPAIGNS.length;
+
+/** The verdict of the main job's campaign `index` (VERDICT_CAMPAIGNS): a function of the index and the budget alone. */
+export function verdictAt(index: number, b: Budget): Verdict {
+  const c = VERDICT_CAMPAIGNS[index];
+  return verdict(c.profile, c.property, b, c.inject);
+}
 
 export function allVerdicts(b: Budget, onVerdict?: (v: Verdict) => void): Verdict[] {
-  const out: Verdict[] = [];
-  const add = (v: Verdict): void => {
-    out.push(v);
+  return VERDICT_CAMPAIGNS.map((_, i) => {
+    const v = verdictAt(i, b);
     onVerdict?.(v);
-  };
-  for (const p of VERDICT_PROFILES) {
-    for (const prop of ALL_PROPERTIES) add(verdict(p, prop, b));
-  }
-  for (const row of INJECTED_VERDICTS) add(verdict(row.profile, row.property, b, [row.inject]));
-  return out;
+    return v;
+  });
 }
 
 export { PROPERTIES, replayRun };

@@ -1,6 +1,7 @@
 // The JSON Schemas are the one source of validation for what procns reads: scenarios
-// (scenarios/scenario.schema.json), replay files (scenarios/replay.schema.json) and traces
-// (oracle/trace.schema.json), checked with ajv. Every reader goes through here; what a schema
+// (scenarios/scenario.schema.json), replay files (scenarios/replay.schema.json), traces
+// (oracle/trace.schema.json) and the --json results of --shard runs (cli/shard.schema.json),
+// checked with ajv. Every reader goes through here; what a schema
 // cannot say (which syscalls exist, a step's numbering) is checked after it, by its reader.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -13,6 +14,7 @@ const FILES = {
   replay: ['scenarios/replay.schema.json', ''],
   'trace-header': ['oracle/trace.schema.json', '#/$defs/Header'],
   'trace-step': ['oracle/trace.schema.json', '#/$defs/Step'],
+  shard: ['cli/shard.schema.json', ''],
 } as const;
 export type SchemaKind = keyof typeof FILES;
 

@@ -3,11 +3,10 @@
 // replay files that are never overwritten by another counterexample.
 import * as child_process from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
 import seedrandom from 'seedrandom';
-import { runCli } from './helpers';
+import { replayDirPerTest, runCli } from './helpers';
 import { saveReplay } from '../cli/fuzz';
 import { fuzz } from '../properties/fuzz';
 
@@ -15,18 +14,12 @@ const capture = runCli;
 
 describe('procns command line', function () {
   this.timeout(120000);
+  const replayDir = replayDirPerTest('procns-cli-');
   let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-cli-'));
-    process.env.PROCNS_REPLAY_DIR = dir;
-  });
-  afterEach(() => {
-    delete process.env.PROCNS_REPLAY_DIR;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  beforeEach(() => { dir = replayDir(); });
 
   it('every command has its own --help: exit 0, its options listed, nothing written', async () => {
-    for (const cmd of ['fuzz', 'replay', 'run', 'check', 'record-linux', 'record', 'list', 'verdicts']) {
+    for (const cmd of ['fuzz', 'replay', 'run', 'check', 'record-linux', 'record', 'list', 'verdicts', 'merge']) {
       const { code, lines } = await capture([cmd, '--help']);
       expect(code, cmd).to.equal(0);
       expect(lines[0], cmd).to.match(new RegExp(`^usage: procns ${cmd === 'record' ? 'record-linux' : cmd}`));

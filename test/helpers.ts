@@ -6,6 +6,9 @@ import { SysResult } from '../kernel/syscalls';
 import { Task } from '../kernel/task';
 import { newKernel } from '../procfs';
 import { main } from '../cli/main';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 
 export function boot(profile = 'v3.0', fix: string[] = [], inject: string[] = []): Kernel {
   const p = makeProfile(profile, fix, inject);
@@ -35,4 +38,21 @@ export async function runCli(argv: string[]): Promise<{ code: number; text: stri
   const lines: string[] = [];
   const code = await main(argv, (s) => lines.push(...s.split('\n')));
   return { code, text: lines.join('\n'), lines };
+}
+
+/**
+ * In the describe() that calls it: a fresh temporary folder for each test, where replay files go
+ * (PROCNS_REPLAY_DIR), removed after it; the function returned gives the current test's.
+ */
+export function replayDirPerTest(prefix: string): () => string {
+  let dir = '';
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    process.env.PROCNS_REPLAY_DIR = dir;
+  });
+  afterEach(() => {
+    delete process.env.PROCNS_REPLAY_DIR;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return () => dir;
 }
