@@ -16,7 +16,7 @@ export interface Cred {
   readonly caps: ReadonlySet<Cap>;
 }
 
-export const ROOT_CRED: Cred = { uid: 0, euid: 0, suid: 0, fsuid: 0, caps: new Set<Cap>(['CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_SETUID', 'CAP_SYS_PTRACE', 'CAP_SYS_ADMIN']) };
+export const ROOT_CRED: Cred = { uid: 0, euid: 0, suid: 0, fsuid: 0, caps: new Set<Cap>(['CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_SETUID', 'CAP_SYS_PTRACE', 'CAP_SYS_ADMIN']) };
 
 /** capable (kernel/capability.c): does current have this capability in effect? */
 export function capable(k: Kernel, cap: Cap): boolean {

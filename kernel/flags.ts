@@ -46,6 +46,7 @@ export const S_IFMT = 0o170000;
 export const S_IFLNK = 0o120000;
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;
+export const S_ISVTX = 0o001000;
 export const S_IFIFO = 0o010000;
 export const S_ISUID = 0o4000;
 export const S_ISGID = 0o2000;
@@ -85,8 +86,8 @@ export const MAY_EXEC = 1;
 export const MAY_WRITE = 2;
 export const MAY_READ = 4;
 
-export type Cap = 'CAP_SYS_ADMIN' | 'CAP_SYS_PTRACE' | 'CAP_SETUID' | 'CAP_DAC_OVERRIDE' | 'CAP_DAC_READ_SEARCH';
-export const ALL_CAPS: readonly Cap[] = ['CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_SETUID', 'CAP_SYS_PTRACE', 'CAP_SYS_ADMIN'];
+export type Cap = 'CAP_SYS_ADMIN' | 'CAP_SYS_PTRACE' | 'CAP_SETUID' | 'CAP_DAC_OVERRIDE' | 'CAP_DAC_READ_SEARCH' | 'CAP_FOWNER';
+export const ALL_CAPS: readonly Cap[] = ['CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_SETUID', 'CAP_SYS_PTRACE', 'CAP_SYS_ADMIN'];
 
 /** "CLONE_NEWNET|CLONE_NEWUTS" for a flag word; "0" when empty; unknown bits in hex. */
 export function flagNames(v: number, table: [string, number][]): string {

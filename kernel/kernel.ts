@@ -154,7 +154,8 @@ export class Kernel {
 
     // the root filesystem, with the directories the scenarios use
     const root = memfs_mount(this, 'rootfs');
-    for (const d of ['proc', 'tmp', 'mnt', 'run']) memfs_create(root.d_inode as Inode, d, true, 0);
+    // /tmp as every distribution makes it (and the recorder's sandbox): world-writable, sticky
+    for (const d of ['proc', 'tmp', 'mnt', 'run']) memfs_create(root.d_inode as Inode, d, true, 0, d === 'tmp' ? 0o1777 : 0o755);
     const rootMnt = new Vfsmount(this, root.d_sb, root);
     ktransfer(root, 'sb_root', rootMnt);
     ktransfer(rootMnt, 'alloc_vfsmnt', 'tree');

@@ -150,13 +150,13 @@ export function memfs_mount(k: Kernel, name: string): Dentry {
 }
 
 /** Create a disk entry (mknod/mkdir): 0, or -EEXIST. The caller has looked the name up. */
-export function memfs_create(dir: Inode, name: string, dirMode: boolean, uid: number): number {
+export function memfs_create(dir: Inode, name: string, dirMode: boolean, uid: number, perm = dirMode ? 0o755 : 0o644): number {
   const disk = memfsDisk(dir.i_sb);
   const di = disk.inodes.get(dir.i_ino);
   if (!di?.entries) return -20; // ENOTDIR
   if (di.entries.has(name)) return -17; // EEXIST
   const ino = disk.next_ino++;
-  disk.inodes.set(ino, { mode: dirMode ? S_IFDIR | 0o755 : S_IFREG | 0o644, uid, nlink: dirMode ? 2 : 1, entries: dirMode ? new Map() : null });
+  disk.inodes.set(ino, { mode: (dirMode ? S_IFDIR : S_IFREG) | perm, uid, nlink: dirMode ? 2 : 1, entries: dirMode ? new Map() : null });
   di.entries.set(name, ino);
   return 0;
 }

@@ -9,7 +9,7 @@ import {
 import {
   Cap, ALL_CAPS, CSIGNAL, SIGCHLD, CLONE_FILES, CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_FS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
   CLONE_NEWUTS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM, MAY_EXEC, MAY_READ, MAY_WRITE, MNT_DETACH,
-  MNT_EXPIRE, MNT_FORCE, MS_BIND, UMOUNT_NOFOLLOW, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, S_ISDIR, S_ISLNK,
+  MNT_EXPIRE, MNT_FORCE, MS_BIND, UMOUNT_NOFOLLOW, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, S_ISDIR, S_ISLNK, S_ISVTX,
 } from './flags';
 import { copy_process, do_exit, sys_wait } from './task';
 import { alloc_fd, alloc_file, dup_fd, fcheck_files, fd_install, fget, fget_raw, fput, put_files_struct, sys_close, sys_dup, sys_dup2 } from './file';
@@ -315,6 +315,14 @@ export function* sys_mknod(k: Kernel, a: Record<string, unknown>, op: 'create' |
   }
 }
 
+/** check_sticky (fs/namei.c): in a sticky directory only the file's or the directory's owner, or CAP_FOWNER, may delete. */
+function check_sticky(k: Kernel, dir: Inode, inode: Inode): boolean {
+  if (!(dir.i_mode & S_ISVTX)) return false;
+  const fsuid = k.current.cred.fsuid;
+  if (inode.i_uid === fsuid || dir.i_uid === fsuid) return false;
+  return !capable(k, 'CAP_FOWNER');
+}
+
 /** do_unlinkat / do_rmdir (fs/namei.c) with may_delete, the mountpoint check, and d_delete. */
 export function* sys_unlink(k: Kernel, a: Record<string, unknown>, op: 'unlink' | 'rmdir'): KGen<SysResult> {
   const name = str(a.path);
@@ -332,6 +340,7 @@ export function* sys_unlink(k: Kernel, a: Record<string, unknown>, op: 'unlink' 
       const dir = pp.parent.dentry.d_inode as Inode;
       const perm = inode_permission(k, dir, MAY_WRITE | MAY_EXEC);
       if (perm) return r(perm);
+      if (check_sticky(k, dir, victim)) return r(-EPERM);
       if (op === 'unlink' && S_ISDIR(victim.i_mode)) return r(-EISDIR);
       if (op === 'rmdir' && !S_ISDIR(victim.i_mode)) return r(-ENOTDIR);
       const fn = dir.i_op[op];
