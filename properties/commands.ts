@@ -72,6 +72,8 @@ export type Op = SyscallName;
  */
 export type Mix = Partial<Record<Op | SwarmFeature, number>>;
 export type SwarmFeature = '@names' | '@entry' | '@narrow' | '@sparse';
+/** The swarm's features, as a mix records them beside its operations. */
+export const SWARM_FEATURES: readonly SwarmFeature[] = ['@names', '@entry', '@narrow', '@sparse'];
 /** The most task names a run's commands use (init is 0): a world of 8 tasks. */
 const MAX_NAMES = 7;
 /** `@entry` is drawn up to this and taken modulo the profile's number of entries (3, 6 or 10): each entry about as likely. */
