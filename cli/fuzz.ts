@@ -291,7 +291,9 @@ export function replayProblem(r: unknown, text?: string): string | null {
   const unknown = o.properties.find((p) => !(ALL_PROPERTIES as string[]).includes(p));
   if (unknown) return `"properties": unknown property '${unknown}'`;
   for (const [i, c] of o.commands.entries()) {
-    if ((c.t === 'call' || c.t === 'start') && !SYSCALL_TABLE.has(c.call.op)) return `command ${i + 1}: unknown syscall '${c.call.op}'`;
+    if ((c.t === 'call' || c.t === 'start' || c.t === 'race') && !SYSCALL_TABLE.has(c.call.op)) return `command ${i + 1}: unknown syscall '${c.call.op}'`;
+    const bad = c.t === 'race' ? c.then.find((x) => !SYSCALL_TABLE.has(x.call.op)) : undefined;
+    if (bad) return `command ${i + 1}: unknown syscall '${bad.call.op}'`;
   }
   return null;
 }

@@ -4,7 +4,9 @@
 import { strict as assert } from 'assert';
 import { checkTrace, createWorld, fuzz, loadScenario, makeProfile, runScenario, type Command, type Property } from 'procns';
 
-describe('procns, used as a library', () => {
+describe('procns, used as a library', function () {
+  // a fuzz campaign of up to 500 runs: seconds on a loaded 2-core machine, not mocha's default 2
+  this.timeout(60000);
   it('fuzz finds the seed\'s evict-null-put and returns a replayable counterexample', () => {
     const r = fuzz({ profile: 'seed', seed: 1, runs: 500, steps: 40, properties: ['P2'] });
     assert.ok(r.failure);

@@ -4,8 +4,16 @@ import type { Kernel } from './kernel';
 import { KObject, type Holder } from './object';
 import type { Task } from './task';
 
-/** A kernel generator: yields where the kernel may sleep or be preempted. */
-export type KGen<T> = Generator<void, T, void>;
+/**
+ * A kernel generator: yields where the kernel may sleep or be preempted. A preemption point
+ * where a race lives (a task dying during an instantiate, between the stages of exit) yields
+ * RACE_POINT, so a scheduler can aim its preemptions there (properties/world.ts: race); every
+ * other point yields nothing.
+ */
+export type KGen<T> = Generator<typeof RACE_POINT | undefined, T, void>;
+
+/** What a preemption point where a race lives yields (see KGen). */
+export const RACE_POINT = 1;
 
 export interface Kstat {
   mode: number;

@@ -1,6 +1,6 @@
 // The emulated kernel: its global state (the things that are globals in C), boot, oopses,
 // and the per-task syscall slots that the scheduler advances.
-import { Dentry, Inode, KGen, SuperBlock, Vfsmount } from './fs';
+import { Dentry, Inode, KGen, RACE_POINT, SuperBlock, Vfsmount } from './fs';
 import { kget, ktransfer, ObjectRegistry, Oops, RefTracer } from './object';
 import { atLeast, Profile } from './profile';
 import { ROOT_CRED } from './cred';
@@ -80,6 +80,8 @@ export class Kernel {
    * point does not yield. Sleeping on a held mutex yields regardless.
    */
   need_resched = true;
+  /** Did the last advance stop at a preemption point where a race lives (RACE_POINT)? */
+  atRacePoint = false;
   /** Tasks sleeping on a mutex, and the mutex. */
   readonly blocked = new Map<Task, import('./fs').Mutex>();
 
@@ -245,7 +247,11 @@ export class Kernel {
     if (!slot) return null;
     this.current = t;
     const r = slot.gen.next();
-    if (!r.done) return null;
+    if (!r.done) {
+      this.atRacePoint = r.value === RACE_POINT;
+      return null;
+    }
+    this.atRacePoint = false;
     t.syscall = null;
     if (t.sigkill) exit_on_sigkill(this, t); // a fatal signal is taken on the way back to user space
     // out of the list, the later ones moving up (a few at most: a loop, not copyWithin)

@@ -46,11 +46,15 @@ export function submit(k: Kernel, t: Task, call: Call): boolean {
   return k.submit(t, call, syscallGen(k, call));
 }
 
-/** One scheduling decision: pick an in-flight syscall and run it to its next yield. */
+/**
+ * One scheduling decision: pick an in-flight syscall and run it to its next yield. A pick asleep
+ * on a mutex runs the mutex's holder instead (it cannot go on before the holder does; picking it
+ * again and again would spin).
+ */
 export function schedStep(k: Kernel, picks: PickSource): Completion | null {
   const ready = k.runnable();
   if (!ready.length) return null;
-  const t = ready[picks.pick(ready.length)];
+  const t = k.runFor(ready[picks.pick(ready.length)]);
   const done = k.advance(t);
   return done ? { task: t, call: done.call, result: done.result } : null;
 }

@@ -51,13 +51,16 @@ export type PathKind = 'ns' | 'nsdir' | 'fdlink' | 'mnt' | 'tmp';
  *  - flags: a flag word with its names; nstype: a CLONE_NEW* type (0: any).
  *  - int, size, uid: numbers; pid: a child (a command names it by task name); caps: a
  *    capability set; text: a string.
+ * `narrow`: what the fuzzer draws instead in a run whose swarm narrows arguments (commands.ts):
+ * the values where bugs of that argument live (small readdir buffers, the offsets getdents
+ * returns, bind mounts of ns files, new mount namespaces).
  */
 export type ArgDecl =
   | { name: string; kind: 'fd'; dir?: boolean; spec?: string }
   | { name: string; kind: 'dirfd'; spec?: string }
-  | { name: string; kind: 'path'; paths: readonly PathKind[]; spec?: string }
-  | { name: string; kind: 'flags' | 'nstype'; names: FlagTable; draw?: readonly number[]; bad?: readonly number[]; dflt?: number; spec?: string }
-  | { name: string; kind: 'int' | 'size' | 'uid'; draw?: readonly number[]; bad?: readonly number[]; dflt?: number; spec?: string }
+  | { name: string; kind: 'path'; paths: readonly PathKind[]; narrow?: readonly PathKind[]; spec?: string }
+  | { name: string; kind: 'flags' | 'nstype'; names: FlagTable; draw?: readonly number[]; narrow?: readonly number[]; bad?: readonly number[]; dflt?: number; spec?: string }
+  | { name: string; kind: 'int' | 'size' | 'uid'; draw?: readonly number[]; narrow?: readonly number[]; bad?: readonly number[]; dflt?: number; spec?: string }
   | { name: string; kind: 'pid'; spec?: string }
   | { name: string; kind: 'caps'; draw?: readonly (readonly Cap[])[]; dflt?: readonly Cap[]; spec?: string }
   | { name: string; kind: 'text'; draw?: readonly string[]; dflt?: string; spec?: string };
@@ -73,6 +76,14 @@ export type RetKind = 'zero' | 'count' | 'fd' | 'fds' | 'task' | 'reaped' | 'pid
 export type ObsKind = 'stat' | 'text' | 'dirents';
 
 export type NsLookup = 'target' | 'entry';
+
+/**
+ * A syscall's part in a race command (properties/world.ts): 'raced', it reaches preemption
+ * points where races live (an instantiate, the stages of exit) and is preempted there; 'victim',
+ * the task the raced call names makes it in the window (it dies, or changes its namespaces or
+ * files); 'reaper', that task's parent makes it (the reap).
+ */
+export type RaceRole = 'raced' | 'victim' | 'reaper';
 const TARGET = (): NsLookup => 'target';
 const ENTRY = (): NsLookup => 'entry';
 
@@ -96,10 +107,11 @@ export interface SyscallDesc {
    * live and die by, 1 for the rest), in how many runs of 4 the swarm switches it on (`on`, 2
    * by default; 1 for the rest: a bug that needs a few calls shows when most others are off,
    * and every syscall added would otherwise dilute the others), or always; `notByInit`: init
-   * never makes it (its life and credentials stay those of boot); `refine`, a last touch to a
-   * drawn command. Or why it is never drawn.
+   * never makes it (its life and credentials stay those of boot); `race`, its part in a race
+   * command (properties/world.ts); `refine`, a last touch to a drawn command. Or why it is
+   * never drawn.
    */
-  readonly fuzz: { weight: number; on?: number; always?: boolean; notByInit?: true; refine?: (spec: Record<string, unknown>) => Record<string, unknown> } | { excluded: string };
+  readonly fuzz: { weight: number; on?: number; always?: boolean; notByInit?: true; race?: readonly RaceRole[]; refine?: (spec: Record<string, unknown>) => Record<string, unknown> } | { excluded: string };
   /**
    * The real-kernel helper's command line (oracle/linux/procns-helper.c), `%name` for each
    * argument as its kind encodes it; null when the helper cannot run it, with `helperWhy`.
@@ -119,8 +131,9 @@ const TABLE = {
   clone: {
     handler: sys_clone, returns: 'task',
     args: [{ name: 'flags', kind: 'flags', names: CLONE_NAMES, dflt: 0,
-      draw: [0, 0, CLONE_FILES, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE_NEWNET, CLONE_NEWUTS | CLONE_NEWIPC, CLONE_NEWNS] }],
-    fuzz: { weight: 8, always: true },
+      draw: [0, 0, CLONE_FILES, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, CLONE_NEWNET, CLONE_NEWUTS | CLONE_NEWIPC, CLONE_NEWNS],
+      narrow: [CLONE_NEWNS, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM] }],
+    fuzz: { weight: 24, always: true },
     helper: 'clone %flags', c: 'syscall(SYS_clone, %flags | SIGCHLD, 0, 0, 0, 0)',
   },
   fork: {
@@ -131,34 +144,35 @@ const TABLE = {
   unshare: {
     handler: sys_unshare, returns: 'zero',
     args: [{ name: 'flags', kind: 'flags', names: CLONE_NAMES,
-      draw: [CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET | CLONE_NEWUTS, CLONE_NEWNS, CLONE_FILES, CLONE_NEWPID, CLONE_NEWCGROUP | CLONE_NEWTIME] }],
-    fuzz: { weight: 8 },
+      draw: [CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET | CLONE_NEWUTS, CLONE_NEWNS, CLONE_FILES, CLONE_NEWPID, CLONE_NEWCGROUP | CLONE_NEWTIME],
+      narrow: [CLONE_NEWNS] }],
+    fuzz: { weight: 8, race: ['victim'] },
     helper: 'unshare %flags', c: 'unshare(%flags)',
   },
   setns: {
     handler: sys_setns_call, returns: 'zero',
     args: [FD_DRAW, { name: 'nstype', kind: 'nstype', names: CLONE_NAMES, dflt: 0, draw: [0, CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC] }],
-    fuzz: { weight: 8 },
+    fuzz: { weight: 8, race: ['victim'] },
     helper: 'setns %fd %nstype', c: 'setns(%fd, %nstype)',
   },
   exit: {
     handler: sys_exit, returns: 'zero',
     args: [{ name: 'code', kind: 'int', dflt: 0 }],
-    fuzz: { weight: 8, notByInit: true },
+    fuzz: { weight: 8, notByInit: true, race: ['raced', 'victim'] },
     // exit(2), not exit_group: do_exit ends this task only (a thread group's others go on)
     helper: 'exit %code', c: 'syscall(SYS_exit, %code)',
   },
   wait: {
     handler: sys_wait_call, returns: 'reaped',
     args: [{ name: 'pid', kind: 'pid', spec: 'child' }],
-    fuzz: { weight: 8 },
+    fuzz: { weight: 8, race: ['reaper'] },
     // sys_wait is wait4(pid, WNOHANG): 0 while no child is a zombie, never a sleep
     helper: 'waitnohang %pid', c: 'waitpid(%pid, NULL, WNOHANG)',
   },
   setuid: {
     handler: sys_setuid_call, returns: 'zero',
     args: [{ name: 'uid', kind: 'uid', dflt: 1000 }],
-    fuzz: { weight: 8, notByInit: true },
+    fuzz: { weight: 8, on: 4, notByInit: true },
     helper: 'setuid %uid', c: 'setuid(%uid)',
   },
   capset: {
@@ -188,16 +202,16 @@ const TABLE = {
     handler: sys_open, returns: 'fd', nsLookup: (a) => ((a.flags as number) & O_NOFOLLOW ? 'entry' : 'target'),
     args: [
       { name: 'dirfd', kind: 'dirfd' },
-      { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] },
+      { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'], narrow: ['nsdir', 'ns'] },
       { name: 'flags', kind: 'flags', names: OPEN_NAMES, dflt: 0, draw: [0, 0, 0, 0, 0, 0, 0, O_PATH], bad: [O_RDWR] },
     ],
     // a listing wants the directory opened as one
-    fuzz: { weight: 8, always: true, refine: (s) => ((s.path as { kind: string }).kind === 'nsdir' ? { ...s, flags: (s.flags as number) | O_DIRECTORY } : s) },
+    fuzz: { weight: 8, always: true, race: ['raced'], refine: (s) => ((s.path as { kind: string }).kind === 'nsdir' ? { ...s, flags: (s.flags as number) | O_DIRECTORY } : s) },
     helper: 'openat %dirfd %path %flags', c: 'openat(%dirfd, %path, %flags)',
   },
   close: {
     handler: sys_close_call, returns: 'zero', args: [FD_DRAW],
-    fuzz: { weight: 8 },
+    fuzz: { weight: 8, race: ['victim'] },
     helper: 'close %fd', c: 'close(%fd)',
   },
   dup: {
@@ -220,13 +234,13 @@ const TABLE = {
   },
   getdents64: {
     handler: sys_getdents64_call, returns: 'count', obs: 'dirents',
-    args: [{ name: 'fd', kind: 'fd', dir: true }, { name: 'count', kind: 'size', dflt: 64, draw: [1, 24, 32, 48, 64, 200] }],
-    fuzz: { weight: 8 },
+    args: [{ name: 'fd', kind: 'fd', dir: true }, { name: 'count', kind: 'size', dflt: 64, draw: [1, 24, 32, 48, 64, 200], narrow: [24, 32, 48] }],
+    fuzz: { weight: 8, race: ['raced'] },
     helper: 'getdents %fd %count', c: 'syscall(SYS_getdents64, %fd, buf, %count)',
   },
   lseek: {
     handler: sys_lseek, returns: 'count',
-    args: [FD_DRAW, { name: 'offset', kind: 'int', dflt: 0, draw: [0, 0, 2, 3] }, { name: 'whence', kind: 'flags', names: SEEK_NAMES, dflt: 0, draw: [SEEK_SET, SEEK_SET, SEEK_CUR, SEEK_END] }],
+    args: [FD_DRAW, { name: 'offset', kind: 'int', dflt: 0, draw: [0, 0, 2, 3], narrow: [2, 3, 4] }, { name: 'whence', kind: 'flags', names: SEEK_NAMES, dflt: 0, draw: [SEEK_SET, SEEK_SET, SEEK_CUR, SEEK_END] }],
     fuzz: { weight: 8 },
     helper: 'lseek %fd %offset %whence', c: 'lseek(%fd, %offset, %whence)',
   },
@@ -239,13 +253,13 @@ const TABLE = {
   stat: {
     handler: sys_stat_follow, returns: 'zero', obs: 'stat', nsLookup: TARGET,
     args: [{ name: 'dirfd', kind: 'dirfd' }, { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] }],
-    fuzz: { weight: 8 },
+    fuzz: { weight: 8, race: ['raced'] },
     helper: 'stat %dirfd %path', c: 'fstatat(%dirfd, %path, &st, 0)',
   },
   lstat: {
     handler: sys_lstat, returns: 'zero', obs: 'stat', nsLookup: ENTRY,
     args: [{ name: 'dirfd', kind: 'dirfd' }, { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] }],
-    fuzz: { weight: 8 },
+    fuzz: { weight: 8, race: ['raced'] },
     helper: 'lstat %dirfd %path', c: 'fstatat(%dirfd, %path, &st, AT_SYMLINK_NOFOLLOW)',
   },
   fstat: {
@@ -256,13 +270,13 @@ const TABLE = {
   readlink: {
     handler: sys_readlink, returns: 'count', obs: 'text', nsLookup: TARGET,
     args: [{ name: 'dirfd', kind: 'dirfd' }, { name: 'path', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] }],
-    fuzz: { weight: 8 },
+    fuzz: { weight: 8, race: ['raced'] },
     helper: 'readlink %dirfd %path', c: 'readlinkat(%dirfd, %path, buf, sizeof buf)',
   },
   mount: {
     handler: sys_mount, returns: 'zero',
     args: [
-      { name: 'source', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'] },
+      { name: 'source', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'], narrow: ['ns'] },
       { name: 'target', kind: 'path', paths: ['mnt'], spec: 'path' },
       { name: 'flags', kind: 'flags', names: MS_FLAG_NAMES },
     ],

@@ -7,7 +7,7 @@ import { FilesStruct, dup_fd, put_files_struct } from './file';
 import { FsStruct, copy_fs_struct, put_fs_struct } from './fs_struct';
 import { copy_namespaces, exit_task_namespaces, Nsproxy } from './nsproxy';
 import { get_ns, ns_alloc_inum, PIDNS_ADDING, PidNamespace, put_ns, UserNamespace } from './namespaces';
-import { KGen } from './fs';
+import { KGen, RACE_POINT } from './fs';
 import type { Call, SysResult } from './syscalls';
 import { capable } from './cred';
 import { ECHILD, EINVAL, ENOMEM, EPERM } from './errno';
@@ -261,12 +261,12 @@ export function* do_exit(k: Kernel, code: number): KGen<number> {
   tsk.state = 'exiting'; // exit_signals sets PF_EXITING
   tsk.exit_code = code;
   exit_mm(tsk);
-  if (k.need_resched) yield;
+  if (k.need_resched) yield RACE_POINT; // not dumpable now, its files still open
   exit_files(tsk);
-  if (k.need_resched) yield;
+  if (k.need_resched) yield RACE_POINT; // no files, its namespaces still held
   exit_fs(tsk);
-  if (k.need_resched) yield;
-  exit_notify(k, tsk);
+  if (k.need_resched) yield RACE_POINT;
+  yield* exit_notify(k, tsk);
   return 0;
 }
 
@@ -298,9 +298,12 @@ function exit_fs(tsk: Task): void {
  * exit_notify (kernel/exit.c): reparent the children, exit_task_namespaces (nsproxy → NULL),
  * then EXIT_ZOMBIE; a non-leader thread is EXIT_DEAD and released at once.
  */
-function exit_notify(k: Kernel, tsk: Task): void {
+function* exit_notify(k: Kernel, tsk: Task): KGen<void> {
   forget_original_parent(k, tsk);
   exit_task_namespaces(tsk);
+  // switch_task_namespaces (kernel/nsproxy.c) may sleep (synchronize_rcu, then put_mnt_ns
+  // takes namespace_sem): the task has no namespaces and is not a zombie yet
+  if (k.need_resched) yield RACE_POINT;
   // a leader with no threads left tells its parent (do_notify_parent), which may reap it at once
   const autoreap = tsk.group_leader !== tsk || (thread_group_empty(tsk) && do_notify_parent(tsk, tsk.exit_signal));
   tsk.state = autoreap ? 'dead' : 'zombie';

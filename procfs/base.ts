@@ -5,7 +5,7 @@ import type { Holder } from '../kernel/object';
 import type { Kernel } from '../kernel/kernel';
 import {
   Dentry, DentryOperations, File, FileOperations, Filldir, Inode, InodeOperations, KGen, Kstat, Nameidata, Path,
-  SuperBlock, Vfsmount, FMODE_READ, FMODE_WRITE, dentryOperations, fileOperations, inodeOperations, parent_ino,
+  RACE_POINT, SuperBlock, Vfsmount, FMODE_READ, FMODE_WRITE, dentryOperations, fileOperations, inodeOperations, parent_ino,
 } from '../kernel/fs';
 import { d_add, d_alloc, d_drop, d_hash_and_lookup, d_lookup, dput, shrink_dcache_parent } from '../kernel/dcache';
 import { iput, new_inode } from '../kernel/inode';
@@ -165,13 +165,14 @@ const DIR = (name: string, mode: number, iop: InodeOperations, fop: FileOperatio
  */
 function* proc_pident_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr: unknown): KGen<Dentry | null | number> {
   const p = ptr as PidEntry;
-  if (dir.k.need_resched) yield; // new_inode: GFP_KERNEL may sleep
+  if (dir.k.need_resched) yield; // new_inode: GFP_KERNEL may sleep (a task reaped meanwhile is seen by proc_pid_make_inode)
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return -ENOENT;
   inode.i_mode = p.mode;
   if ((p.mode & S_IFMT) === S_IFDIR) inode.i_nlink = 2;
   inode.i_op = p.iop;
   if (p.fop) inode.i_fop = p.fop;
+  if (dir.k.need_resched) yield RACE_POINT; // SMP: the task may be reaped on another CPU until d_add; the revalidate below catches it
   dentry.d_op = pid_dentry_operations;
   d_add(dentry, inode);
   // Close the race of the process dying before we return the dentry
@@ -302,7 +303,7 @@ const tid_fd_dentry_operations: DentryOperations = dentryOperations({
 /** proc_fd_instantiate (fs/proc/base.c): a link inode whose mode mirrors the file's access. */
 function* proc_fd_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr: unknown): KGen<Dentry | null | number> {
   const fd = ptr as number;
-  if (dir.k.need_resched) yield; // new_inode may sleep
+  if (dir.k.need_resched) yield; // new_inode may sleep (a task reaped meanwhile is seen by proc_pid_make_inode)
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return -ENOENT;
   inode.fd = fd;
@@ -317,6 +318,7 @@ function* proc_fd_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr: unkno
   if (file.f_mode & FMODE_WRITE) inode.i_mode |= S_IWUSR | S_IXUSR;
   inode.i_op = proc_pid_link_inode_operations;
   inode.proc_get_link = proc_fd_link;
+  if (dir.k.need_resched) yield RACE_POINT; // SMP: the fd may be closed, or the task reaped, on another CPU until d_add; tid_fd_revalidate below catches it
   dentry.d_op = tid_fd_dentry_operations;
   d_add(dentry, inode);
   if (tid_fd_revalidate(dentry, null)) return null;
@@ -393,7 +395,7 @@ const proc_fd_inode_operations: InodeOperations = inodeOperations({
 
 /** proc_task_instantiate (fs/proc/base.c): /proc/<tgid>/task/<tid>, a tid_base directory. */
 function* proc_task_instantiate(dir: Inode, dentry: Dentry, task: Task, _ptr: unknown): KGen<Dentry | null | number> {
-  if (dir.k.need_resched) yield; // new_inode may sleep
+  if (dir.k.need_resched) yield; // new_inode may sleep (a task reaped meanwhile is seen by proc_pid_make_inode)
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return -ENOENT;
   inode.i_mode = S_IFDIR | S_IRUGO | S_IXUGO;
@@ -401,6 +403,7 @@ function* proc_task_instantiate(dir: Inode, dentry: Dentry, task: Task, _ptr: un
   inode.i_op = base.proc_tid_base_inode_operations;
   inode.i_fop = base.proc_tid_base_operations;
   inode.i_nlink = 2 + base.tid_base_stuff.length;
+  if (dir.k.need_resched) yield RACE_POINT; // SMP: the task may be reaped on another CPU until d_add; the revalidate below catches it
   dentry.d_op = pid_dentry_operations;
   d_add(dentry, inode);
   if (pid_revalidate(dentry, null)) return null;
@@ -536,7 +539,7 @@ export function proc_pid_permission(inode: Inode, mask: number): number {
 
 /** proc_pid_instantiate (fs/proc/base.c): /proc/<pid>, a tgid_base directory. */
 export function* proc_pid_instantiate(dir: Inode, dentry: Dentry, task: Task, _ptr: unknown): KGen<Dentry | null | number> {
-  if (dir.k.need_resched) yield; // new_inode may sleep
+  if (dir.k.need_resched) yield; // new_inode may sleep (a task reaped meanwhile is seen by proc_pid_make_inode)
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return -ENOENT;
   inode.i_mode = S_IFDIR | S_IRUGO | S_IXUGO;
@@ -544,6 +547,7 @@ export function* proc_pid_instantiate(dir: Inode, dentry: Dentry, task: Task, _p
   inode.i_op = base.proc_tgid_base_inode_operations;
   inode.i_fop = base.proc_tgid_base_operations;
   inode.i_nlink = 2 + base.tgid_base_stuff.length;
+  if (dir.k.need_resched) yield RACE_POINT; // SMP: the task may be reaped on another CPU until d_add; the revalidate below catches it
   dentry.d_op = pid_dentry_operations;
   d_add(dentry, inode);
   // Close the race of the process dying before we return the dentry

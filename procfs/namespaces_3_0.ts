@@ -1,7 +1,7 @@
 // fs/proc/namespaces.c as of 3.0 (and the seed commit): /proc/<pid>/ns/{net,uts,ipc} are regular
 // files whose inode holds a reference on the namespace, with ptrace checks on lookup and readdir.
 import { default_llseek } from '../kernel/syscalls';
-import { Dentry, DentryOperations, File, FileOperations, Filldir, Inode, InodeOperations, KGen, Nameidata } from '../kernel/fs';
+import { Dentry, DentryOperations, File, FileOperations, Filldir, Inode, InodeOperations, KGen, Nameidata, RACE_POINT } from '../kernel/fs';
 import { d_add, d_drop } from '../kernel/dcache';
 import { iput } from '../kernel/inode';
 import { dentryOperations, fileOperations, inodeOperations, parent_ino } from '../kernel/fs';
@@ -59,7 +59,7 @@ function* proc_ns_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr: unkno
   const k = dir.k;
   const ns_ops = ptr as ProcNsOperations;
   const error = -ENOENT;
-  if (k.need_resched) yield; // new_inode: GFP_KERNEL may sleep
+  if (k.need_resched) yield; // new_inode: GFP_KERNEL may sleep (a task reaped meanwhile is seen by proc_pid_make_inode)
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return error;
   const ei = PROC_I(inode);
@@ -83,7 +83,7 @@ function* proc_ns_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr: unkno
     ei.ns_ops = ns_ops;
     ei.ns = ns;
   }
-  if (k.need_resched) yield; // preemptible: the task may exit and be reaped before the dentry is hashed
+  if (k.need_resched) yield RACE_POINT; // preemptible: the task may exit and be reaped before the dentry is hashed
   dentry.d_op = has(k.profile, 'stale-ns-dentry') ? pid_dentry_operations : proc_ns_dentry_operations;
   d_add(dentry, inode);
   // Close the race of the process dying before we return the dentry

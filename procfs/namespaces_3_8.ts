@@ -2,7 +2,7 @@
 // to one inode per namespace (proc_ns_get_dentry), with the ptrace check moved to follow_link
 // and readlink. Today's kernel (nsfs.ts) links these same functions, so they read ns_entries
 // and ns_file_operations from the booted era rather than from this file.
-import { Dentry, DentryOperations, File, Filldir, FileOperations, Inode, InodeOperations, KGen, Nameidata, SuperBlock } from '../kernel/fs';
+import { Dentry, DentryOperations, File, Filldir, FileOperations, Inode, InodeOperations, KGen, Nameidata, RACE_POINT, SuperBlock } from '../kernel/fs';
 import { d_add, d_alloc_pseudo, d_instantiate, dput } from '../kernel/dcache';
 import { iget_locked, unlock_new_inode } from '../kernel/inode';
 import { I_NEW, dentryOperations, fileOperations, inodeOperations, parent_ino } from '../kernel/fs';
@@ -40,14 +40,14 @@ export function* proc_ns_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr
   const k = dir.k;
   const ns_ops = ptr as ProcNsOperations;
   const error = -ENOENT;
-  if (k.need_resched) yield; // new_inode: GFP_KERNEL may sleep
+  if (k.need_resched) yield; // new_inode: GFP_KERNEL may sleep (a task reaped meanwhile is seen by proc_pid_make_inode)
   const inode = proc_pid_make_inode(dir.i_sb, task);
   if (!inode) return error;
   const ei = PROC_I(inode);
   inode.i_mode = S_IFLNK | S_IRWXUGO;
   inode.i_op = proc_ns_link_inode_operations;
   ei.ns_ops = ns_ops;
-  if (k.need_resched) yield; // preemptible: the task may exit and be reaped before the dentry is hashed
+  if (k.need_resched) yield RACE_POINT; // preemptible: the task may exit and be reaped before the dentry is hashed
   dentry.d_op = pid_dentry_operations;
   d_add(dentry, inode);
   // Close the race of the process dying before we return the dentry

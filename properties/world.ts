@@ -46,12 +46,27 @@ export interface CallSpec {
   [arg: string]: unknown;
 }
 
-/** `task`: the name of the task that makes the call. */
+/**
+ * Who makes a call a race runs in its window: the task the raced call's path names
+ * ('target'), that task's parent ('parent'), or a task by its name.
+ */
+export type RaceWho = 'target' | 'parent' | number;
+
+/**
+ * `task`: the name of the task that makes the call. A race is an interleaving as data (a
+ * targeted preemption): `task`'s call runs to its `at`-th preemption point where a race lives
+ * (RACE_POINT: in an instantiate, between the stages of exit), each call of `then` runs to its
+ * end there, and then the raced call runs to its end.
+ */
 export type Command =
   | { t: 'call'; task: number; call: CallSpec }
   | { t: 'start'; task: number; call: CallSpec }
+  | { t: 'race'; task: number; call: CallSpec; at: number; then: { who: RaceWho; call: CallSpec }[] }
   | { t: 'step'; which: number }
   | { t: 'settle' };
+
+/** At most this many scheduler turns bring a raced call to its preemption point. */
+const RACE_TURNS = 256;
 
 export const MOUNT_TARGETS = 3;
 
@@ -277,30 +292,12 @@ export class World {
   run(cmd: Command): void {
     switch (cmd.t) {
       case 'call':
-      case 'start': {
-        // a task busy in a syscall takes no other
-        const t = this.runningNamed(cmd.task);
-        if (this.k.busy(t)) return;
-        let spec = cmd.call;
-        let d = SYSCALL_TABLE.get(spec.op);
-        if (d?.returns === 'task' && this.k.tasks.size >= (this.steady.tasks ?? Infinity)) {
-          const zombie = t.group_leader.children.some((c) => c.state === 'zombie');
-          spec = { op: zombie || t === this.k.init ? 'wait' : 'exit' };
-          d = SYSCALL_TABLE.get(spec.op);
-        }
-        if (this.steady.fds !== undefined && d && NEW_FDS.has(d.returns) && this.fdCount(t) >= this.steady.fds) {
-          spec = { op: 'close', fd: spec.fd };
-          d = SYSCALL_TABLE.get(spec.op);
-        }
-        if (t === this.k.init && d && 'weight' in d.fuzz && d.fuzz.notByInit) return;
-        const call = this.resolve(t, spec, d);
-        const alone = cmd.t === 'call' && this.k.inFlight() === 0;
-        if (!submit(this.k, t, call)) return;
-        this.started.push(this.startOf(t, spec, call, alone, d));
-        if (cmd.t === 'call') this.finish(t);
-        else this.advance(t);
+      case 'start':
+        this.begin(this.runningNamed(cmd.task), cmd.call, cmd.t);
         return;
-      }
+      case 'race':
+        this.race(cmd);
+        return;
       case 'step': {
         const ready = this.k.runnable();
         if (ready.length) this.advance(ready[cmd.which % ready.length]);
@@ -310,6 +307,55 @@ export class World {
         this.settle();
         return;
     }
+  }
+
+  /**
+   * A race: the raced call runs to its `at`-th race point (a task asleep on a mutex lets the
+   * holder run), the calls of `then` run to their ends, then the raced call runs to its end.
+   */
+  private race(cmd: Extract<Command, { t: 'race' }>): void {
+    const t = this.runningNamed(cmd.task);
+    if (!this.begin(t, cmd.call, 'race')) return;
+    for (let seen = 0, turns = 0; this.k.busy(t) && seen < cmd.at && turns < RACE_TURNS; turns++) {
+      const next = this.k.runFor(t);
+      this.advance(next);
+      if (next === t && this.k.atRacePoint) seen++;
+    }
+    const p = cmd.call.path as PathSpec | undefined;
+    const target = p && 'target' in p && !(p.kind === 'ns' && p.self) ? this.taskNamed(p.target) : t;
+    for (const c of cmd.then) {
+      const who = c.who === 'target' ? target : c.who === 'parent' ? target.real_parent : this.runningNamed(c.who);
+      if (who.state === 'running') this.begin(who, c.call, 'call');
+    }
+    this.finish(t);
+  }
+
+  /**
+   * Start task t's call: run to its end ('call'), to its first preemption point ('start'), or
+   * not at all ('race': the race runs it). False when t cannot take it.
+   */
+  private begin(t: Task, call: CallSpec, how: 'call' | 'start' | 'race'): boolean {
+    // a task busy in a syscall takes no other
+    if (this.k.busy(t)) return false;
+    let spec = call;
+    let d = SYSCALL_TABLE.get(spec.op);
+    if (d?.returns === 'task' && this.k.tasks.size >= (this.steady.tasks ?? Infinity)) {
+      const zombie = t.group_leader.children.some((c) => c.state === 'zombie');
+      spec = { op: zombie || t === this.k.init ? 'wait' : 'exit' };
+      d = SYSCALL_TABLE.get(spec.op);
+    }
+    if (this.steady.fds !== undefined && d && NEW_FDS.has(d.returns) && this.fdCount(t) >= this.steady.fds) {
+      spec = { op: 'close', fd: spec.fd };
+      d = SYSCALL_TABLE.get(spec.op);
+    }
+    if (t === this.k.init && d && 'weight' in d.fuzz && d.fuzz.notByInit) return false;
+    const resolved = this.resolve(t, spec, d);
+    const alone = how === 'call' && this.k.inFlight() === 0;
+    if (!submit(this.k, t, resolved)) return false;
+    this.started.push(this.startOf(t, spec, resolved, alone, d));
+    if (how === 'call') this.finish(t);
+    else if (how === 'start') this.advance(t);
+    return true;
   }
 
   /** Run every in-flight syscall to completion, lowest pid first. */

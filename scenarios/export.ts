@@ -27,6 +27,7 @@ function sequential(cmds: readonly Command[]): Command[] {
   for (const c of cmds) {
     if (c.t === 'start') out.push({ t: 'call', task: c.task, call: c.call });
     else if (c.t === 'call') out.push(c);
+    else if (c.t === 'race') out.push({ t: 'call', task: c.task, call: c.call }); // its window's calls name tasks by the race
   }
   return out;
 }

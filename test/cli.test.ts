@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import seedrandom from 'seedrandom';
 import { replayDirPerTest, runCli } from './helpers';
 import { saveReplay } from '../cli/fuzz';
-import { fuzz } from '../properties/fuzz';
+import { fuzz, replayRun, Replay, REPLAY_FORMAT } from '../properties/fuzz';
 
 const capture = runCli;
 
@@ -121,7 +121,24 @@ describe('procns command line', function () {
 
   it('export: a failure that needs its interleaving is refused in one line; --as mocha is an it() that replays it', async () => {
     const reg = path.resolve(__dirname, '..', '..', 'scenarios', 'regressions');
-    const inter = (await capture(['export', path.join(reg, 'seed-P2-seed1-only-P2.json'), '--as', 'scenario'])).lines;
+    // a race: task 2's open of /proc/<1>/ns/net preempted after ns_ops->get() (its third race
+    // point) while task 1 exits and init reaps it; without the revalidate the open succeeds
+    const race: Replay = {
+      procns: REPLAY_FORMAT, kind: 'replay', profile: 'v3.0', fix: ['stale-ns-dentry'], inject: ['no-revalidate-race-check'],
+      properties: ['P5'], seed: 0, path: '', expect: null,
+      commands: [
+        { t: 'call', task: 0, call: { op: 'clone', flags: 0, as: 1 } },
+        { t: 'call', task: 0, call: { op: 'clone', flags: 0, as: 2 } },
+        { t: 'race', task: 2, call: { op: 'open', path: { kind: 'ns', target: 1, ns: 'net', self: false }, flags: 0 }, at: 3,
+          then: [{ who: 'target', call: { op: 'exit' } }, { who: 'parent', call: { op: 'wait', child: 1 } }] },
+      ],
+    };
+    const shown = replayRun(race);
+    expect(shown.violation?.property).to.equal('P5');
+    race.expect = { property: 'P5', message: shown.violation?.message ?? '' };
+    const raceFile = path.join(dir, 'race.json');
+    fs.writeFileSync(raceFile, JSON.stringify(race));
+    const inter = (await capture(['export', raceFile, '--as', 'scenario'])).lines;
     expect(inter).to.have.length(1);
     expect(inter[0]).to.match(/needs its interleaving/);
     const { code, lines } = await capture(['export', path.join(reg, 'seed-P2-seed1-only-P2.json'), '--as', 'mocha']);

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { CAMPAIGNS } from '../properties/fuzz';
 import { CampaignOptions, digestCampaign, digestInFreshProcess, DIGEST_SCRIPT, firstDifference } from '../properties/digest';
 import { propertyNamed } from '../properties/checks';
-import { OPS } from '../properties/commands';
+import { OPS, SWARM_FEATURES } from '../properties/commands';
 import { boot, sys, runCli } from './helpers';
 
 const P8 = propertyNamed('P8');
@@ -115,7 +115,7 @@ describe('procns fuzz --property P8', function () {
     expect(code).to.equal(1);
     const file = path.join(replayDir, fs.readdirSync(replayDir).filter((f) => f.endsWith('.json')).sort()[0]);
     const r = JSON.parse(fs.readFileSync(file, 'utf8')) as { mix?: Record<string, number>; version?: { procns: string; commit?: string } };
-    expect(Object.keys(r.mix ?? {}).sort()).to.deep.equal([...OPS].sort());
+    expect(Object.keys(r.mix ?? {}).sort()).to.deep.equal([...OPS, ...SWARM_FEATURES].sort());
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
     expect(r.version?.procns).to.equal(pkg.version);
     // a git checkout gives the commit; an export without .git gives none

@@ -33,7 +33,10 @@ describe('syscall table: one declaration per syscall', () => {
       const p = buildProfile(profile);
       const seen = new Set<string>();
       const arb = mixArbitrary().chain((mix) => fc.tuple(...commandArbs(p, mix)));
-      for (const [c] of fc.sample(arb, { seed: 1, numRuns: 4000 })) if (c.cmd.t === 'call' || c.cmd.t === 'start') seen.add(c.cmd.call.op);
+      for (const [c] of fc.sample(arb, { seed: 1, numRuns: 4000 })) {
+        if (c.cmd.t === 'call' || c.cmd.t === 'start' || c.cmd.t === 'race') seen.add(c.cmd.call.op);
+        if (c.cmd.t === 'race') for (const x of c.cmd.then) seen.add(x.call.op);
+      }
       expect([...OPS].filter((op) => !seen.has(op)), `${profile}: never drawn`).to.deep.equal([]);
     }
   });

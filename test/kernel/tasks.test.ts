@@ -59,6 +59,11 @@ describe('do_exit stages (3.0 order: exit_mm, exit_files, exit_fs, exit_notify)'
     expect(k.advance(a)).to.equal(null);
     expect([a.mm === null, a.files === null, a.fs === null, a.nsproxy === null]).to.deep.equal([true, true, true, false]);
     expect(a.state).to.equal('exiting');
+    // exit_notify: exit_task_namespaces, whose switch_task_namespaces may sleep (synchronize_rcu),
+    // before the task is a zombie
+    expect(k.advance(a)).to.equal(null);
+    expect(a.nsproxy).to.equal(null);
+    expect(a.state).to.equal('exiting');
     const done = k.advance(a);
     expect(done?.result.ret).to.equal(0);
     expect(a.nsproxy).to.equal(null);
