@@ -5,7 +5,7 @@
 import { File, FileOperations, FMODE_WRITE, Inode, fileOperations } from '../kernel/fs';
 import { ProcNsOperations } from '../kernel/proc_fs';
 import { EINVAL, EPERM } from '../kernel/errno';
-import { SEEK_CUR, SEEK_END } from '../kernel/flags';
+import { SEEK_CUR } from '../kernel/flags';
 import { generic_read_dir } from '../kernel/readdir';
 import { pidBase, proc_flush_task, proc_pid_permission } from './base';
 import { no_llseek, proc_ns_fget } from './namespaces';
@@ -32,10 +32,14 @@ const ns_file_operations: FileOperations = fileOperations({
   open: (_inode: Inode, file: File) => (file.f_mode & FMODE_WRITE ? -EPERM : 0),
 });
 
-/** generic_file_llseek on a directory (fs/read_write.c): SEEK_SET and SEEK_CUR move f_pos. */
+/**
+ * generic_file_llseek on a directory (fs/read_write.c, generic_file_llseek_size): SEEK_SET,
+ * SEEK_CUR and SEEK_END (from i_size, 0 for a proc directory) move f_pos; a negative position is
+ * EINVAL (vfs_setpos).
+ */
 function dir_llseek(file: File, offset: number, whence: number): number {
-  const pos = (whence === SEEK_CUR ? file.f_pos : 0) + offset;
-  if (pos < 0 || whence === SEEK_END) return -EINVAL;
+  const pos = (whence === SEEK_CUR ? file.f_pos : 0) + offset; // SEEK_END: i_size_read(inode) is 0
+  if (pos < 0) return -EINVAL;
   file.f_pos = pos;
   return pos;
 }

@@ -4,7 +4,7 @@
 // Expectations from docs/kernel-reading.md §fs/proc/namespaces.c, §3.8 design, §fs/proc/inode.c.
 import { expect } from 'chai';
 import { EACCES, EINVAL, ENOENT, EPERM } from '../../kernel/errno';
-import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, O_DIRECTORY, SEEK_SET, DT_DIR, DT_LNK, DT_UNKNOWN } from '../../kernel/flags';
+import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, O_DIRECTORY, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, DT_DIR, DT_LNK, DT_UNKNOWN } from '../../kernel/flags';
 import { NetNamespace, PROC_DYNAMIC_FIRST } from '../../kernel/namespaces';
 import {
   asUser, boot, exitTask, fork, inodeAt, nsOfFd, openFd, reap, sys,
@@ -292,6 +292,34 @@ describe('nsfs (today\'s kernel, DESIGN.md "as observed on this machine")', () =
     expect(sys(k, k.init, 'lseek', { fd, offset: net?.off, whence: SEEK_SET }).ret).to.equal(net?.off);
     const rest = sys(k, k.init, 'getdents64', { fd, count: 4096 }).obs?.dirents ?? [];
     expect(rest[0]?.name).to.equal('uts');
+  });
+
+  it('generic_file_llseek on the ns dir (as measured on Linux 6.18): SEEK_CUR adds to f_pos, SEEK_END adds to i_size 0, a negative position is EINVAL and keeps f_pos', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    const fd = sys(k, k.init, 'open', { path: `/proc/${a.pid.nr}/ns`, flags: O_DIRECTORY }).ret;
+    const seek = (offset: number, whence: number): number => sys(k, k.init, 'lseek', { fd, offset, whence }).ret;
+    expect(seek(3, SEEK_SET)).to.equal(3);
+    expect(seek(2, SEEK_CUR)).to.equal(5);
+    expect(seek(0, SEEK_CUR)).to.equal(5);
+    expect(seek(-10, SEEK_CUR)).to.equal(-EINVAL);
+    expect(seek(-1, SEEK_SET)).to.equal(-EINVAL);
+    expect(seek(0, SEEK_CUR)).to.equal(5); // the failed seeks left f_pos alone
+    // f_pos 5: ".", "..", net, uts, ipc are behind; the listing goes on at pid
+    expect(names(sys(k, k.init, 'getdents64', { fd, count: 4096 }).obs?.dirents ?? [])[0]).to.equal('pid');
+    expect(seek(5, SEEK_END)).to.equal(5);
+    expect(seek(0, SEEK_END)).to.equal(0); // rewinddir by SEEK_END: the listing starts again
+    expect(names(sys(k, k.init, 'getdents64', { fd, count: 4096 }).obs?.dirents ?? []).slice(0, 3)).to.deep.equal(['.', '..', 'net']);
+  });
+
+  it('ns_file_operations (nsfs): a write open of a namespace file is EPERM, O_WRONLY and O_RDWR alike (as measured on Linux 6.18); a read open works', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    for (const n of ['net', 'uts', 'mnt']) {
+      expect(sys(k, k.init, 'open', { path: `/proc/${a.pid.nr}/ns/${n}`, flags: O_WRONLY }).ret, n).to.equal(-EPERM);
+      expect(sys(k, k.init, 'open', { path: `/proc/${a.pid.nr}/ns/${n}`, flags: O_RDWR }).ret, n).to.equal(-EPERM);
+      expect(sys(k, k.init, 'open', { path: `/proc/${a.pid.nr}/ns/${n}`, flags: O_RDONLY }).ret, n).to.be.at.least(0);
+    }
   });
 
   it('ns targets are S_IFREG|0444 with st_ino = the inum; the initial cgroup and time use PROC_CGROUP_INIT_INO / PROC_TIME_INIT_INO', () => {
