@@ -172,6 +172,7 @@ function* proc_pident_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr: u
   if ((p.mode & S_IFMT) === S_IFDIR) inode.i_nlink = 2;
   inode.i_op = p.iop;
   if (p.fop) inode.i_fop = p.fop;
+  if (dir.k.need_resched) yield; // preemptible: the task may exit and be reaped before the dentry is hashed
   dentry.d_op = pid_dentry_operations;
   d_add(dentry, inode);
   // Close the race of the process dying before we return the dentry
@@ -317,6 +318,7 @@ function* proc_fd_instantiate(dir: Inode, dentry: Dentry, task: Task, ptr: unkno
   if (file.f_mode & FMODE_WRITE) inode.i_mode |= S_IWUSR | S_IXUSR;
   inode.i_op = proc_pid_link_inode_operations;
   inode.proc_get_link = proc_fd_link;
+  if (dir.k.need_resched) yield; // preemptible: the fd may be closed, or the task reaped, before the dentry is hashed
   dentry.d_op = tid_fd_dentry_operations;
   d_add(dentry, inode);
   if (tid_fd_revalidate(dentry, null)) return null;
@@ -402,6 +404,7 @@ function* proc_task_instantiate(dir: Inode, dentry: Dentry, task: Task, _ptr: un
   inode.i_op = base.proc_tid_base_inode_operations;
   inode.i_fop = base.proc_tid_base_operations;
   inode.i_nlink = 2 + base.tid_base_stuff.length;
+  if (dir.k.need_resched) yield; // preemptible: the task may exit and be reaped before the dentry is hashed
   dentry.d_op = pid_dentry_operations;
   d_add(dentry, inode);
   if (pid_revalidate(dentry, null)) return null;
@@ -538,6 +541,7 @@ export function* proc_pid_instantiate(dir: Inode, dentry: Dentry, task: Task, _p
   inode.i_op = base.proc_tgid_base_inode_operations;
   inode.i_fop = base.proc_tgid_base_operations;
   inode.i_nlink = 2 + base.tgid_base_stuff.length;
+  if (dir.k.need_resched) yield; // preemptible: the task may exit and be reaped before the dentry is hashed
   dentry.d_op = pid_dentry_operations;
   d_add(dentry, inode);
   // Close the race of the process dying before we return the dentry
