@@ -4,10 +4,10 @@
 // Expectations from docs/kernel-reading.md §fs/proc/namespaces.c, §3.8 design, §fs/proc/inode.c.
 import { expect } from 'chai';
 import { EACCES, EINVAL, ENOENT, EPERM } from '../../kernel/errno';
-import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, O_DIRECTORY, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, DT_DIR, DT_LNK, DT_UNKNOWN } from '../../kernel/flags';
+import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, DT_DIR, DT_LNK, DT_UNKNOWN } from '../../kernel/flags';
 import { NetNamespace, PROC_DYNAMIC_FIRST } from '../../kernel/namespaces';
 import {
-  asUser, boot, exitTask, fork, inodeAt, nsOfFd, openFd, reap, sys,
+  asUser, boot, exitAndReap, exitTask, fileAt, fork, heldBy, inodeAt, nsOfFd, openFd, reap, sys,
 } from '../kernel/util';
 import { THREAD, capsWithout, linkText, listDir, statOf } from './util';
 
@@ -119,6 +119,69 @@ describe('stale-ns-dentry: pid_revalidate never re-reads the namespace (3.0), an
   });
 });
 
+describe('proc_ns_revalidate (the stale-ns-dentry fix): keeps what still names the task\'s namespace, and takes nothing', () => {
+  it('the task still in the same namespace: the cached ns/net dentry is kept, so stat shows the same fresh-per-instantiation inode number', () => {
+    const k = boot('v3.0', ['stale-ns-dentry']);
+    const a = fork(k, k.init);
+    const first = statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`).ino;
+    expect(statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`).ino).to.equal(first);
+    const fd = openFd(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    expect(inodeAt(k.init, fd).i_ino).to.equal(first);
+    expect(nsOfFd(k.init, fd)).to.equal(a.nsproxy?.net_ns);
+  });
+
+  it('each revalidate puts the namespace and the task it got: after the exit and the reap both are freed, with no reference left', () => {
+    const k = boot('v3.0', ['stale-ns-dentry']);
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
+    const net = a.nsproxy?.net_ns as NetNamespace;
+    for (let i = 0; i < 3; i++) statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`); // the first instantiates, the others revalidate
+    expect(heldBy(net, 'proc_ns_revalidate')).to.equal(false);
+    expect(heldBy(a, 'proc_ns_revalidate')).to.equal(false);
+    exitTask(k, a);
+    reap(k, k.init, a);
+    expect(net.freed).to.equal(true);
+    expect(a.freed).to.equal(true);
+    expect(k.oopses).to.deep.equal([]);
+  });
+
+  it('a zombie\'s cached uts and ipc are dropped too (get() NULL), each lookup then ENOENT, without an oops from a put(NULL)', () => {
+    const k = boot('v3.0', ['stale-ns-dentry']);
+    const a = fork(k, k.init);
+    for (const n of ['net', 'uts', 'ipc']) statOf(k, k.init, `/proc/${a.pid.nr}/ns/${n}`);
+    exitTask(k, a);
+    for (const n of ['net', 'uts', 'ipc']) expect(sys(k, k.init, 'stat', { path: `/proc/${a.pid.nr}/ns/${n}` }).ret, n).to.equal(-ENOENT);
+    expect(k.oopses).to.deep.equal([]);
+    expect(heldBy(a, 'proc_ns_revalidate')).to.equal(false);
+  });
+});
+
+describe('readdir-off-by-one (synthetic): a resumed listing of the ns dir starts one entry late', () => {
+  // the flag: `i -= 1` instead of `i -= 2` once f_pos is past ".." on entry, so a call that
+  // resumes at f_pos = 2 + n lists from entry n + 1; a listing that starts at 0 is unchanged
+  for (const [profile, entries] of [['v3.0', ['net', 'uts', 'ipc']], ['v3.8', ['net', 'uts', 'ipc', 'pid', 'user', 'mnt']]] as const) {
+    it(`${profile}: 72-byte calls (3 records) list ".", "..", net; then ${entries[2]}… (uts skipped); unflagged, uts follows`, () => {
+      for (const bug of [false, true]) {
+        const k = boot(profile, [], bug ? ['readdir-off-by-one'] : []);
+        const a = fork(k, k.init);
+        const fd = sys(k, k.init, 'open', { path: `/proc/${a.pid.nr}/ns`, flags: O_DIRECTORY }).ret;
+        const call = (count: number): string[] => names(sys(k, k.init, 'getdents64', { fd, count }).obs?.dirents ?? []);
+        expect(call(72), `${profile} bug=${bug}`).to.deep.equal(['.', '..', 'net']);
+        expect(call(4096), `${profile} bug=${bug}`).to.deep.equal(bug ? entries.slice(2) : entries.slice(1));
+        expect(call(4096)).to.deep.equal([]);
+      }
+    });
+  }
+
+  it('v3.0: resuming at f_pos 2 (right after "..") is not a resumption past an entry: the flagged listing still starts at net', () => {
+    const k = boot('v3.0', [], ['readdir-off-by-one']);
+    const a = fork(k, k.init);
+    const fd = sys(k, k.init, 'open', { path: `/proc/${a.pid.nr}/ns`, flags: O_DIRECTORY }).ret;
+    expect(names(sys(k, k.init, 'getdents64', { fd, count: 48 }).obs?.dirents ?? [])).to.deep.equal(['.', '..']);
+    expect(names(sys(k, k.init, 'getdents64', { fd, count: 4096 }).obs?.dirents ?? [])).to.deep.equal(['net', 'uts', 'ipc']);
+  });
+});
+
 describe('3.8: proc_ns_readlink, proc_ns_follow_link, proc_ns_get_dentry', () => {
   it('proc_ns_readlink: "<name>:[inum]"; the initial uts, ipc, user, pid use PROC_*_INIT_INO', () => {
     const k = boot('v3.8');
@@ -210,6 +273,43 @@ describe('3.8: proc_ns_readlink, proc_ns_follow_link, proc_ns_get_dentry', () =>
     expect(sys(k, k.init, 'close', { fd }).ret).to.equal(0);
     expect(inode.freed).to.equal(true);
     expect(net.freed).to.equal(true);
+  });
+});
+
+describe('3.8: proc_ns_follow_link and proc_ns_readlink on a reaped task (error = ERR_PTR(-EACCES) before get_proc_task)', () => {
+  // A walk cannot reach a dead task's link (pid_revalidate drops it), but a held link can: an
+  // O_PATH|O_NOFOLLOW fd is such a hold (readlinkat(fd, "") on Linux). The ops are called on it.
+  it('get_proc_task NULL → follow_link and readlink return -EACCES, and neither leaves a reference', () => {
+    const k = boot('v3.8');
+    const a = fork(k, k.init);
+    const fd = openFd(k, k.init, `/proc/${a.pid.nr}/ns/net`, O_PATH | O_NOFOLLOW);
+    const link = fileAt(k.init, fd).f_path;
+    const iop = link.dentry.d_inode?.i_op;
+    expect(iop?.readlink?.(link.dentry)).to.match(/^net:\[\d+\]$/);
+    exitAndReap(k, a);
+    expect(iop?.readlink?.(link.dentry)).to.equal(-EACCES);
+    const nd = { path: link, flags: 0, holder: 'test' };
+    expect(iop?.follow_link?.(link.dentry, nd)).to.equal(-EACCES);
+    expect(nd.path).to.equal(link);
+    expect(sys(k, k.init, 'close', { fd }).ret).to.equal(0);
+    expect(a.freed).to.equal(true);
+    expect(a.pid.freed).to.equal(true);
+  });
+
+  it('a live task: readlink and follow_link take and put the task (and follow_link the ns) — nothing held after', () => {
+    const k = boot('v3.8');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
+    const net = a.nsproxy?.net_ns as NetNamespace;
+    linkText(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    for (const h of ['proc_ns_readlink', 'proc_ns_follow_link', 'proc_ns_get_dentry']) {
+      expect(heldBy(a, h), h).to.equal(false);
+      expect(heldBy(net, h), h).to.equal(false);
+    }
+    exitAndReap(k, a);
+    expect(net.freed).to.equal(true);
+    expect(a.freed).to.equal(true);
   });
 });
 
