@@ -2,11 +2,11 @@
 // pid_revalidate and proc_flush_task. Every expectation comes from the 3.0 C (fs/proc/base.c,
 // as digested in docs/kernel-reading.md), cited in the test title.
 import { expect } from 'chai';
-import { EACCES, ENOENT } from '../../kernel/errno';
-import { CLONE_NEWNET, DT_DIR, DT_LNK, O_DIRECTORY } from '../../kernel/flags';
+import { EACCES, ENOENT, EPERM } from '../../kernel/errno';
+import { CLONE_NEWNET, DT_DIR, DT_LNK, O_DIRECTORY, O_NOFOLLOW, O_PATH } from '../../kernel/flags';
 import { NetNamespace } from '../../kernel/namespaces';
 import {
-  asUser, boot, dentries, exitAndReap, exitTask, fork, openDir, openFd, reap, sys,
+  asUser, boot, dentries, exitAndReap, exitTask, fileAt, fork, openDir, openFd, reap, sys,
 } from '../kernel/util';
 import { THREAD, getdents, linkText, listDir, statOf } from './util';
 
@@ -300,5 +300,54 @@ describe('proc_flush_task (fs/proc/base.c, from release_task)', () => {
     reap(k, k.init, a);
     expect(net.freed).to.equal(true);
     expect(k.oopses).to.deep.equal([]);
+  });
+});
+
+describe('proc_setattr and the ownership pid_revalidate gives inodes without ->getattr (fs/proc/base.c)', () => {
+  it('proc_setattr: ATTR_MODE → -EPERM, on every proc inode that links it (pid and tid dirs, fd dir, fd link, 3.0 ns file, 3.8 ns link and ns dir)', () => {
+    for (const name of ['v3.0', 'v3.8']) {
+      const k = boot(name);
+      const a = fork(k, k.init);
+      const t = fork(k, a, THREAD);
+      openFd(k, a, '/tmp');
+      const paths = [`/proc/${a.pid.nr}`, `/proc/${a.pid.nr}/task/${t.pid.nr}`, `/proc/${a.pid.nr}/fd`, `/proc/${a.pid.nr}/fd/0`,
+        `/proc/${a.pid.nr}/ns`, `/proc/${a.pid.nr}/ns/net`, `/proc/${a.pid.nr}/task`];
+      for (const p of paths) {
+        const fd = openFd(k, k.init, p, O_PATH | O_NOFOLLOW);
+        const d = fileAt(k.init, fd).f_path.dentry;
+        expect(d.d_inode?.i_op.setattr?.(d), `${name} ${p}`).to.equal(-EPERM);
+        expect(sys(k, k.init, 'close', { fd }).ret).to.equal(0);
+      }
+    }
+  });
+
+  it('pid_revalidate: a 3.0 ns file (no ->getattr) is owned by the task\'s euid while it is dumpable, by 0 when it is not; S_ISUID/S_ISGID never show', () => {
+    const k = boot('v3.0');
+    const u = asUser(k, k.init, 1000); // setuid cleared dumpable
+    expect(statOf(k, k.init, `/proc/${u.pid.nr}/ns/net`).uid).to.equal(0);
+    (u.mm as NonNullable<typeof u.mm>).dumpable = 1; // prctl(PR_SET_DUMPABLE, 1)
+    const st = statOf(k, k.init, `/proc/${u.pid.nr}/ns/net`);
+    expect(st.uid).to.equal(1000);
+    expect(st.mode).to.equal(0o100400);
+    (u.mm as NonNullable<typeof u.mm>).dumpable = 0;
+    expect(statOf(k, k.init, `/proc/${u.pid.nr}/ns/net`).uid).to.equal(0);
+  });
+
+  it('tid_fd_revalidate: an fd link is owned by the euid of a dumpable task, 0 otherwise, refreshed on each walk', () => {
+    const k = boot('v3.0');
+    const u = asUser(k, k.init, 1000);
+    const fd = openFd(k, u, '/tmp');
+    expect(statOf(k, k.init, `/proc/${u.pid.nr}/fd/${fd}`, 'lstat').uid).to.equal(0);
+    (u.mm as NonNullable<typeof u.mm>).dumpable = 1; // prctl(PR_SET_DUMPABLE, 1)
+    expect(statOf(k, k.init, `/proc/${u.pid.nr}/fd/${fd}`, 'lstat').uid).to.equal(1000);
+  });
+
+  it('pid_getattr: generic_fillattr\'s st_dev is the proc superblock\'s, for /proc/<pid> and its ns dir alike', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    const dev = statOf(k, k.init, '/proc').dev;
+    expect(statOf(k, k.init, `/proc/${a.pid.nr}`).dev).to.equal(dev);
+    expect(statOf(k, k.init, `/proc/${a.pid.nr}/ns`).dev).to.equal(dev);
+    expect(statOf(k, k.init, '/tmp').dev).to.not.equal(dev);
   });
 });

@@ -64,6 +64,27 @@ describe('close the race: the revalidate at the end of each instantiate (fs/proc
     expect(dentries(k, String(a.pid.nr)).filter((d) => d.d_hashed)).to.have.length(1);
   });
 
+  it('proc_pid_make_inode: the task reaped while new_inode sleeps (before get_task_pid) → NULL → ENOENT, and the new inode is put at once', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    const b = fork(k, k.init);
+    const pid = a.pid;
+    const name = String(pid.nr);
+    const inodes = (): number => k.objects.ofKind('inode').length;
+    const before = inodes();
+    expect(submit(k, b, { op: 'stat', args: { path: `/proc/${name}` } })).to.equal(true);
+    // d_alloc'ed, ->lookup called, proc_pid_instantiate at its first preemption point
+    expect(advanceUntil(k, b, () => dentries(k, name).some((d) => d.d_inode === null))).to.equal(null);
+    expect(inodeHolds(pid)).to.equal(0);
+    runExit(k, a);
+    reap(k, k.init, a);
+    expect(finish(k, b).ret).to.equal(-ENOENT);
+    expect(inodes()).to.equal(before);
+    expect(dentries(k, name)).to.have.length(0);
+    expect(pid.freed).to.equal(true);
+    expect(conservationViolations(k)).to.deep.equal([]);
+  });
+
   it('proc_pident_instantiate: /proc/<pid>/fd reaped between proc_pid_make_inode and d_add → ENOENT, nothing leaks', () => {
     const k = boot('v3.0');
     const a = fork(k, k.init);
