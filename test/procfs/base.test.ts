@@ -351,3 +351,34 @@ describe('proc_setattr and the ownership pid_revalidate gives inodes without ->g
     expect(statOf(k, k.init, '/tmp').dev).to.not.equal(dev);
   });
 });
+
+describe('every proc readdir resumes at f_pos: one 24-byte record per getdents64 call lists what one large call lists', () => {
+  // proc_pident_readdir, proc_readfd_common, proc_task_readdir, proc_ns_dir_readdir and
+  // proc_root_readdir each pick up at filp->f_pos: 0 is ".", 1 is "..", then the entries; every
+  // name here is at most 4 bytes, so each record is align8(19 + 4 + 1) = 24 bytes
+  for (const name of ['v3.0', 'v3.8']) {
+    it(`${name}: /proc, /proc/<pid>, its fd, task and ns, and /proc/<pid>/task/<tid>`, () => {
+      const k = boot(name);
+      const a = fork(k, k.init);
+      const t = fork(k, a, THREAD);
+      openFd(k, a, '/tmp');
+      openFd(k, a, '/run');
+      for (const dir of ['/proc', `/proc/${a.pid.nr}`, `/proc/${a.pid.nr}/fd`, `/proc/${a.pid.nr}/task`, `/proc/${a.pid.nr}/ns`,
+        `/proc/${a.pid.nr}/task/${t.pid.nr}`]) {
+        const whole = names(listDir(k, k.init, dir));
+        const fd = openDir(k, k.init, dir);
+        const one: string[] = [];
+        for (let i = 0; i < 100; i++) {
+          const r = getdents(k, k.init, fd, 24);
+          expect(r.ret, `${name} ${dir}`).to.be.at.least(0);
+          if (r.ret === 0) break;
+          expect(r.dirents, `${name} ${dir}`).to.have.length(1);
+          one.push(r.dirents[0].name);
+        }
+        expect(one, `${name} ${dir}`).to.deep.equal(whole);
+        expect(whole.slice(0, 2)).to.deep.equal(['.', '..']);
+        expect(sys(k, k.init, 'close', { fd }).ret).to.equal(0);
+      }
+    });
+  }
+});
