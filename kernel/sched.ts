@@ -46,11 +46,15 @@ export function submit(k: Kernel, t: Task, call: Call): boolean {
   return k.submit(t, call, syscallGen(k, call));
 }
 
-/** One scheduling decision: pick an in-flight syscall and run it to its next yield. */
+/**
+ * One scheduling decision: pick an in-flight syscall and run it to its next yield. A pick asleep
+ * on a mutex lets the holder run instead (as syscall() does): spinning on it would change nothing,
+ * and a pick list that keeps naming it (a replay past its end picks 0) would never end.
+ */
 export function schedStep(k: Kernel, picks: PickSource): Completion | null {
   const ready = k.runnable();
   if (!ready.length) return null;
-  const t = ready[picks.pick(ready.length)];
+  const t = k.runFor(ready[picks.pick(ready.length)]);
   const done = k.advance(t);
   return done ? { task: t, call: done.call, result: done.result } : null;
 }
