@@ -15,7 +15,7 @@ import { CLONE_NEWNET } from '../../kernel/flags';
 import { NetNamespace } from '../../kernel/namespaces';
 import { submit } from '../../kernel/sched';
 import {
-  advanceUntil, boot, conservationViolations, dentries, finish, fork, heldBy, ok, openFd, reap, sys,
+  advanceUntil, boot, conservationViolations, dentries, finish, fork, heldBy, ok, openFd, reap, runExit, sys,
 } from '../kernel/util';
 import { THREAD, statOf } from './util';
 
@@ -31,12 +31,6 @@ function statUntilNewInode(k: Kernel, t: Task, path: string, pid: Pid): void {
   const before = inodeHolds(pid);
   expect(submit(k, t, { op: 'stat', args: { path } })).to.equal(true);
   expect(advanceUntil(k, t, () => inodeHolds(pid) > before)).to.equal(null);
-}
-
-/** exit(0) to completion, while another task's syscall is in flight. */
-function runExit(k: Kernel, t: Task): void {
-  expect(submit(k, t, { op: 'exit', args: { code: 0 } })).to.equal(true);
-  expect(finish(k, t).ret).to.equal(0);
 }
 
 describe('close the race: the revalidate at the end of each instantiate (fs/proc/base.c)', () => {
