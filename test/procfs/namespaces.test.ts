@@ -629,3 +629,30 @@ describe('the stale-ns-dentry fix keeps pid_delete_dentry', () => {
     }
   });
 });
+
+describe('missing-put (synthetic): proc_evict_inode does not put the namespace', () => {
+  it('3.0: the namespace a cached ns/net dentry\'s inode took outlives the reap that evicts it; unflagged it is freed there', () => {
+    for (const bug of [false, true]) {
+      const k = boot('v3.0', [], bug ? ['missing-put'] : []);
+      const a = fork(k, k.init);
+      expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
+      const net = a.nsproxy?.net_ns as NetNamespace;
+      statOf(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+      exitAndReap(k, a);
+      expect(net.freed, `bug=${bug}`).to.equal(!bug);
+    }
+  });
+
+  it('3.8: the namespace inode an fd held outlives its close; unflagged the close frees it', () => {
+    for (const bug of [false, true]) {
+      const k = boot('v3.8', [], bug ? ['missing-put'] : []);
+      const a = fork(k, k.init);
+      expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
+      const net = a.nsproxy?.net_ns as NetNamespace;
+      const fd = openFd(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+      exitAndReap(k, a);
+      expect(sys(k, k.init, 'close', { fd }).ret).to.equal(0);
+      expect(net.freed, `bug=${bug}`).to.equal(!bug);
+    }
+  });
+});
