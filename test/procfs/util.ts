@@ -5,7 +5,26 @@ import { Task } from '../../kernel/task';
 import { Dirent64 } from '../../kernel/readdir';
 import { Kstat } from '../../kernel/fs';
 import { ALL_CAPS, Cap, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM, O_DIRECTORY } from '../../kernel/flags';
-import { sys } from '../helpers';
+import { sys, watchBoots } from '../helpers';
+import { has } from '../../kernel/profile';
+import { conservationViolations } from '../kernel/util';
+
+/**
+ * After each procfs test, every kernel it booted must be sound: no oops (a put by a task that
+ * held no reference, a put(NULL), an underflow, a use after free) and every refcount equal to its
+ * holders. Kernels whose profile has evict-null-put are exempt (its put(NULL) is the bug shown).
+ */
+const booted: Kernel[] = [];
+watchBoots((k) => booted.push(k));
+afterEach(function () {
+  const ks = booted.splice(0);
+  if (!this.currentTest?.file?.includes('procfs') || this.currentTest.state !== 'passed') return;
+  for (const k of ks) {
+    if (has(k.profile, 'evict-null-put')) continue;
+    expect(k.oopses.map((o) => `${o.message} at ${o.at} ${o.object ?? ''}`), 'oopses').to.deep.equal([]);
+    expect(conservationViolations(k), 'refcounts').to.deep.equal([]);
+  }
+});
 
 /** clone flags of a thread (pthread_create minus the irrelevant bits). */
 export const THREAD = CLONE_THREAD | CLONE_SIGHAND | CLONE_VM;
