@@ -4,7 +4,7 @@
 // Expectations from docs/kernel-reading.md §fs/proc/namespaces.c, §3.8 design, §fs/proc/inode.c.
 import { expect } from 'chai';
 import { EACCES, EINVAL, ENOENT, EPERM } from '../../kernel/errno';
-import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, DT_DIR, DT_LNK, DT_UNKNOWN } from '../../kernel/flags';
+import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWUTS, CLONE_VM, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, DT_DIR, DT_LNK, DT_UNKNOWN } from '../../kernel/flags';
 import { NetNamespace, PROC_DYNAMIC_FIRST } from '../../kernel/namespaces';
 import {
   asUser, boot, exitAndReap, exitTask, fileAt, fork, heldBy, inodeAt, nsOfFd, openFd, reap, sys,
@@ -654,5 +654,62 @@ describe('missing-put (synthetic): proc_evict_inode does not put the namespace',
       expect(sys(k, k.init, 'close', { fd }).ret).to.equal(0);
       expect(net.freed, `bug=${bug}`).to.equal(!bug);
     }
+  });
+});
+
+describe('the install of each type through setns (3.8 and today)', () => {
+  it('mntns_install (fs/namespace.c, 3.8): the caller enters the mount namespace, and its root and cwd move to that namespace\'s root', () => {
+    const k = boot('v3.8');
+    const c = fork(k, k.init);
+    expect(sys(k, c, 'unshare', { flags: CLONE_NEWNS }).ret).to.equal(0);
+    expect(sys(k, c, 'mknod', { path: '/tmp/seen' }).ret).to.equal(0);
+    expect(sys(k, c, 'mount', { source: '/tmp', target: '/mnt' }).ret).to.equal(0); // only in c's namespace
+    const b = fork(k, k.init);
+    const fd = openFd(k, b, `/proc/${c.pid.nr}/ns/mnt`);
+    expect(sys(k, b, 'stat', { path: '/mnt/seen' }).ret).to.equal(-ENOENT);
+    expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWNS }).ret).to.equal(0);
+    expect(linkText(k, b, '/proc/self/ns/mnt')).to.equal(linkText(k, c, '/proc/self/ns/mnt'));
+    expect(sys(k, b, 'stat', { path: '/mnt/seen' }).ret).to.equal(0); // set_fs_root
+    expect(sys(k, b, 'stat', { path: 'mnt/seen' }).ret).to.equal(0); // set_fs_pwd
+    expect(sys(k, k.init, 'stat', { path: '/mnt/seen' }).ret).to.equal(-ENOENT);
+  });
+
+  it('mntns_install: without CAP_SYS_ADMIN → EPERM, and the caller stays in its namespace', () => {
+    const k = boot('v3.8');
+    const c = fork(k, k.init);
+    expect(sys(k, c, 'unshare', { flags: CLONE_NEWNS }).ret).to.equal(0);
+    const b = fork(k, k.init);
+    const mine = linkText(k, b, '/proc/self/ns/mnt');
+    const fd = openFd(k, b, `/proc/${c.pid.nr}/ns/mnt`);
+    expect(sys(k, b, 'capset', { caps: capsWithout('CAP_SYS_ADMIN') }).ret).to.equal(0);
+    expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWNS }).ret).to.equal(-EPERM);
+    expect(linkText(k, b, '/proc/self/ns/mnt')).to.equal(mine);
+  });
+
+  it('nsfs: pid_for_children and time_for_children files are of type CLONE_NEWPID and CLONE_NEWTIME: setns with that nstype works, another is EINVAL', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWPID }).ret).to.equal(0);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWTIME }).ret).to.equal(0);
+    fork(k, a); // the new pid namespace's init: pid_for_children now reads
+    const b = fork(k, k.init);
+    for (const [n, flag] of [['pid_for_children', CLONE_NEWPID], ['time_for_children', CLONE_NEWTIME]] as const) {
+      const fd = openFd(k, b, `/proc/${a.pid.nr}/ns/${n}`);
+      expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWNET }).ret, n).to.equal(-EINVAL);
+      expect(sys(k, b, 'setns', { fd, nstype: flag }).ret, n).to.equal(0);
+    }
+    expect(linkText(k, b, '/proc/self/ns/time')).to.equal(linkText(k, a, '/proc/self/ns/time_for_children'));
+  });
+
+  it('timens_install: a caller sharing its mm with another process (CLONE_VM, no thread: current_is_single_threaded finds it) → EUSERS', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWTIME }).ret).to.equal(0);
+    const c = fork(k, a);
+    const b = fork(k, k.init);
+    fork(k, b, CLONE_VM);
+    const fd = openFd(k, b, `/proc/${c.pid.nr}/ns/time`);
+    const EUSERS = 87;
+    expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWTIME }).ret).to.equal(-EUSERS);
   });
 });
