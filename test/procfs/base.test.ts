@@ -3,7 +3,7 @@
 // as digested in docs/kernel-reading.md), cited in the test title.
 import { expect } from 'chai';
 import { EACCES, ENOENT, EPERM } from '../../kernel/errno';
-import { CLONE_NEWNET, DT_DIR, DT_LNK, O_DIRECTORY, O_NOFOLLOW, O_PATH } from '../../kernel/flags';
+import { CLONE_NEWNET, DT_DIR, DT_LNK, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_WRONLY } from '../../kernel/flags';
 import { NetNamespace } from '../../kernel/namespaces';
 import {
   asUser, boot, dentries, exitAndReap, exitTask, fileAt, fork, openDir, openFd, reap, sys,
@@ -381,4 +381,51 @@ describe('every proc readdir resumes at f_pos: one 24-byte record per getdents64
       }
     });
   }
+});
+
+describe('a directory held open across the reap: its lookup and readdir find no task (get_proc_task NULL → -ENOENT, 3.0)', () => {
+  it('/proc/<pid>, /proc/<pid>/task and /proc/<pid>/fd: getdents64 → ENOENT, and a lookup through the dirfd → ENOENT', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    const t = fork(k, a, THREAD);
+    openFd(k, a, '/tmp');
+    const dirs = { pid: openDir(k, k.init, `/proc/${a.pid.nr}`), task: openDir(k, k.init, `/proc/${a.pid.nr}/task`), fd: openDir(k, k.init, `/proc/${a.pid.nr}/fd`) };
+    exitTask(k, t);
+    exitAndReap(k, a);
+    for (const [n, dfd] of Object.entries(dirs)) expect(getdents(k, k.init, dfd).ret, n).to.equal(-ENOENT);
+    expect(sys(k, k.init, 'stat', { path: 'ns', dirfd: dirs.pid }).ret).to.equal(-ENOENT);
+    expect(sys(k, k.init, 'stat', { path: String(a.pid.nr), dirfd: dirs.task }).ret).to.equal(-ENOENT);
+    expect(sys(k, k.init, 'stat', { path: '0', dirfd: dirs.fd }).ret).to.equal(-ENOENT);
+  });
+});
+
+describe('an fd link held with O_PATH|O_NOFOLLOW (readlinkat(fd, "") on Linux): its ops after the file or the task is gone', () => {
+  it('the fd closed: proc_pid_readlink and proc_pid_follow_link get -ENOENT from proc_fd_info; the task reaped: -EACCES from proc_fd_access_allowed', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    const fd = openFd(k, a, '/tmp');
+    const lfd = openFd(k, k.init, `/proc/${a.pid.nr}/fd/${fd}`, O_PATH | O_NOFOLLOW);
+    const link = fileAt(k.init, lfd).f_path;
+    const iop = link.dentry.d_inode?.i_op;
+    const follow = (): number | undefined => iop?.follow_link?.(link.dentry, { path: link, flags: 0, holder: 'test' }) as number | undefined;
+    expect(iop?.readlink?.(link.dentry)).to.equal('/tmp');
+    expect(sys(k, a, 'close', { fd }).ret).to.equal(0);
+    expect(iop?.readlink?.(link.dentry)).to.equal(-ENOENT);
+    expect(follow()).to.equal(-ENOENT);
+    exitAndReap(k, a);
+    expect(iop?.readlink?.(link.dentry)).to.equal(-EACCES);
+    expect(follow()).to.equal(-EACCES);
+    expect(sys(k, k.init, 'close', { fd: lfd }).ret).to.equal(0);
+  });
+
+  it('proc_fd_instantiate: the link\'s mode mirrors the file\'s access: O_RDONLY 0500, O_WRONLY 0300, O_RDWR 0700 (S_IFLNK)', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'mknod', { path: '/tmp/f' }).ret).to.equal(0);
+    const want: Record<number, number> = { [O_RDONLY]: 0o120500, [O_WRONLY]: 0o120300, [O_RDWR]: 0o120700 };
+    for (const flags of [O_RDONLY, O_WRONLY, O_RDWR]) {
+      const fd = openFd(k, a, '/tmp/f', flags);
+      expect(statOf(k, k.init, `/proc/${a.pid.nr}/fd/${fd}`, 'lstat').mode, String(flags)).to.equal(want[flags]);
+    }
+  });
 });

@@ -79,6 +79,31 @@ describe('close the race: the revalidate at the end of each instantiate (fs/proc
     expect(conservationViolations(k)).to.deep.equal([]);
   });
 
+  for (const [what, sub, parent] of [['proc_pident_instantiate', 'fd', 'pid'], ['proc_task_instantiate', 'task/TID', 'task'], ['proc_fd_instantiate', 'fd/0', 'fd']] as const) {
+    it(`${what}: the task gone while new_inode sleeps → proc_pid_make_inode NULL → ENOENT`, () => {
+      const k = boot('v3.0');
+      const a = fork(k, k.init);
+      const t = fork(k, a, THREAD);
+      const b = fork(k, k.init);
+      expect(openFd(k, a, '/tmp')).to.equal(0);
+      const target = what === 'proc_task_instantiate' ? t : a;
+      const path = `/proc/${a.pid.nr}/${sub.replace('TID', String(t.pid.nr))}`;
+      const dirPath = path.slice(0, path.lastIndexOf('/'));
+      statOf(k, k.init, dirPath); // only the last component is instantiated
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      expect(submit(k, b, { op: 'stat', args: { path } })).to.equal(true);
+      expect(advanceUntil(k, b, () => dentries(k, name, parent === 'pid' ? String(a.pid.nr) : parent).some((d) => d.d_inode === null))).to.equal(null);
+      if (target === t) runExit(k, t); // a thread is released at once
+      else {
+        runExit(k, t);
+        runExit(k, a);
+        reap(k, k.init, a);
+      }
+      expect(finish(k, b).ret).to.equal(-ENOENT);
+      expect(conservationViolations(k)).to.deep.equal([]);
+    });
+  }
+
   it('proc_pident_instantiate: /proc/<pid>/fd reaped between proc_pid_make_inode and d_add → ENOENT, nothing leaks', () => {
     const k = boot('v3.0');
     const a = fork(k, k.init);
