@@ -7,8 +7,10 @@ import { EACCES, EINVAL, ENOENT, EPERM } from '../../kernel/errno';
 import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWUTS, CLONE_VM, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, DT_DIR, DT_LNK, DT_UNKNOWN } from '../../kernel/flags';
 import { NetNamespace, PROC_DYNAMIC_FIRST } from '../../kernel/namespaces';
 import {
-  asUser, boot, exitAndReap, exitTask, fileAt, fork, heldBy, inodeAt, nsOfFd, openFd, reap, sys,
+  advanceUntil, asUser, boot, dentries, exitAndReap, exitTask, fileAt, finish, fork, heldBy, inodeAt, nsOfFd, openDir, openFd, reap,
+  runExit, sys,
 } from '../kernel/util';
+import { submit } from '../../kernel/sched';
 import { THREAD, capsWithout, linkText, listDir, statOf } from './util';
 
 const names = (ds: { name: string }[]): string[] => ds.map((d) => d.name);
@@ -711,5 +713,32 @@ describe('the install of each type through setns (3.8 and today)', () => {
     const fd = openFd(k, b, `/proc/${c.pid.nr}/ns/time`);
     const EUSERS = 87;
     expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWTIME }).ret).to.equal(-EUSERS);
+  });
+});
+
+describe('3.8: a held /proc/<pid>/ns across the reap, and the namespace inode\'s own operations', () => {
+  it('getdents64 and a lookup through the held dirfd → ENOENT (get_proc_task NULL); the ns inode behind a link is proc_setattr\'s too (-EPERM)', () => {
+    const k = boot('v3.8');
+    const a = fork(k, k.init);
+    const dfd = openDir(k, k.init, `/proc/${a.pid.nr}/ns`);
+    const nsfd = openFd(k, k.init, `/proc/${a.pid.nr}/ns/net`, O_PATH);
+    const d = fileAt(k.init, nsfd).f_path.dentry;
+    expect(d.d_inode?.i_mode).to.equal(0o100444);
+    expect(d.d_inode?.i_op.setattr?.(d)).to.equal(-EPERM);
+    exitAndReap(k, a);
+    expect(sys(k, k.init, 'getdents64', { fd: dfd, count: 4096 }).ret).to.equal(-ENOENT);
+    expect(sys(k, k.init, 'lstat', { path: 'net', dirfd: dfd }).ret).to.equal(-ENOENT);
+  });
+
+  it('proc_ns_instantiate (3.8): the task reaped while new_inode sleeps → proc_pid_make_inode NULL → ENOENT', () => {
+    const k = boot('v3.8');
+    const a = fork(k, k.init);
+    const b = fork(k, k.init);
+    statOf(k, k.init, `/proc/${a.pid.nr}/ns`);
+    expect(submit(k, b, { op: 'lstat', args: { path: `/proc/${a.pid.nr}/ns/net` } })).to.equal(true);
+    expect(advanceUntil(k, b, () => dentries(k, 'net', 'ns').some((x) => x.d_inode === null))).to.equal(null);
+    runExit(k, a);
+    reap(k, k.init, a);
+    expect(finish(k, b).ret).to.equal(-ENOENT);
   });
 });
