@@ -742,3 +742,27 @@ describe('3.8: a held /proc/<pid>/ns across the reap, and the namespace inode\'s
     expect(finish(k, b).ret).to.equal(-ENOENT);
   });
 });
+
+describe('3.0 with the stale-ns-dentry fix: an ns dentry in use across the reap', () => {
+  it('proc_ns_revalidate fails with pid_revalidate: a lookup of net through a held ns dirfd, while an fd still holds that dentry, → ENOENT', () => {
+    const k = boot('v3.0', ['stale-ns-dentry']);
+    const a = fork(k, k.init);
+    const dfd = openDir(k, k.init, `/proc/${a.pid.nr}/ns`);
+    const fd = openFd(k, k.init, `/proc/${a.pid.nr}/ns/net`); // in use: proc_flush_task leaves it hashed
+    exitAndReap(k, a);
+    expect(sys(k, k.init, 'stat', { path: 'net', dirfd: dfd }).ret).to.equal(-ENOENT);
+    expect(sys(k, k.init, 'close', { fd }).ret).to.equal(0);
+  });
+
+  it('proc_ns_instantiate (3.0): the task reaped while new_inode sleeps → proc_pid_make_inode NULL → ENOENT', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    const b = fork(k, k.init);
+    statOf(k, k.init, `/proc/${a.pid.nr}/ns`);
+    expect(submit(k, b, { op: 'stat', args: { path: `/proc/${a.pid.nr}/ns/net` } })).to.equal(true);
+    expect(advanceUntil(k, b, () => dentries(k, 'net', 'ns').some((x) => x.d_inode === null))).to.equal(null);
+    runExit(k, a);
+    reap(k, k.init, a);
+    expect(finish(k, b).ret).to.equal(-ENOENT);
+  });
+});
