@@ -429,3 +429,20 @@ describe('an fd link held with O_PATH|O_NOFOLLOW (readlinkat(fd, "") on Linux): 
     }
   });
 });
+
+describe('the failure paths of instantiation, under the after-each reference check', () => {
+  it('proc_fd_instantiate: an fd number with no file → ENOENT (the new inode is put)', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    openFd(k, a, '/tmp');
+    expect(sys(k, k.init, 'stat', { path: `/proc/${a.pid.nr}/fd/9` }).ret).to.equal(-ENOENT);
+  });
+
+  it('proc_fill_cache (3.0): a zombie\'s ns entries fail to instantiate and are listed with ino 1 and DT_UNKNOWN (each fresh dentry put)', () => {
+    const k = boot('v3.0');
+    const z = fork(k, k.init);
+    exitTask(k, z);
+    const ds = listDir(k, k.init, `/proc/${z.pid.nr}/ns`);
+    expect(ds.slice(2).map((d) => [d.name, d.ino, d.type])).to.deep.equal([['net', 1, 0], ['uts', 1, 0], ['ipc', 1, 0]]);
+  });
+});
