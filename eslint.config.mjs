@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-scratch/**', 'node_modules/**', 'bin/**', 'oracle/linux/**', 'scratch/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'dist-scratch/**', 'node_modules/**', 'bin/**', 'oracle/linux/**', 'scratch/**', 'coverage/**', '.stryker-tmp/**', 'reports/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,10 +10,18 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+/** Told of every kernel boot() makes, when a test file has asked (test/procfs/util.ts checks them after each test). */
+let onBoot: ((k: Kernel) => void) | null = null;
+export function watchBoots(f: ((k: Kernel) => void) | null): void {
+  onBoot = f;
+}
+
 export function boot(profile = 'v3.0', fix: string[] = [], inject: string[] = []): Kernel {
   const p = makeProfile(profile, fix, inject);
   if (typeof p === 'string') throw new Error(p);
-  return newKernel(p as Profile);
+  const k = newKernel(p as Profile);
+  onBoot?.(k);
+  return k;
 }
 
 /** Run one syscall on `t` to completion. */

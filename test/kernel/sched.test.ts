@@ -9,20 +9,13 @@ import { Dentry } from '../../kernel/fs';
 import { NetNamespace } from '../../kernel/namespaces';
 import { Kernel } from '../../kernel/kernel';
 import { ReplayPicks, runToIdle, schedStep, submit } from '../../kernel/sched';
-import { Task } from '../../kernel/task';
 import {
-  advanceUntil, asUser, boot, conservationViolations, dentries, finish, fork, heldBy, mkfile, ok, openFd, reap, sys, THREAD,
+  advanceUntil, asUser, boot, conservationViolations, dentries, finish, fork, heldBy, mkfile, ok, openFd, reap, runExit, sys, THREAD,
 } from './util';
 
 /** The walk of `holder` sits on the instantiated /proc/<pid>/ns directory, before the next component. */
 function walkAtNsDir(k: Kernel, pid: number, holder: string): () => boolean {
   return () => dentries(k, 'ns', String(pid)).some((d: Dentry) => d.d_inode !== null && d.holders.has(holder));
-}
-
-/** Run a task's exit to completion. */
-function runExit(k: Kernel, t: Task): void {
-  expect(submit(k, t, { op: 'exit', args: { code: 0 } })).to.equal(true);
-  expect(finish(k, t).ret).to.equal(0);
 }
 
 describe('a task exits between another task\'s path-walk components', () => {

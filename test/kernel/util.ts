@@ -8,6 +8,7 @@ import { Namespace } from '../../kernel/namespaces';
 import { PROC_I } from '../../kernel/proc_fs';
 import { fcheck_files } from '../../kernel/file';
 import { SysResult } from '../../kernel/syscalls';
+import { submit } from '../../kernel/sched';
 import { CLONE_SIGHAND, CLONE_THREAD, CLONE_VM, O_DIRECTORY } from '../../kernel/flags';
 import { boot, fork, live, sys } from '../helpers';
 
@@ -125,6 +126,12 @@ export function advanceUntil(k: Kernel, t: Task, pred: () => boolean, max = 1000
     if (done) return done.result;
   }
   throw new Error('advanceUntil: no progress');
+}
+
+/** exit(0), submitted and run to completion, while another task's syscall may be in flight. */
+export function runExit(k: Kernel, t: Task): void {
+  expect(submit(k, t, { op: 'exit', args: { code: 0 } })).to.equal(true);
+  expect(finish(k, t).ret).to.equal(0);
 }
 
 /** Run the task's in-flight syscall to completion. */

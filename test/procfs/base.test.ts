@@ -2,11 +2,11 @@
 // pid_revalidate and proc_flush_task. Every expectation comes from the 3.0 C (fs/proc/base.c,
 // as digested in docs/kernel-reading.md), cited in the test title.
 import { expect } from 'chai';
-import { EACCES, ENOENT } from '../../kernel/errno';
-import { CLONE_NEWNET, DT_DIR, DT_LNK, O_DIRECTORY } from '../../kernel/flags';
+import { EACCES, ENOENT, EPERM } from '../../kernel/errno';
+import { CLONE_NEWNET, DT_DIR, DT_LNK, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_WRONLY } from '../../kernel/flags';
 import { NetNamespace } from '../../kernel/namespaces';
 import {
-  asUser, boot, dentries, exitAndReap, exitTask, fork, openDir, openFd, reap, sys,
+  asUser, boot, dentries, exitAndReap, exitTask, fileAt, fork, openDir, openFd, reap, sys,
 } from '../kernel/util';
 import { THREAD, getdents, linkText, listDir, statOf } from './util';
 
@@ -300,5 +300,149 @@ describe('proc_flush_task (fs/proc/base.c, from release_task)', () => {
     reap(k, k.init, a);
     expect(net.freed).to.equal(true);
     expect(k.oopses).to.deep.equal([]);
+  });
+});
+
+describe('proc_setattr and the ownership pid_revalidate gives inodes without ->getattr (fs/proc/base.c)', () => {
+  it('proc_setattr: ATTR_MODE → -EPERM, on every proc inode that links it (pid and tid dirs, fd dir, fd link, 3.0 ns file, 3.8 ns link and ns dir)', () => {
+    for (const name of ['v3.0', 'v3.8']) {
+      const k = boot(name);
+      const a = fork(k, k.init);
+      const t = fork(k, a, THREAD);
+      openFd(k, a, '/tmp');
+      const paths = [`/proc/${a.pid.nr}`, `/proc/${a.pid.nr}/task/${t.pid.nr}`, `/proc/${a.pid.nr}/fd`, `/proc/${a.pid.nr}/fd/0`,
+        `/proc/${a.pid.nr}/ns`, `/proc/${a.pid.nr}/ns/net`, `/proc/${a.pid.nr}/task`];
+      for (const p of paths) {
+        const fd = openFd(k, k.init, p, O_PATH | O_NOFOLLOW);
+        const d = fileAt(k.init, fd).f_path.dentry;
+        expect(d.d_inode?.i_op.setattr?.(d), `${name} ${p}`).to.equal(-EPERM);
+        expect(sys(k, k.init, 'close', { fd }).ret).to.equal(0);
+      }
+    }
+  });
+
+  it('pid_revalidate: a 3.0 ns file (no ->getattr) is owned by the task\'s euid while it is dumpable, by 0 when it is not; S_ISUID/S_ISGID never show', () => {
+    const k = boot('v3.0');
+    const u = asUser(k, k.init, 1000); // setuid cleared dumpable
+    expect(statOf(k, k.init, `/proc/${u.pid.nr}/ns/net`).uid).to.equal(0);
+    (u.mm as NonNullable<typeof u.mm>).dumpable = 1; // prctl(PR_SET_DUMPABLE, 1)
+    const st = statOf(k, k.init, `/proc/${u.pid.nr}/ns/net`);
+    expect(st.uid).to.equal(1000);
+    expect(st.mode).to.equal(0o100400);
+    (u.mm as NonNullable<typeof u.mm>).dumpable = 0;
+    expect(statOf(k, k.init, `/proc/${u.pid.nr}/ns/net`).uid).to.equal(0);
+  });
+
+  it('tid_fd_revalidate: an fd link is owned by the euid of a dumpable task, 0 otherwise, refreshed on each walk', () => {
+    const k = boot('v3.0');
+    const u = asUser(k, k.init, 1000);
+    const fd = openFd(k, u, '/tmp');
+    expect(statOf(k, k.init, `/proc/${u.pid.nr}/fd/${fd}`, 'lstat').uid).to.equal(0);
+    (u.mm as NonNullable<typeof u.mm>).dumpable = 1; // prctl(PR_SET_DUMPABLE, 1)
+    expect(statOf(k, k.init, `/proc/${u.pid.nr}/fd/${fd}`, 'lstat').uid).to.equal(1000);
+  });
+
+  it('pid_getattr: generic_fillattr\'s st_dev is the proc superblock\'s, for /proc/<pid> and its ns dir alike', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    const dev = statOf(k, k.init, '/proc').dev;
+    expect(statOf(k, k.init, `/proc/${a.pid.nr}`).dev).to.equal(dev);
+    expect(statOf(k, k.init, `/proc/${a.pid.nr}/ns`).dev).to.equal(dev);
+    expect(statOf(k, k.init, '/tmp').dev).to.not.equal(dev);
+  });
+});
+
+describe('every proc readdir resumes at f_pos: one 24-byte record per getdents64 call lists what one large call lists', () => {
+  // proc_pident_readdir, proc_readfd_common, proc_task_readdir, proc_ns_dir_readdir and
+  // proc_root_readdir each pick up at filp->f_pos: 0 is ".", 1 is "..", then the entries; every
+  // name here is at most 4 bytes, so each record is align8(19 + 4 + 1) = 24 bytes
+  for (const name of ['v3.0', 'v3.8']) {
+    it(`${name}: /proc, /proc/<pid>, its fd, task and ns, and /proc/<pid>/task/<tid>`, () => {
+      const k = boot(name);
+      const a = fork(k, k.init);
+      const t = fork(k, a, THREAD);
+      openFd(k, a, '/tmp');
+      openFd(k, a, '/run');
+      for (const dir of ['/proc', `/proc/${a.pid.nr}`, `/proc/${a.pid.nr}/fd`, `/proc/${a.pid.nr}/task`, `/proc/${a.pid.nr}/ns`,
+        `/proc/${a.pid.nr}/task/${t.pid.nr}`]) {
+        const whole = names(listDir(k, k.init, dir));
+        const fd = openDir(k, k.init, dir);
+        const one: string[] = [];
+        for (let i = 0; i < 100; i++) {
+          const r = getdents(k, k.init, fd, 24);
+          expect(r.ret, `${name} ${dir}`).to.be.at.least(0);
+          if (r.ret === 0) break;
+          expect(r.dirents, `${name} ${dir}`).to.have.length(1);
+          one.push(r.dirents[0].name);
+        }
+        expect(one, `${name} ${dir}`).to.deep.equal(whole);
+        expect(whole.slice(0, 2)).to.deep.equal(['.', '..']);
+        expect(sys(k, k.init, 'close', { fd }).ret).to.equal(0);
+      }
+    });
+  }
+});
+
+describe('a directory held open across the reap: its lookup and readdir find no task (get_proc_task NULL → -ENOENT, 3.0)', () => {
+  it('/proc/<pid>, /proc/<pid>/task and /proc/<pid>/fd: getdents64 → ENOENT, and a lookup through the dirfd → ENOENT', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    const t = fork(k, a, THREAD);
+    openFd(k, a, '/tmp');
+    const dirs = { pid: openDir(k, k.init, `/proc/${a.pid.nr}`), task: openDir(k, k.init, `/proc/${a.pid.nr}/task`), fd: openDir(k, k.init, `/proc/${a.pid.nr}/fd`) };
+    exitTask(k, t);
+    exitAndReap(k, a);
+    for (const [n, dfd] of Object.entries(dirs)) expect(getdents(k, k.init, dfd).ret, n).to.equal(-ENOENT);
+    expect(sys(k, k.init, 'stat', { path: 'ns', dirfd: dirs.pid }).ret).to.equal(-ENOENT);
+    expect(sys(k, k.init, 'stat', { path: String(a.pid.nr), dirfd: dirs.task }).ret).to.equal(-ENOENT);
+    expect(sys(k, k.init, 'stat', { path: '0', dirfd: dirs.fd }).ret).to.equal(-ENOENT);
+  });
+});
+
+describe('an fd link held with O_PATH|O_NOFOLLOW (readlinkat(fd, "") on Linux): its ops after the file or the task is gone', () => {
+  it('the fd closed: proc_pid_readlink and proc_pid_follow_link get -ENOENT from proc_fd_info; the task reaped: -EACCES from proc_fd_access_allowed', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    const fd = openFd(k, a, '/tmp');
+    const lfd = openFd(k, k.init, `/proc/${a.pid.nr}/fd/${fd}`, O_PATH | O_NOFOLLOW);
+    const link = fileAt(k.init, lfd).f_path;
+    const iop = link.dentry.d_inode?.i_op;
+    const follow = (): number | undefined => iop?.follow_link?.(link.dentry, { path: link, flags: 0, holder: 'test' }) as number | undefined;
+    expect(iop?.readlink?.(link.dentry)).to.equal('/tmp');
+    expect(sys(k, a, 'close', { fd }).ret).to.equal(0);
+    expect(iop?.readlink?.(link.dentry)).to.equal(-ENOENT);
+    expect(follow()).to.equal(-ENOENT);
+    exitAndReap(k, a);
+    expect(iop?.readlink?.(link.dentry)).to.equal(-EACCES);
+    expect(follow()).to.equal(-EACCES);
+    expect(sys(k, k.init, 'close', { fd: lfd }).ret).to.equal(0);
+  });
+
+  it('proc_fd_instantiate: the link\'s mode mirrors the file\'s access: O_RDONLY 0500, O_WRONLY 0300, O_RDWR 0700 (S_IFLNK)', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'mknod', { path: '/tmp/f' }).ret).to.equal(0);
+    const want: Record<number, number> = { [O_RDONLY]: 0o120500, [O_WRONLY]: 0o120300, [O_RDWR]: 0o120700 };
+    for (const flags of [O_RDONLY, O_WRONLY, O_RDWR]) {
+      const fd = openFd(k, a, '/tmp/f', flags);
+      expect(statOf(k, k.init, `/proc/${a.pid.nr}/fd/${fd}`, 'lstat').mode, String(flags)).to.equal(want[flags]);
+    }
+  });
+});
+
+describe('the failure paths of instantiation, under the after-each reference check', () => {
+  it('proc_fd_instantiate: an fd number with no file → ENOENT (the new inode is put)', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    openFd(k, a, '/tmp');
+    expect(sys(k, k.init, 'stat', { path: `/proc/${a.pid.nr}/fd/9` }).ret).to.equal(-ENOENT);
+  });
+
+  it('proc_fill_cache (3.0): a zombie\'s ns entries fail to instantiate and are listed with ino 1 and DT_UNKNOWN (each fresh dentry put)', () => {
+    const k = boot('v3.0');
+    const z = fork(k, k.init);
+    exitTask(k, z);
+    const ds = listDir(k, k.init, `/proc/${z.pid.nr}/ns`);
+    expect(ds.slice(2).map((d) => [d.name, d.ino, d.type])).to.deep.equal([['net', 1, 0], ['uts', 1, 0], ['ipc', 1, 0]]);
   });
 });

@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { EINVAL } from '../../kernel/errno';
 import { atLeast, makeProfile, Profile, PROFILE_NAMES } from '../../kernel/profile';
 import { newKernel, nsEntryNames, ns_entries, procEraFor } from '../../procfs';
-import { boot, fileAt, openFd, sys } from '../kernel/util';
-import { listDir } from './util';
+import { boot, fileAt, fork, openFd, sys } from '../kernel/util';
+import { THREAD, listDir, statOf } from './util';
 
 function profile(name: string): Profile {
   const p = makeProfile(name);
@@ -69,5 +69,61 @@ describe('procfs eras: one table per release, chosen at boot', () => {
       Object.assign(f, { f_op: foreign }); // f_op is readonly: only a test swaps it
       expect(sys(k, k.init, 'setns', { fd, nstype: 0 }).ret, name).to.equal(-EINVAL);
     }
+  });
+});
+
+describe('pid directories per era: nothing of one world stays in the process for the next', () => {
+  it('tid_base_stuff and tgid_base_stuff are each era\'s own: worlds of 3.0, 3.8 and 3.0 again in one process list /proc/<pid>/task/<tid>/ns as their own release does', () => {
+    for (const name of ['v3.0', 'v3.8', 'v3.0', 'nsfs']) {
+      const k = boot(name);
+      const a = fork(k, k.init);
+      const t = fork(k, a, THREAD);
+      const dir = `/proc/${a.pid.nr}/task/${t.pid.nr}`;
+      expect(listDir(k, k.init, `${dir}/ns`).map((d) => d.name).slice(2), name).to.deep.equal(nsEntryNames(profile(name)));
+      // 3.0: regular files S_IFREG|0400; from 3.8: links S_IFLNK|0777
+      const want = atLeast(k, '3.8') ? 0o120777 : 0o100400;
+      expect(statOf(k, k.init, `${dir}/ns/uts`, 'lstat').mode, name).to.equal(want);
+      expect(statOf(k, k.init, `/proc/${a.pid.nr}/ns/uts`, 'lstat').mode, name).to.equal(want);
+    }
+  });
+
+  it('i_nlink = 2 + the directories among the entries (pid_entry_count_dirs): /proc/<pid> has task, fd, ns (5); /proc/<pid>/task/<tid> has fd, ns (4); ns and fd have 2', () => {
+    for (const name of ['v3.0', 'v3.8']) {
+      const k = boot(name);
+      const a = fork(k, k.init);
+      expect(statOf(k, k.init, `/proc/${a.pid.nr}`).nlink, name).to.equal(5);
+      expect(statOf(k, k.init, `/proc/${a.pid.nr}/task/${a.pid.nr}`).nlink, name).to.equal(4);
+      expect(statOf(k, k.init, `/proc/${a.pid.nr}/ns`).nlink, name).to.equal(2);
+      expect(statOf(k, k.init, `/proc/${a.pid.nr}/fd`).nlink, name).to.equal(2);
+    }
+  });
+});
+
+describe('get_next_ino (fs/inode.c): one counter per kernel, counting up', () => {
+  it('each new proc inode takes the next number; a second kernel in the process starts from the same number as the first', () => {
+    const first: number[][] = [];
+    for (let world = 0; world < 2; world++) {
+      const k = boot('v3.0');
+      const a = fork(k, k.init);
+      const b = fork(k, k.init);
+      const ia = statOf(k, k.init, `/proc/${a.pid.nr}`).ino;
+      const ib = statOf(k, k.init, `/proc/${b.pid.nr}`).ino;
+      expect(ib).to.equal(ia + 1);
+      first.push([ia, ib]);
+    }
+    expect(first[1]).to.deep.equal(first[0]);
+  });
+
+  it('leaky-global (synthetic): the counter is the process\'s, so the next kernel goes on counting where the last one stopped', () => {
+    const seen: number[] = [];
+    for (let world = 0; world < 2; world++) {
+      const k = boot('v3.8', [], ['leaky-global']);
+      const a = fork(k, k.init);
+      const b = fork(k, k.init);
+      const ia = statOf(k, k.init, `/proc/${a.pid.nr}`).ino;
+      expect(statOf(k, k.init, `/proc/${b.pid.nr}`).ino).to.equal(ia + 1);
+      seen.push(ia);
+    }
+    expect(seen[1]).to.be.greaterThan(seen[0] + 1);
   });
 });

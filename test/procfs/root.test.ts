@@ -86,3 +86,14 @@ describe('proc_root_readdir / proc_pid_readdir (fs/proc/root.c, base.c)', () => 
     expect(names(listDir(k, t, '/proc/self/task')).slice(2)).to.deep.equal([String(a.pid.nr), String(t.pid.nr)]);
   });
 });
+
+describe('proc_pid_readdir: the end of the listing', () => {
+  it('after the last tgid f_pos is PID_MAX_LIMIT + TGID_OFFSET: a task forked after the end is not listed by the next getdents64', () => {
+    const k = boot();
+    fork(k, k.init);
+    const fd = openDir(k, k.init, '/proc');
+    for (let i = 0; i < 10 && getdents(k, k.init, fd).ret > 0; i++);
+    fork(k, k.init);
+    expect(getdents(k, k.init, fd).ret).to.equal(0);
+  });
+});

@@ -5,7 +5,43 @@ import { Task } from '../../kernel/task';
 import { Dirent64 } from '../../kernel/readdir';
 import { Kstat } from '../../kernel/fs';
 import { ALL_CAPS, Cap, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM, O_DIRECTORY } from '../../kernel/flags';
-import { sys } from '../helpers';
+import { sys, watchBoots } from '../helpers';
+import { has } from '../../kernel/profile';
+import { conservationViolations } from '../kernel/util';
+
+/**
+ * After each procfs test, every kernel it booted must be sound: no oops (a put by a task that
+ * held no reference, a put(NULL), an underflow, a use after free) and every refcount equal to its
+ * holders, and no reference left with a procfs function that has returned. Kernels whose profile
+ * has evict-null-put are exempt (its put(NULL) is the bug shown).
+ */
+const booted: Kernel[] = [];
+/** The holders procfs names by its function: each takes a reference and puts it before it returns. */
+const TRANSIENT = new Set([
+  'find_inode_number', 'pid_revalidate', 'proc_base_lookup', 'proc_fd_access_allowed', 'proc_fd_info', 'proc_fill_cache',
+  'proc_flush_task', 'proc_lookupfd', 'proc_ns_dir_lookup', 'proc_ns_dir_readdir', 'proc_ns_fget', 'proc_ns_follow_link',
+  'proc_ns_get_dentry', 'proc_ns_readlink', 'proc_ns_revalidate', 'proc_pid_lookup', 'proc_pid_permission', 'proc_pid_readdir',
+  'proc_pid_readlink', 'proc_pident_lookup', 'proc_pident_readdir', 'proc_readfd', 'proc_task_lookup', 'proc_task_readdir',
+  'tid_fd_revalidate',
+]);
+/** References still held by a procfs function once every call has returned: a missing put. */
+function leftBehind(k: Kernel): string[] {
+  if (k.inFlight()) return [];
+  const out: string[] = [];
+  for (const o of k.objects.live.values()) for (const h of o.holders.keys()) if (TRANSIENT.has(h)) out.push(`${o.id} held by ${h}`);
+  return out;
+}
+watchBoots((k) => booted.push(k));
+afterEach(function () {
+  const ks = booted.splice(0);
+  if (!this.currentTest?.file?.includes('procfs') || this.currentTest.state !== 'passed') return;
+  for (const k of ks) {
+    if (has(k.profile, 'evict-null-put')) continue;
+    expect(k.oopses.map((o) => `${o.message} at ${o.at} ${o.object ?? ''}`), 'oopses').to.deep.equal([]);
+    expect(conservationViolations(k), 'refcounts').to.deep.equal([]);
+    expect(leftBehind(k), 'references a returned procfs function still holds').to.deep.equal([]);
+  }
+});
 
 /** clone flags of a thread (pthread_create minus the irrelevant bits). */
 export const THREAD = CLONE_THREAD | CLONE_SIGHAND | CLONE_VM;
