@@ -47,7 +47,9 @@ class ErrorsCheck implements StepCheck {
     if (lookup !== 'target') return;
     const m = c.nsPath;
     const target = m && m.pid !== 'self' ? c.target : null;
-    if (target && c.alone && target.state === 'running' && target !== c.task && !caps.has('CAP_SYS_PTRACE')
+    // (not one's own task; from 3.12 not one's own thread group either: __ptrace_may_access)
+    const own = atLeast(k, '3.12') ? target?.group_leader === c.task.group_leader : target === c.task;
+    if (target && c.alone && target.state === 'running' && !own && !caps.has('CAP_SYS_PTRACE')
       && target.cred.uid !== c.task.cred.uid) {
       const got = ret < 0 ? errname(ret) : String(ret);
       if (!v30 && ret !== -EACCES) {

@@ -164,8 +164,15 @@ describe('export --as c: a self-contained C program printing TAP', function () {
         expect(lines[7]).to.equal('not ok 8 - B: @fdis $f OLD: expected same=true, got same=false');
       });
 
-      it('every bundled scenario on nsfs: builds, exit 0, every step ok', async () => {
-        const names = listScenarios().filter((s) => s.applies.includes('nsfs')).map((s) => s.name);
+      it('every bundled scenario on nsfs: builds, exit 0, every step ok (those with thread tasks: refused in one line)', async () => {
+        // a thread task (clone CLONE_VM|CLONE_SIGHAND|CLONE_THREAD) cannot be one of the C program's task
+        // processes (the recorder's helper runs threads; the exporter does not yet)
+        const thread = (s: ReturnType<typeof listScenarios>[number]): boolean => s.steps.some((st) => st.op === 'clone' && /CLONE_VM|CLONE_THREAD/.test(String(st.args?.flags ?? '')));
+        for (const s of listScenarios().filter((x) => x.applies.includes('nsfs') && thread(x))) {
+          const r = await runCli(['export', s.name, '--as', 'c', '--profile', 'nsfs']);
+          expect([r.code, r.lines.length], `${s.name}: ${r.text}`).to.deep.equal([2, 1]);
+        }
+        const names = listScenarios().filter((s) => s.applies.includes('nsfs') && !thread(s)).map((s) => s.name);
         expect(names.length).to.be.greaterThan(10);
         // two builds at a time (CI has two cores)
         const bins: Record<string, string> = {};
