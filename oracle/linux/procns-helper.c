@@ -1209,23 +1209,6 @@ int main(void)
 		cfmakeraw(&tio);
 		tcsetattr(0, TCSANOW, &tio);
 	}
-	/*
-	 * One CPU for the whole recording (children inherit it). Linux 6.18 allocates namespace ids
-	 * from per-CPU batches (ns_tree_gen_id), and mnt_ns_loop compares them to tell an older
-	 * mount namespace from a newer one: across two CPUs a newer namespace can get the smaller id,
-	 * and binding a child's /proc/<pid>/ns/mnt then fails with EINVAL about half the time
-	 * (measured here: 20 of 40 runs on 2 CPUs, 0 of 20 pinned). On one CPU ids follow creation
-	 * order, as the seq they replaced did, and a recording is repeatable.
-	 */
-	{
-		cpu_set_t all, one;
-		if (sched_getaffinity(0, sizeof all, &all) == 0) {
-			CPU_ZERO(&one);
-			for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-				if (CPU_ISSET(cpu, &all)) { CPU_SET(cpu, &one); break; }
-			sched_setaffinity(0, sizeof one, &one);
-		}
-	}
 	if (procns_sandbox_enter(missing, sizeof missing) < 0) {
 		out_line("-", "fail %s", procns_sandbox_error);
 		return 3;
