@@ -7,7 +7,7 @@ import { d_add, d_alloc_root, d_instantiate } from './dcache';
 import { generic_read_dir } from './readdir';
 import { generic_drop_inode, iget_locked, unlock_new_inode } from './inode';
 import { DT_DIR, DT_REG, S_IFDIR, S_IFREG, S_ISDIR, SEEK_CUR } from './flags';
-import { EINVAL } from './errno';
+import { EEXIST, EINVAL, ENOTDIR } from './errno';
 
 interface DiskInode {
   mode: number;
@@ -153,8 +153,8 @@ export function memfs_mount(k: Kernel, name: string): Dentry {
 export function memfs_create(dir: Inode, name: string, dirMode: boolean, uid: number, perm = dirMode ? 0o755 : 0o644): number {
   const disk = memfsDisk(dir.i_sb);
   const di = disk.inodes.get(dir.i_ino);
-  if (!di?.entries) return -20; // ENOTDIR
-  if (di.entries.has(name)) return -17; // EEXIST
+  if (!di?.entries) return -ENOTDIR;
+  if (di.entries.has(name)) return -EEXIST;
   const ino = disk.next_ino++;
   disk.inodes.set(ino, { mode: (dirMode ? S_IFDIR : S_IFREG) | perm, uid, nlink: dirMode ? 2 : 1, entries: dirMode ? new Map() : null });
   di.entries.set(name, ino);
