@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import seedrandom from 'seedrandom';
+import { processesRunning } from '../oracle/recordLinux';
 
 const CLI = path.resolve(__dirname, '..', 'cli', 'main.js');
 const SCENARIOS = ['util-linux-unshare-nsenter', 'pid-ns-init-exit', 'ip-netns', 'bind-mount-fd', 'readdir-ns'];
@@ -15,16 +16,6 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
 const mounts = (): string => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').sort().join('\n');
 const leftovers = (): string => [...fs.readdirSync('/dev/shm'), ...fs.readdirSync('/tmp').filter((f) => f.startsWith('procns'))].sort().join(',');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Live processes whose environment carries `tag`. */
-function tagged(tag: string): number[] {
-  return fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => {
-    try {
-      if (/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))) return false;
-      return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(tag);
-    } catch { return false; }
-  });
-}
 
 function wholeJsonLines(file: string): boolean {
   if (!fs.existsSync(file)) return true;
@@ -50,9 +41,9 @@ async function main(): Promise<number> {
       node.kill(signal);
       await exited;
       const tag = `PROCNS_RECORDER=${node.pid}`;
-      for (let j = 0; j < 300 && tagged(tag).length; j++) await sleep(10);
+      for (let j = 0; j < 300 && processesRunning(null, tag).length; j++) await sleep(10);
       const problems = [
-        tagged(tag).length ? `processes left: ${tagged(tag).join(' ')}` : '',
+        processesRunning(null, tag).length ? `processes left: ${processesRunning(null, tag).join(' ')}` : '',
         wholeJsonLines(out) ? '' : 'a partial output file',
         mounts() === before.mounts ? '' : 'the host\'s mounts changed',
         leftovers() === before.left ? '' : `/dev/shm or /tmp changed: ${leftovers()}`,

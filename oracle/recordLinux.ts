@@ -91,17 +91,19 @@ function cannotRunHere(): string | null {
 export const RECORDER_TAG = `PROCNS_RECORDER=${process.pid}`;
 
 /**
- * Every live (not zombie) process whose executable is `bin`; with `tag`, only those whose
- * environment carries it (this recorder's own helpers: RECORDER_TAG). For tests: the recorder
- * itself never reads the host's /proc.
+ * Every live (not zombie) process whose executable is `bin` (null: any, such as runsc's); with
+ * `tag`, only those whose environment carries it (this recorder's own helpers: RECORDER_TAG).
+ * For tests and bench/interrupts: the recorder itself never reads the host's /proc.
  */
-export function processesRunning(bin: string, tag?: string): number[] {
+export function processesRunning(bin: string | null, tag?: string): number[] {
   const out: number[] = [];
   for (const e of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
-      const exe = fs.readlinkSync(`/proc/${e}/exe`);
-      if (exe !== bin && exe !== `${bin} (deleted)`) continue;
+      if (bin !== null) {
+        const exe = fs.readlinkSync(`/proc/${e}/exe`);
+        if (exe !== bin && exe !== `${bin} (deleted)`) continue;
+      }
       if (/^State:\s+Z/m.test(fs.readFileSync(`/proc/${e}/status`, 'utf8'))) continue;
       if (tag !== undefined && !fs.readFileSync(`/proc/${e}/environ`, 'latin1').split('\0').includes(tag)) continue;
     } catch { continue; /* gone */ }

@@ -7,20 +7,13 @@ import * as child_process from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { listScenarios } from '../../scenarios/runner';
-import { recordLinux } from '../../oracle/recordLinux';
+import { processesRunning, recordLinux } from '../../oracle/recordLinux';
 import { checkTrace } from '../../oracle/check';
 import { toJsonl } from '../../oracle/trace';
 import * as os from 'os';
 
 /** Live processes whose environment carries `tag` (whatever their executable: runsc's too). */
-function tagged(tag: string): number[] {
-  return fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => {
-    try {
-      if (/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))) return false;
-      return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(tag);
-    } catch { return false; }
-  });
-}
+const tagged = (tag: string): number[] => processesRunning(null, tag);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const DOC = path.resolve(__dirname, '..', '..', '..', 'docs', 'gvisor.md');

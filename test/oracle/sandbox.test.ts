@@ -5,24 +5,12 @@ import * as child_process from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { processesRunning } from '../../oracle/recordLinux';
 
 const src = path.resolve(__dirname, '..', '..', '..', 'test', 'oracle', 'fixtures', 'sandbox-probe.c');
 const include = path.resolve(__dirname, '..', '..', '..', 'oracle', 'linux');
 const hostMounts = (): string[] => fs.readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').sort();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Processes whose executable is `bin` and that are not yet zombies. */
-function live(bin: string): number[] {
-  const out: number[] = [];
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (fs.readlinkSync(`/proc/${e}/exe`) !== bin) continue;
-      if (!/^State:\s+Z/m.test(fs.readFileSync(`/proc/${e}/status`, 'utf8'))) out.push(Number(e));
-    } catch { /* gone */ }
-  }
-  return out;
-}
 
 describe('sandbox.h: root programs cannot touch the host', function () {
   this.timeout(20000);
@@ -62,12 +50,12 @@ describe('sandbox.h: root programs cannot touch the host', function () {
       let out = '';
       sh.stdout.on('data', (b: Buffer) => { out += b.toString(); });
       for (let i = 0; i < 200 && !out.includes('bind'); i++) await sleep(10);
-      const procs = live(bin);
+      const procs = processesRunning(bin);
       expect(procs, 'the hub and A are running').to.have.length(2);
       if (victim === 'parent') process.kill(sh.pid as number, 'SIGKILL');
       else process.kill(Math.min(...procs), 'SIGKILL');
-      for (let i = 0; i < 200 && live(bin).length; i++) await sleep(10);
-      expect(live(bin), 'PR_SET_PDEATHSIG ended every level').to.deep.equal([]);
+      for (let i = 0; i < 200 && processesRunning(bin).length; i++) await sleep(10);
+      expect(processesRunning(bin), 'PR_SET_PDEATHSIG ended every level').to.deep.equal([]);
       sh.kill('SIGKILL');
     });
   }
