@@ -3,62 +3,19 @@
 // is read here, never in kernel/ or procfs/.
 import { performance } from 'perf_hooks';
 import { commandList } from './lists';
-import { Command } from '../properties/world';
-import { ALL_PROPERTIES, buildProfile, fuzz, newReal } from '../properties/fuzz';
+import { fuzz } from '../properties/fuzz';
 import { RUN_PROPERTIES, STEP_PROPERTIES } from '../properties/checks';
 import { fuzzScaling } from './scaling';
+import { FDS, WARMUP, measure, median, throughput } from './throughput';
 import { zooTable } from './zoo';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 50000);
-/**
- * Each world is held at its size: `tasks` live tasks and at most FDS fds per task (an open or dup
- * past that becomes a close). Without the fd bound the tables grow with the run (opens and dups
- * outnumber closes) until RLIMIT_NOFILE, and the figure would depend on the run's length.
- */
-const FDS = 32;
 /** Worlds timed per size; the bench prints their median. */
 const REPEATS = 5;
 /** Issue 4's targets, printed beside each figure (measured, never asserted in timed tests). */
 const TARGET_RATE = 200000;
 const TARGET_RATIO = 2;
 const TARGET_TIME_TO_BUG = 1;
-/** Untimed worlds first: V8 optimises the emulator over the first few hundred thousand syscalls. */
-const WARMUP = 8;
-
-/** Run a world of `tasks` tasks through a command list; syscalls completed and seconds taken. */
-function throughput(tasks: number, cmds: readonly Command[]): { steps: number; seconds: number } {
-  const real = newReal(buildProfile('v3.8'), new Set(ALL_PROPERTIES), { population: tasks, tasks, fds: FDS });
-  const before = real.world.steps;
-  // No gc() before the loop: a forced full collection makes V8 drop the optimised code of the
-  // hot functions (--trace-opt shows fget, fput and the checker recompiled at every world), and
-  // the timed loop then ran ~40% slower than the same loop without it.
-  const t0 = performance.now();
-  for (const c of cmds) {
-    real.world.run(c);
-    real.checker.quiescent(real.world);
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  if (real.checker.violations.length) throw new Error(`bench run failed a property: ${real.checker.violations[0].message}`);
-  return { steps: real.world.steps - before, seconds };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Median steps/s over REPEATS worlds of this size (different command lists), and the range. */
-function measure(tasks: number, lists: readonly Command[][]): { rate: number; low: number; high: number; steps: number } {
-  const rates: number[] = [];
-  let steps = 0;
-  for (const cmds of lists) {
-    const run = throughput(tasks, cmds);
-    rates.push(run.steps / run.seconds);
-    steps += run.steps;
-  }
-  return { rate: median(rates), low: Math.min(...rates), high: Math.max(...rates), steps };
-}
 
 function main(): void {
   console.log(`procns bench: ${STEPS} random commands per world, profile v3.8, at most ${FDS} fds per task, properties ${STEP_PROPERTIES.join(' ')} checked after every step (${RUN_PROPERTIES.join(' ')}: properties of whole runs, npm start checks them); median of ${REPEATS} worlds`);
