@@ -5,7 +5,7 @@ import { performance } from 'perf_hooks';
 import { commandList } from './lists';
 import { fuzz } from '../properties/fuzz';
 import { RUN_PROPERTIES, STEP_PROPERTIES } from '../properties/checks';
-import { fuzzScaling } from './scaling';
+import { jobsScaling } from './scaling';
 import { FDS, WARMUP, measure, median, throughput } from './throughput';
 import { zooTable } from './zoo';
 
@@ -49,4 +49,4 @@ function main(): void {
 }
 
 main();
-fuzzScaling();
+jobsScaling();
