@@ -12,6 +12,7 @@ export interface DiffArgs {
   shrinkBudget: number;
   save?: string;
   inject: string[];
+  jobs: number;
 }
 
 export async function cmdDiffLinux(a: DiffArgs, out: (s: string) => void, show: boolean): Promise<CmdResult> {
@@ -37,7 +38,7 @@ export async function cmdDiffLinux(a: DiffArgs, out: (s: string) => void, show: 
     out(`  saved: ${rel(files.scenario)} (traces: the kernel's ${rel(files.trace)}, the model's ${rel(files.model)})`);
     found.push({ run: r.run, seed: r.seed, verdict: 'diverges', step: d.check.step, what: d.check.what, scenario: files.scenario, trace: files.trace, model: files.model });
   };
-  const res = await diffLinux({ seed, runs: a.runs, steps: a.steps, tasks: a.tasks, shrinkBudget: a.shrinkBudget, inject: a.inject, onRun });
+  const res = await diffLinux({ seed, runs: a.runs, steps: a.steps, tasks: a.tasks, shrinkBudget: a.shrinkBudget, inject: a.inject, jobs: a.jobs, onRun });
   bar.end();
   const doc: Record<string, unknown> = {
     command: 'diff-linux', inject: a.inject, seed, again, scenarios: res.scenarios, steps: res.steps, agree: res.agree, diverge: res.diverge, errors: res.errors, found,

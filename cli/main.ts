@@ -240,9 +240,11 @@ const COMMANDS: Record<string, CommandDecl> = {
       shrink: { type: 'string', arg: 'N', help: 'recordings one divergence\'s shrinking may use (default 60)' },
       inject: { ...INJECT_OPT, help: 'switch a synthetic bug flag on in the model: the diff must then find it (repeatable)' },
       save: { type: 'string', arg: 'DIR', help: 'where each shrunk divergence (scenario, and the kernel\'s trace of it) goes (default: as fuzz --save)' },
+      jobs: { type: 'string', arg: 'N', help: 'scenarios recorded at once, each on a CPU of its own while it records (1 to 256; default: the cores this process may use); results do not depend on N' },
       json: JSON_OPT,
     },
     run: (a, out) => cmdDiffLinux({
+      jobs: num(a, 'jobs', defaultJobs()),
       inject: (profileOf(a, 'nsfs'), list(a, 'inject')), seed: num(a, 'seed', undefined), runs: num(a, 'runs', 50), steps: num(a, 'steps', 20), tasks: num(a, 'tasks', 4),
       shrinkBudget: num(a, 'shrink', 60), save: str(a, 'save'),
     }, out, !a.values.json),

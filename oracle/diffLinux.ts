@@ -17,6 +17,7 @@ import { recordLinux, RecordOptions, ScenarioError } from './recordLinux';
 import { checkTrace, CheckResult } from './check';
 import { toJsonl, traceHeader } from './trace';
 import { runScenario } from '../scenarios/runner';
+import { inOrder } from '../cli/pool';
 
 /** The profile the kernel on this machine is judged against. */
 export const DIFF_PROFILE = 'nsfs';
@@ -33,7 +34,12 @@ export interface DiffOptions {
   /** Synthetic bug flags switched on in the model (the diff then finds them: its own test). */
   inject?: string[];
   record?: RecordOptions;
-  /** Called when a run (not a shrink step) is judged. */
+  /**
+   * Runs recorded at once (default 1), each on a CPU of its own while it records (RecordOptions.cpu).
+   * The results, their order and what is saved do not depend on it: run i draws from its own seed.
+   */
+  jobs?: number;
+  /** Called when a run (not a shrink step) is judged, in run order. */
   onRun?: (r: DiffRun) => void;
 }
 
@@ -157,17 +163,46 @@ export async function diffRun(run: number, o: DiffOptions): Promise<DiffRun> {
   return r;
 }
 
-/** A diff-linux campaign: runs one after another (each a recording on the kernel). */
+/** The CPUs this process may run on, ascending (Cpus_allowed_list of /proc/self/status; [0] if unreadable). */
+export function allowedCpus(): number[] {
+  let list = '';
+  try {
+    list = /^Cpus_allowed_list:\s*(\S+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
+  } catch {
+    // not Linux: the recorder will say it cannot run here
+  }
+  const cpus: number[] = [];
+  for (const part of list.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (m) for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) cpus.push(c);
+  }
+  return cpus.length ? cpus : [0];
+}
+
+/**
+ * A diff-linux campaign: runs 1..runs, `jobs` of them recording at once, each on its own CPU
+ * (a CPU is taken for a run and given back when it ends; with more jobs than CPUs, they are
+ * shared). onRun sees each run in order, as soon as those before it are judged.
+ */
 export async function diffLinux(o: DiffOptions): Promise<DiffResult> {
   const out: DiffResult = { runs: [], scenarios: 0, steps: 0, agree: 0, diverge: 0, errors: 0 };
-  for (let i = 1; i <= o.runs; i++) {
-    let r: DiffRun;
+  const jobs = Math.max(1, o.jobs ?? 1);
+  const cpus = allowedCpus();
+  const free = jobs === 1 ? [] : Array.from({ length: jobs }, (_, i) => cpus[i % cpus.length]);
+  let skipped: string | null = null;
+  await inOrder<DiffRun>(o.runs, jobs, async (i) => {
+    const cpu = free.shift();
     try {
-      r = await diffRun(i, o);
+      return await diffRun(i + 1, cpu === undefined ? o : { ...o, record: { ...o.record, cpu } });
     } catch (e) {
-      if (e instanceof Skipped) return { ...out, skipped: e.message };
-      throw e;
+      if (!(e instanceof Skipped)) throw e;
+      skipped ??= e.message;
+      return { run: i + 1, seed: seedOfRun(o.seed, i + 1), verdict: 'error', steps: 0, error: e.message };
+    } finally {
+      if (cpu !== undefined) free.push(cpu);
     }
+  }, (_i, r) => {
+    if (!r || skipped !== null) return;
     out.runs.push(r);
     out.scenarios++;
     out.steps += r.steps;
@@ -175,7 +210,8 @@ export async function diffLinux(o: DiffOptions): Promise<DiffResult> {
     else if (r.verdict === 'diverges') out.diverge++;
     else out.errors++;
     o.onRun?.(r);
-  }
+  }, () => skipped !== null);
+  if (skipped !== null) return { runs: [], scenarios: 0, steps: 0, agree: 0, diverge: 0, errors: 0, skipped };
   return out;
 }
 

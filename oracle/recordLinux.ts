@@ -27,6 +27,11 @@ export interface RecordOptions {
   helper?: string;
   /** A command prefix that runs the helper (`runsc --platform=ptrace --network=none do`, `ssh host`), as words; a `{}` in them is the helper's path, else it comes last. */
   runner?: string[];
+  /**
+   * The CPU the helper runs on (`taskset -c`; the sandbox keeps every task of the run on it).
+   * Default: the first CPU this process may use, where the sandbox pins itself.
+   */
+  cpu?: number;
 }
 
 export type RecordResult = { header: TraceHeader; steps: TraceStep[] } | { skipped: string };
@@ -620,7 +625,8 @@ export async function recordLinux(scenario: Scenario, opts: RecordOptions = {}):
     bin = fs.realpathSync(h.path);
   }
   // the helper's path replaces a "{}" in the runner's words (a VM's kernel command line), else ends them
-  const argv = runner.some((w) => w.includes('{}')) ? runner.map((w) => w.split('{}').join(bin)) : [...runner, bin];
+  const words = runner.some((w) => w.includes('{}')) ? runner.map((w) => w.split('{}').join(bin)) : [...runner, bin];
+  const argv = opts.cpu === undefined ? words : ['taskset', '-c', String(opts.cpu), ...words];
   const rec = new Recorder(argv, opts.replyTimeoutMs ?? 10000);
   const steps: TraceStep[] = [];
   try {

@@ -88,6 +88,26 @@ describe('diff-linux: on the real kernel (root)', function () {
     }
   });
 
+  it('--jobs 3 (three recordings at once, each on a CPU of its own) gives what --jobs 1 gives: the same JSON and the same saved files', async () => {
+    const dirs = [1, 3].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'procns-diff-')));
+    try {
+      // seed 2 with setns-no-type-check: run 56 diverges (above), so there is a shrunk divergence to save
+      const got = await Promise.all([1, 3].map(async (jobs, i) => {
+        const r = await runCli(['diff-linux', '--seed', '2', '--runs', '56', '--inject', 'setns-no-type-check', '--jobs', String(jobs), '--save', dirs[i], '--json']);
+        return { code: r.code, doc: r.text.split(dirs[i]).join('DIR') };
+      }));
+      expect(got[0].code).to.equal(1);
+      expect(JSON.parse(got[0].doc).diverge).to.be.at.least(1);
+      expect(got[1]).to.deep.equal(got[0]);
+      const files = fs.readdirSync(dirs[0]).sort();
+      expect(files.length).to.be.at.least(3);
+      expect(fs.readdirSync(dirs[1]).sort()).to.deep.equal(files);
+      for (const f of files) expect(fs.readFileSync(path.join(dirs[1], f), 'utf8'), f).to.equal(fs.readFileSync(path.join(dirs[0], f), 'utf8'));
+    } finally {
+      for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it('the command: counts that add up, the last line, a divergence saved with its trace', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-diff-'));
     try {
@@ -105,7 +125,7 @@ describe('diff-linux: on the real kernel (root)', function () {
 });
 
 describe('diff-linux: usage', () => {
-  for (const bad of [['--tasks', '9'], ['--runs', '0'], ['--inject', 'no-such-flag'], ['extra']]) {
+  for (const bad of [['--tasks', '9'], ['--runs', '0'], ['--jobs', '0'], ['--jobs', 'x'], ['--inject', 'no-such-flag'], ['extra']]) {
     it(`refuses ${bad.join(' ')} with one line and exit 2`, async () => {
       const r = await runCli(['diff-linux', ...bad]);
       expect(r.code).to.equal(2);
