@@ -1,5 +1,6 @@
 // fs/inode.c: the inode cache. new_inode, iget_locked, iput and eviction, the unused-inode LRU.
 import type { Kernel } from './kernel';
+import { has } from './profile';
 import { I_FREEING, I_NEW, Inode, SuperBlock } from './fs';
 import { kfree, kget, kput, ktransfer, type Holder } from './object';
 
@@ -91,4 +92,17 @@ export function prune_icache(k: Kernel): number {
     n++;
   }
   return n;
+}
+
+/** leaky-global: the counter kept once per process, so it survives from one world to the next. */
+let leaked_last_ino = 2;
+
+/**
+ * get_next_ino (fs/inode.c): the next number for an inode with no number of its own (proc,
+ * pipefs). The C counter is global to the kernel; here it is per emulated kernel (k.last_ino),
+ * as every world is a kernel booted afresh.
+ */
+export function get_next_ino(k: Kernel): number {
+  if (has(k.profile, 'leaky-global')) return leaked_last_ino++;
+  return k.last_ino++;
 }

@@ -53,6 +53,8 @@ export class Kernel {
   /** The release, ordered as Profile.release: atLeast(k, '3.8'). */
   readonly release: number;
   last_pid = 0;
+  /** last_ino (fs/inode.c, get_next_ino): the last number given to an inode with none of its own. */
+  last_ino = 2;
   /** mnt_ns_seq (fs/namespace.c, 3.9): the last mount namespace's sequence number. */
   mnt_ns_seq = 0;
   /** The task whose code runs now. */

@@ -4,13 +4,12 @@
 import type { Kernel } from './kernel';
 import { dentryOperations, Dentry, File, FileOperations, fileOperations, FMODE_READ, FMODE_WRITE, Inode, SuperBlock, SuperOperations, Vfsmount } from './fs';
 import { d_alloc_pseudo, d_alloc_root, d_instantiate } from './dcache';
-import { generic_drop_inode, new_inode } from './inode';
+import { generic_drop_inode, get_next_ino, new_inode } from './inode';
 import { alloc_fd, alloc_file, fd_install, fput } from './file';
 import { mntget, path_get } from './mount';
 import { ktransfer } from './object';
 import { EAGAIN, EBADF, EINTR, EINVAL, ESPIPE } from './errno';
 import { O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_WRONLY, S_IFDIR, S_IFIFO, S_IRUSR, S_IWUSR } from './flags';
-import { get_next_ino } from '../procfs/inode';
 
 /** struct pipe_inode_info (include/linux/pipe_fs_i.h): who has the pipe open. */
 interface PipeInodeInfo {

@@ -19,7 +19,7 @@ import { EACCES, ENOENT, EPERM, ESRCH } from '../kernel/errno';
 import {
   DT_DIR, DT_UNKNOWN, S_IFDIR, S_IFLNK, S_IRUGO, S_IRUSR, S_ISGID, S_ISUID, S_IWUSR, S_IXUGO, S_IXUSR, S_IFMT,
 } from '../kernel/flags';
-import { get_next_ino } from './inode';
+import { get_next_ino } from '../kernel/inode';
 import { generic_read_dir } from '../kernel/readdir';
 import { procEra } from './era';
 

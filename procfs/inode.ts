@@ -1,6 +1,5 @@
 // fs/proc/inode.c: proc's inodes. proc_alloc_inode, proc_evict_inode (which puts the
 // namespace a ns inode holds), and proc's super_operations.
-import type { Kernel } from '../kernel/kernel';
 import { Inode, SuperBlock, SuperOperations } from '../kernel/fs';
 import { generic_delete_inode } from '../kernel/inode';
 import { PROC_I, ProcInode } from '../kernel/proc_fs';
@@ -46,31 +45,5 @@ export const proc_sops: SuperOperations = Object.freeze({
   evict_inode: proc_evict_inode,
 });
 
-/** leaky-global: the counter kept once per process, so it survives from one world to the next. */
-let leaked_last_ino = 2;
-
-/**
- * get_next_ino (fs/inode.c): the next number for an inode with no number of its own. The C
- * counter is global to the kernel; here it is per emulated kernel (procState), as every world
- * is a kernel booted afresh.
- */
-export function get_next_ino(k: Kernel): number {
-  if (has(k.profile, 'leaky-global')) return leaked_last_ino++;
-  return procState(k).last_ino++;
-}
-
-/** Per-kernel procfs state that is global in C. */
-interface ProcState {
-  last_ino: number;
-}
-const states = new WeakMap<Kernel, ProcState>();
-export function procState(k: Kernel): ProcState {
-  let s = states.get(k);
-  if (!s) {
-    s = { last_ino: 2 };
-    states.set(k, s);
-  }
-  return s;
-}
 
 export { ProcInode };
