@@ -85,15 +85,15 @@ function unwrap(c: unknown): Command {
 }
 
 /** A campaign's runs as one fast-check property that counts the runs and steps it makes. */
-function campaign(o: FuzzOptions, guard?: (runsBefore: number) => void): { props: Set<PropertyName>; counts: { runs: number; steps: number; lastRunSteps: number }; property: fc.IPropertyWithHooks<[{ mix: Mix; cmds: Iterable<fc.Command<object, Real>> }]> } {
+function campaign(o: FuzzOptions, guard?: (runsBefore: number) => void): { props: Set<PropertyName>; counts: { runs: number; steps: number; lastRunSteps: number }; property: fc.IPropertyWithHooks<[[Mix, Iterable<fc.Command<object, Real>>]]> } {
   const profile = buildProfile(o.profile, o.fix, o.inject);
   const props = new Set(o.properties ?? ALL_PROPERTIES);
   const counts = { runs: 0, steps: 0, lastRunSteps: 0 };
   const only = o.ops;
   const mixes = only ? mixArbitrary().map((m) => restrictMix(m, only)) : mixArbitrary();
   // each run is its mix and its commands, so a failure can say which mix found it
-  const arb = mixes.chain((mix) => fc.commands(commandArbs(profile, mix), { maxCommands: o.steps, size: 'max' }).map((cmds) => ({ mix, cmds })));
-  const property = fc.property(arb, ({ cmds }) => {
+  const arb = mixes.chain((mix) => fc.tuple(fc.constant(mix), fc.commands(commandArbs(profile, mix), { maxCommands: o.steps, size: 'max' })));
+  const property = fc.property(arb, ([, cmds]) => {
     guard?.(counts.runs);
     o.onRun?.(++counts.runs);
     const real = newReal(profile, props, {}, o.observers);
@@ -116,12 +116,12 @@ export function fuzz(o: FuzzOptions): FuzzResult {
 }
 
 /** The shrunk counterexample of a failed check, as a replay; an error that is no property's is thrown. */
-function failureOf(o: FuzzOptions, props: Set<PropertyName>, details: fc.RunDetails<[{ mix: Mix; cmds: Iterable<fc.Command<object, Real>> }]>): Replay {
+function failureOf(o: FuzzOptions, props: Set<PropertyName>, details: fc.RunDetails<[[Mix, Iterable<fc.Command<object, Real>>]]>): Replay {
   const error = details.errorInstance;
   if (!(error instanceof PropertyFailure) || !details.counterexample) {
     throw error instanceof Error ? error : new Error(String(error));
   }
-  const { mix, cmds } = details.counterexample[0];
+  const [mix, cmds] = details.counterexample[0];
   const commands = [...cmds].map(unwrap);
   const replay: Replay = {
     procns: REPLAY_FORMAT,
