@@ -8,6 +8,7 @@ import { RUN_PROPERTIES, STEP_PROPERTIES } from '../properties/checks';
 import { jobsScaling } from './scaling';
 import { FDS, WARMUP, measure, median, throughput } from './throughput';
 import { zooTable } from './zoo';
+import { tuneV8 } from '../cli/v8';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 50000);
 /** Worlds timed per size; the bench prints their median. */
@@ -18,6 +19,7 @@ const TARGET_RATIO = 2;
 const TARGET_TIME_TO_BUG = 1;
 
 function main(): void {
+  tuneV8();
   console.log(`procns bench: ${STEPS} random commands per world, profile v3.8, at most ${FDS} fds per task, properties ${STEP_PROPERTIES.join(' ')} checked after every step (${RUN_PROPERTIES.join(' ')}: properties of whole runs, npm start checks them); median of ${REPEATS} worlds`);
   for (let seed = 1; seed <= WARMUP; seed++) throughput(8, commandList(8, seed, STEPS));
   const perStep = new Map<number, number>();

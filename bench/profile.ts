@@ -7,8 +7,10 @@
 import * as path from 'path';
 import { commandList } from './lists';
 import { throughput } from './throughput';
+import { tuneV8 } from '../cli/v8';
 import { Command } from '../properties/world';
 
+tuneV8();
 const tasks = Number(process.argv[2] ?? 8);
 const reps = Number(process.argv[3] ?? 8);
 const from = process.argv[4];

@@ -20,6 +20,10 @@ type Lists = (tasks: number, seed: number, n: number) => Command[];
 
 /** The child: time `build` on the lists `drawer` draws; prints {"8": rate, ...} on stdout. */
 function timeBuild(buildRoot: string, drawerRoot: string): void {
+  // the V8 settings the build's own command runs with, if it has any (cli/v8.js, from 2026-11-30)
+  const tune = path.join(buildRoot, 'dist', 'cli', 'v8.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (fs.existsSync(tune)) (require(tune) as { tuneV8: () => void }).tuneV8();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const build = require(path.join(buildRoot, 'dist', 'properties', 'fuzz.js')) as FuzzBuild;
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -6,6 +6,7 @@
 // each failure one line and exit 2.
 import * as fs from 'fs';
 import { parseArgs } from 'util';
+import { tuneV8 } from './v8';
 import { BUG_FLAGS, makeProfile, PROFILE_NAMES, profileDescription, Profile } from '../kernel/profile';
 import { formatReport, listScenarios, loadScenario, runScenario } from '../scenarios/runner';
 import { toJsonl, traceHeader } from '../oracle/trace';
@@ -522,5 +523,6 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 if (require.main === module) {
+  tuneV8();
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }
