@@ -53,12 +53,14 @@ export type PathKind = 'ns' | 'nsdir' | 'fdlink' | 'mnt' | 'tmp';
  *    capability set; text: a string.
  * `narrow`: what the fuzzer draws instead in a run whose swarm narrows arguments (commands.ts):
  * the values where bugs of that argument live (small readdir buffers, the offsets getdents
- * returns, bind mounts of ns files, new mount namespaces).
+ * returns, bind mounts of mount-namespace files, new mount namespaces); for a path,
+ * `narrowEntries`, the ns entries its /proc/<pid>/ns/<entry> paths name then (those the
+ * profile has; any when it has none).
  */
 export type ArgDecl =
   | { name: string; kind: 'fd'; dir?: boolean; spec?: string }
   | { name: string; kind: 'dirfd'; spec?: string }
-  | { name: string; kind: 'path'; paths: readonly PathKind[]; narrow?: readonly PathKind[]; spec?: string }
+  | { name: string; kind: 'path'; paths: readonly PathKind[]; narrow?: readonly PathKind[]; narrowEntries?: readonly string[]; spec?: string }
   | { name: string; kind: 'flags' | 'nstype'; names: FlagTable; draw?: readonly number[]; narrow?: readonly number[]; bad?: readonly number[]; dflt?: number; spec?: string }
   | { name: string; kind: 'int' | 'size' | 'uid'; draw?: readonly number[]; narrow?: readonly number[]; bad?: readonly number[]; dflt?: number; spec?: string }
   | { name: string; kind: 'pid'; spec?: string }
@@ -276,7 +278,8 @@ const TABLE = {
   mount: {
     handler: sys_mount, returns: 'zero',
     args: [
-      { name: 'source', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'], narrow: ['ns'] },
+      // a mount namespace's own file bound into it pins it (mnt_ns_loop)
+      { name: 'source', kind: 'path', paths: ['ns', 'nsdir', 'fdlink', 'mnt'], narrow: ['ns'], narrowEntries: ['mnt'] },
       { name: 'target', kind: 'path', paths: ['mnt'], spec: 'path' },
       { name: 'flags', kind: 'flags', names: MS_FLAG_NAMES },
     ],

@@ -20,13 +20,23 @@ export class PropertyFailure extends Error {
   }
 }
 
+/**
+ * The model fc.modelRun hands a run's commands: how many more of them may run (the run's
+ * budget of steps). fc.commands draws more commands than that (fuzz.ts), and those past the
+ * budget do not run, so fast-check's shrinker leaves them out.
+ */
+export interface RunModel {
+  left: number;
+}
+
 /** The fc.Command for one data command: run it, then check the quiescent properties. */
-export class LifecycleCommand implements fc.Command<object, Real> {
+export class LifecycleCommand implements fc.Command<RunModel, Real> {
   constructor(readonly cmd: Command) {}
-  check(): boolean {
-    return true;
+  check(m: Readonly<RunModel>): boolean {
+    return m.left > 0;
   }
-  run(_m: object, r: Real): void {
+  run(m: RunModel, r: Real): void {
+    m.left--;
     r.world.run(this.cmd);
     r.checker.quiescent(r.world);
     const v = r.checker.violations[0];
@@ -62,22 +72,35 @@ export const OPS: readonly SyscallName[] = [...FUZZ.keys()];
 export type Op = SyscallName;
 
 /**
- * The swarm mix of a run: a weight (0 = off) for each operation, and the run's swarm features:
- * `@names`, how many task names its commands use (1 to 7, 1 in half the runs: few names, so one
- * task's calls follow each other); `@entry`, the one ns entry its /proc/<pid>/ns/<entry> paths name (1 up,
- * the entry's place in the profile's ns_entries; 0: any); `@narrow`, 1 when each argument
- * with `narrow` draws (kernel/syscall_table.ts) is drawn from them (small readdir buffers,
- * seeks to the offsets getdents returns, bind mounts of ns files, new mount namespaces);
- * `@sparse`, 1 when most operations are off (those on are kept in 1 of 2).
+ * The swarm mix of a run: a weight (0 = off) for each operation, and the run's swarm features
+ * (SWARM: each feature's draw, declared once).
  */
 export type Mix = Partial<Record<Op | SwarmFeature, number>>;
-export type SwarmFeature = '@names' | '@entry' | '@narrow' | '@sparse';
-/** The swarm's features, as a mix records them beside its operations. */
-export const SWARM_FEATURES: readonly SwarmFeature[] = ['@names', '@entry', '@narrow', '@sparse'];
 /** The most task names a run's commands use (init is 0): a world of 8 tasks. */
 const MAX_NAMES = 7;
 /** `@entry` is drawn up to this and taken modulo the profile's number of entries (3, 6 or 10): each entry about as likely. */
 const MAX_ENTRY = 60;
+
+/**
+ * The swarm's features, each drawn once per run and recorded in its mix beside the operations.
+ * - `@names`: how many task names its commands use (1 to 7, 1 in half the runs: few names, so
+ *   one task's calls follow each other).
+ * - `@entry`: the one ns entry its /proc/<pid>/ns/<entry> paths name (1 up, the entry's place
+ *   in the profile's ns_entries; 0: any).
+ * - `@narrow`: 1 when each argument with `narrow` draws (kernel/syscall_table.ts) is drawn from
+ *   them (small readdir buffers, seeks to the offsets getdents returns, bind mounts of mount
+ *   namespace files, new mount namespaces).
+ * - `@sparse`: 1 when most operations are off (those on are kept in 1 of 2).
+ */
+const SWARM = {
+  '@names': fc.oneof(fc.constant(1), fc.integer({ min: 1, max: MAX_NAMES })),
+  '@entry': fc.oneof(fc.constant(0), fc.integer({ min: 1, max: MAX_ENTRY })),
+  '@narrow': fc.integer({ min: 0, max: 1 }),
+  '@sparse': fc.integer({ min: 0, max: 1 }),
+} satisfies Record<`@${string}`, fc.Arbitrary<number>>;
+export type SwarmFeature = keyof typeof SWARM;
+/** The swarm's features, as a mix records them beside its operations. */
+export const SWARM_FEATURES: readonly SwarmFeature[] = Object.keys(SWARM) as SwarmFeature[];
 
 /** An operation's weight in the table (kernel/syscall_table.ts fuzz.weight): a mix's unit for it. */
 export function fuzzWeight(op: Op): number {
@@ -92,14 +115,9 @@ export function mixArbitrary(): fc.Arbitrary<Mix> {
   const levels = (on: number): fc.Arbitrary<number> => fc.constantFrom(...[1, 4, 1, 4].slice(0, on), ...Array<number>(4 - on).fill(0));
   const byOn = [0, 1, 2, 3, 4].map(levels);
   const ops = fc.record(Object.fromEntries([...FUZZ].map(([op, f]) => [op, byOn[f.on ?? 2]])) as Record<Op, fc.Arbitrary<number>>);
-  // the swarm's features: any entry in half the runs, narrowed arguments in half, and in half
-  // the runs each operation that is on stays on in one of 2 (a few operations, often repeated)
-  const features = fc.record({
-    '@names': fc.oneof(fc.constant(1), fc.integer({ min: 1, max: MAX_NAMES })),
-    '@entry': fc.oneof(fc.constant(0), fc.integer({ min: 1, max: MAX_ENTRY })),
-    '@narrow': fc.integer({ min: 0, max: 1 }),
-    '@sparse': fc.integer({ min: 0, max: 1 }),
-  });
+  // the swarm's features (SWARM); in half the runs each operation that is on stays on in one
+  // of 2 (`@sparse`: a few operations, often repeated)
+  const features = fc.record(SWARM);
   const kept = fc.record(Object.fromEntries([...FUZZ.keys()].map((op) => [op, fc.constantFrom(1, 0)])) as Record<Op, fc.Arbitrary<number>>);
   return fc.tuple(ops, features, kept).map(([m, f, keep]) => {
     const out: Mix = {};
@@ -146,7 +164,8 @@ function argArb(a: ArgDecl, profile: Profile, sw: Swarm): fc.Arbitrary<unknown> 
     case 'fd': return fc.oneof({ weight: 31, arbitrary: fc.nat(7) }, { weight: 1, arbitrary: fc.constant(-1) });
     case 'dirfd': return null;
     case 'path': {
-      const names = sw.entry ? [sw.entry] : nsEntryNames(profile);
+      const own = sw.narrow && a.narrowEntries ? nsEntryNames(profile).filter((n) => a.narrowEntries?.includes(n)) : [];
+      const names = own.length ? own : sw.entry ? [sw.entry] : nsEntryNames(profile);
       const kinds = (sw.narrow && a.narrow) || a.paths;
       return fc.oneof(...kinds.map((kind) => ({ weight: PATH_WEIGHT[kind], arbitrary: pathKindArb(kind, names, tasks, sw.mortal) })));
     }

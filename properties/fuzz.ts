@@ -6,7 +6,7 @@ import { makeProfile, Profile } from '../kernel/profile';
 import { errname } from '../kernel/errno';
 import { Command, Completion, Observer, Steady, World } from './world';
 import { ALL_PROPERTIES, Checker, PropertyName, Violation } from './checks';
-import { commandArbs, fuzzWeight, LifecycleCommand, Mix, mixArbitrary, Op, OPS, PropertyFailure, Real } from './commands';
+import { commandArbs, fuzzWeight, LifecycleCommand, Mix, mixArbitrary, Op, OPS, PropertyFailure, Real, RunModel } from './commands';
 import { aliveNamespaces } from './liveness';
 
 export { ALL_PROPERTIES };
@@ -84,21 +84,28 @@ function unwrap(c: unknown): Command {
   return (x as LifecycleCommand).cmd;
 }
 
+/**
+ * fc.commands draws a run's length evenly from 0 to its maxCommands; it draws up to RUN_SPAN
+ * times the run's steps, of which the first `steps` run (RunModel): half the runs are of full
+ * length, and a run makes 3/4 of its steps on average, not 1/2.
+ */
+const RUN_SPAN = 2;
+
 /** A campaign's runs as one fast-check property that counts the runs and steps it makes. */
-function campaign(o: FuzzOptions, guard?: (runsBefore: number) => void): { props: Set<PropertyName>; counts: { runs: number; steps: number; lastRunSteps: number }; property: fc.IPropertyWithHooks<[[Mix, Iterable<fc.Command<object, Real>>]]> } {
+function campaign(o: FuzzOptions, guard?: (runsBefore: number) => void): { props: Set<PropertyName>; counts: { runs: number; steps: number; lastRunSteps: number }; property: fc.IPropertyWithHooks<[[Mix, Iterable<fc.Command<RunModel, Real>>]]> } {
   const profile = buildProfile(o.profile, o.fix, o.inject);
   const props = new Set(o.properties ?? ALL_PROPERTIES);
   const counts = { runs: 0, steps: 0, lastRunSteps: 0 };
   const only = o.ops;
   const mixes = only ? mixArbitrary().map((m) => restrictMix(m, only)) : mixArbitrary();
   // each run is its mix and its commands, so a failure can say which mix found it
-  const arb = mixes.chain((mix) => fc.tuple(fc.constant(mix), fc.commands(commandArbs(profile, mix), { maxCommands: o.steps, size: 'max' })));
+  const arb = mixes.chain((mix) => fc.tuple(fc.constant(mix), fc.commands(commandArbs(profile, mix), { maxCommands: RUN_SPAN * o.steps, size: 'max' })));
   const property = fc.property(arb, ([, cmds]) => {
     guard?.(counts.runs);
     o.onRun?.(++counts.runs);
     const real = newReal(profile, props, {}, o.observers);
     try {
-      fc.modelRun(() => ({ model: {}, real }), cmds);
+      fc.modelRun(() => ({ model: { left: o.steps }, real }), cmds);
     } finally {
       counts.lastRunSteps = real.world.steps;
       counts.steps += real.world.steps;
@@ -116,7 +123,7 @@ export function fuzz(o: FuzzOptions): FuzzResult {
 }
 
 /** The shrunk counterexample of a failed check, as a replay; an error that is no property's is thrown. */
-function failureOf(o: FuzzOptions, props: Set<PropertyName>, details: fc.RunDetails<[[Mix, Iterable<fc.Command<object, Real>>]]>): Replay {
+function failureOf(o: FuzzOptions, props: Set<PropertyName>, details: fc.RunDetails<[[Mix, Iterable<fc.Command<RunModel, Real>>]]>): Replay {
   const error = details.errorInstance;
   if (!(error instanceof PropertyFailure) || !details.counterexample) {
     throw error instanceof Error ? error : new Error(String(error));

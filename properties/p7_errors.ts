@@ -1,5 +1,6 @@
 // P7, permissions and errors as the kernel source says: setns needs CAP_SYS_ADMIN and the
-// right nstype; a namespace file can be neither read nor seeked; another uid's namespaces are
+// right nstype; a namespace file can be neither read nor seeked; the namespaces of a task
+// ptrace_may_access refuses (another uid's, one not dumpable, one with capabilities we lack) are
 // not for us (EACCES on 3.8's follow_link and readlink, EPERM in 3.0's lookup).
 import { EACCES, EINVAL, EPERM, ESPIPE, errname } from '../kernel/errno';
 import { PROC_I } from '../kernel/proc_fs';
@@ -39,29 +40,32 @@ class ErrorsCheck implements StepCheck {
       }
       return;
     }
-    // another uid's live task: its namespaces are not for us. 3.8 checks ptrace on every
-    // follow_link and readlink (EACCES). 3.0 checks only in lookup (EPERM), so a dentry cached
-    // by an earlier lookup skips the check; open still fails on the 0400 inode (EACCES), except
-    // with O_PATH, which asks for no access (may_open: "O_PATH? if (!acc_mode) return 0").
+    // a live task ptrace_may_access refuses (kernel/ptrace.c, security/commoncap.c): another
+    // uid's, one that is not dumpable (its euid changed), or one with capabilities the caller
+    // lacks, for a caller without CAP_SYS_PTRACE: its namespaces are not for us. 3.8 checks
+    // ptrace on every follow_link and readlink (EACCES). 3.0 checks only in lookup (EPERM), so
+    // a dentry cached by an earlier lookup skips the check; open still fails on the 0400 inode
+    // of another uid (EACCES), except with O_PATH, which asks for no access (may_open: "O_PATH?
+    // if (!acc_mode) return 0").
     const lookup = SYSCALL_TABLE.get(op)?.nsLookup?.(args);
     if (lookup !== 'target') return;
     const m = c.nsPath;
     const target = m && m.pid !== 'self' ? c.target : null;
     // (not one's own task; from 3.12 not one's own thread group either: __ptrace_may_access)
     const own = atLeast(k, '3.12') ? target?.group_leader === c.task.group_leader : target === c.task;
-    if (target && c.alone && target.state === 'running' && !own && !caps.has('CAP_SYS_PTRACE')
-      && target.cred.uid !== c.task.cred.uid) {
-      const got = ret < 0 ? errname(ret) : String(ret);
-      if (!v30 && ret !== -EACCES) {
-        this.sink.fail('P7', c.step, `${op} ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EACCES`);
-      }
-      if (v30 && !c.cachedBefore && ret !== -EPERM) {
-        this.sink.fail('P7', c.step, `${op} ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EPERM`);
-      }
-      const noAccess = op === 'open' && ((args.flags as number) & O_PATH) !== 0 && c.cachedBefore;
-      if (v30 && op === 'open' && !noAccess && ret !== -EPERM && ret !== -EACCES) {
-        this.sink.fail('P7', c.step, `open ${String(args.path)} of uid ${target.cred.uid}'s task by uid ${c.task.cred.uid} returned ${got}, not EPERM or EACCES`);
-      }
+    if (!target || !c.alone || target.state !== 'running' || own || caps.has('CAP_SYS_PTRACE')) return;
+    const otherUid = target.cred.uid !== c.task.cred.uid;
+    const why = otherUid ? `uid ${target.cred.uid}'s task by uid ${c.task.cred.uid}`
+      : !target.mm?.dumpable ? `a task that is not dumpable (pid ${target.pid.nr}) by one without CAP_SYS_PTRACE`
+        : [...target.cred.caps].some((x) => !caps.has(x)) ? `a task with capabilities its caller (pid ${c.task.pid.nr}) lacks`
+          : null;
+    if (why === null) return;
+    const got = ret < 0 ? errname(ret) : String(ret);
+    if (!v30 && ret !== -EACCES) this.sink.fail('P7', c.step, `${op} ${String(args.path)} of ${why} returned ${got}, not EACCES`);
+    if (v30 && !c.cachedBefore && ret !== -EPERM) this.sink.fail('P7', c.step, `${op} ${String(args.path)} of ${why} returned ${got}, not EPERM`);
+    const noAccess = op === 'open' && ((args.flags as number) & O_PATH) !== 0 && c.cachedBefore;
+    if (v30 && otherUid && op === 'open' && !noAccess && ret !== -EPERM && ret !== -EACCES) {
+      this.sink.fail('P7', c.step, `open ${String(args.path)} of ${why} returned ${got}, not EPERM or EACCES`);
     }
   }
 }

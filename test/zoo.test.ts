@@ -7,12 +7,12 @@ import { replayRun } from '../properties/fuzz';
 import { ZOO, ZOO_RUNS, zooCampaign } from '../properties/zoo';
 
 const SEED: Record<string, number> = {
-  'evict-null-put': 5,
+  'evict-null-put': 9,
   'missing-put': 1,
-  'mnt-ns-loop': 10,
-  'stale-ns-dentry': 4,
+  'mnt-ns-loop': 3,
+  'stale-ns-dentry': 5,
   'readdir-off-by-one': 2,
-  'no-revalidate-race-check': 7,
+  'no-revalidate-race-check': 3,
   'no-ptrace-check': 2,
   'setns-no-type-check': 1,
 };
