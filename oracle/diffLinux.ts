@@ -10,7 +10,7 @@ import seedrandom from 'seedrandom';
 import { SYSCALL_TABLE, SyscallDesc } from '../kernel/syscall_table';
 import { Command } from '../properties/world';
 import { buildProfile, Replay, REPLAY_FORMAT } from '../properties/fuzz';
-import { mixArbitrary, mixedCallArb, Mix, OPS } from '../properties/commands';
+import { mixArbitrary, mixedCallArb, Mix, OPS, recordOf } from '../properties/commands';
 import { replayToScenario } from '../scenarios/export';
 import { Scenario } from '../scenarios/format';
 import { recordLinux, RecordOptions, ScenarioError } from './recordLinux';
@@ -90,7 +90,7 @@ function runArbitrary(steps: number, tasks: number): fc.Arbitrary<{ mix: Mix; cm
       const refuses = (SYSCALL_TABLE.get(c.op) as SyscallDesc).helperRefuses;
       return !refuses?.(c as unknown as Record<string, unknown>);
     });
-    const cmd = fc.record({ t: fc.constant('call' as const), task: fc.nat(tasks - 1), call });
+    const cmd = recordOf({ t: fc.constant('call' as const), task: fc.nat(tasks - 1), call });
     return fc.array(cmd, { minLength: 1, maxLength: steps }).map((cmds) => ({ mix, cmds: cmds as Command[] }));
   });
 }

@@ -21,6 +21,22 @@ export class PropertyFailure extends Error {
 }
 
 /**
+ * fc.record(model), drawn the same way, as a plain object. fast-check's record draws one value
+ * more than its fields, a boolean saying whether the object gets a null prototype; it is still
+ * drawn, so every seed keeps the runs it had, but the object is always a plain one: half of all
+ * commands were null-prototype objects, which V8 keeps as dictionaries, slow to read at each step.
+ */
+export function recordOf<T extends object>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> {
+  const keys = Object.keys(model) as (keyof T & string)[];
+  const arbs = keys.map((k) => model[k] as fc.Arbitrary<unknown>);
+  return fc.tuple(...arbs, fc.boolean()).map((vs) => {
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) o[keys[i]] = vs[i];
+    return o as T;
+  });
+}
+
+/**
  * The model fc.modelRun hands a run's commands: how many more of them may run (the run's
  * budget of steps). fc.commands draws more commands than that (fuzz.ts), and those past the
  * budget do not run, so fast-check's shrinker leaves them out.
@@ -114,11 +130,11 @@ export function fuzzWeight(op: Op): number {
 export function mixArbitrary(): fc.Arbitrary<Mix> {
   const levels = (on: number): fc.Arbitrary<number> => fc.constantFrom(...[1, 4, 1, 4].slice(0, on), ...Array<number>(4 - on).fill(0));
   const byOn = [0, 1, 2, 3, 4].map(levels);
-  const ops = fc.record(Object.fromEntries([...FUZZ].map(([op, f]) => [op, byOn[f.on ?? 2]])) as Record<Op, fc.Arbitrary<number>>);
+  const ops = recordOf(Object.fromEntries([...FUZZ].map(([op, f]) => [op, byOn[f.on ?? 2]])) as Record<Op, fc.Arbitrary<number>>);
   // the swarm's features (SWARM); in half the runs each operation that is on stays on in one
   // of 2 (`@sparse`: a few operations, often repeated)
-  const features = fc.record(SWARM);
-  const kept = fc.record(Object.fromEntries([...FUZZ.keys()].map((op) => [op, fc.constantFrom(1, 0)])) as Record<Op, fc.Arbitrary<number>>);
+  const features = recordOf(SWARM);
+  const kept = recordOf(Object.fromEntries([...FUZZ.keys()].map((op) => [op, fc.constantFrom(1, 0)])) as Record<Op, fc.Arbitrary<number>>);
   return fc.tuple(ops, features, kept).map(([m, f, keep]) => {
     const out: Mix = {};
     for (const [op, d] of FUZZ) out[op] = (d.always ? Math.max(m[op], 1) : f['@sparse'] ? m[op] * keep[op] : m[op]) * d.weight;
@@ -140,11 +156,11 @@ function pathKindArb(kind: PathKind, names: readonly string[], tasks: number, mo
   // a mortal name leans to the highest (a name no clone gave falls to a lower one, down to init)
   const target = mortal ? fc.nat(Math.max(tasks - 1, 0)).map((n) => Math.max(tasks, 1) - n) : fc.nat(tasks);
   switch (kind) {
-    case 'ns': return fc.record({ kind: fc.constant('ns' as const), target, ns: fc.constantFrom(...names), self: mortal ? fc.constant(false) : fc.boolean() });
-    case 'nsdir': return fc.record({ kind: fc.constant('nsdir' as const), target });
-    case 'fdlink': return fc.record({ kind: fc.constant('fdlink' as const), target, fd: fc.nat(7) });
-    case 'mnt': return fc.record({ kind: fc.constant('mnt' as const), n: fc.nat(2) });
-    case 'tmp': return fc.record({ kind: fc.constant('tmp' as const), n: fc.nat(2) });
+    case 'ns': return recordOf({ kind: fc.constant('ns' as const), target, ns: fc.constantFrom(...names), self: mortal ? fc.constant(false) : fc.boolean() });
+    case 'nsdir': return recordOf({ kind: fc.constant('nsdir' as const), target });
+    case 'fdlink': return recordOf({ kind: fc.constant('fdlink' as const), target, fd: fc.nat(7) });
+    case 'mnt': return recordOf({ kind: fc.constant('mnt' as const), n: fc.nat(2) });
+    case 'tmp': return recordOf({ kind: fc.constant('tmp' as const), n: fc.nat(2) });
   }
 }
 
@@ -205,7 +221,7 @@ function buildCallArb(op: Op, profile: Profile, sw: Swarm): fc.Arbitrary<CallSpe
   // `as`: a new task's name (init is 0), by which later commands name it (world.ts)
   if (d.returns === 'task') rec.as = fc.integer({ min: 1, max: Math.max(sw.tasks, 1) });
   const refine = 'weight' in d.fuzz ? d.fuzz.refine : undefined;
-  const arb = fc.record(rec) as fc.Arbitrary<CallSpec>;
+  const arb = recordOf(rec) as fc.Arbitrary<CallSpec>;
   return refine ? arb.map((s) => refine(s) as CallSpec) : arb;
 }
 
@@ -247,9 +263,9 @@ function roleArb(role: RaceRole, profile: Profile, sw: Swarm, mix?: Mix): fc.Arb
  * call names dies or changes (a victim's call), its parent reaps it, and any task makes any call.
  */
 function thenArb(profile: Profile, sw: Swarm, call: fc.Arbitrary<CallSpec>): fc.Arbitrary<{ who: RaceWho; call: CallSpec }[]> {
-  const victim = fc.record({ who: fc.constant<RaceWho>('target'), call: roleArb('victim', profile, sw) as fc.Arbitrary<CallSpec> });
-  const reaper = fc.record({ who: fc.constant<RaceWho>('parent'), call: roleArb('reaper', profile, sw) as fc.Arbitrary<CallSpec> });
-  const any = fc.record({ who: fc.nat(sw.tasks) as fc.Arbitrary<RaceWho>, call });
+  const victim = recordOf({ who: fc.constant<RaceWho>('target'), call: roleArb('victim', profile, sw) as fc.Arbitrary<CallSpec> });
+  const reaper = recordOf({ who: fc.constant<RaceWho>('parent'), call: roleArb('reaper', profile, sw) as fc.Arbitrary<CallSpec> });
+  const any = recordOf({ who: fc.nat(sw.tasks) as fc.Arbitrary<RaceWho>, call });
   return fc.tuple(fc.option(victim, { freq: 10 }), fc.option(reaper, { freq: 3 }), fc.option(any, { freq: 2 }))
     .map((xs) => xs.filter((x): x is { who: RaceWho; call: CallSpec } => x !== null));
 }
@@ -265,14 +281,14 @@ export function commandArbs(profile: Profile, mix: Mix, tasks?: number): fc.Arbi
   const call = mixedCalls(profile, mix, sw);
   const task = fc.nat(sw.tasks);
   const raced = roleArb('raced', profile, { ...sw, mortal: true }, mix);
-  const race = raced && fc.record({
+  const race = raced && recordOf({
     t: fc.constant('race' as const), task, call: raced, at: fc.integer({ min: 1, max: RACE_DEPTH }),
     then: thenArb(profile, sw, call),
   });
   const kinds: fc.WeightedArbitrary<LifecycleCommand>[] = [
-    { weight: 8, arbitrary: fc.record({ t: fc.constant('call' as const), task, call }).map((c) => new LifecycleCommand(c)) },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant('start' as const), task, call }).map((c) => new LifecycleCommand(c)) },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant('step' as const), which: fc.nat(7) }).map((c) => new LifecycleCommand(c)) },
+    { weight: 8, arbitrary: recordOf({ t: fc.constant('call' as const), task, call }).map((c) => new LifecycleCommand(c)) },
+    { weight: 2, arbitrary: recordOf({ t: fc.constant('start' as const), task, call }).map((c) => new LifecycleCommand(c)) },
+    { weight: 2, arbitrary: recordOf({ t: fc.constant('step' as const), which: fc.nat(7) }).map((c) => new LifecycleCommand(c)) },
     { weight: 1, arbitrary: fc.constant(new LifecycleCommand({ t: 'settle' })) },
   ];
   if (race) kinds.push({ weight: 4, arbitrary: race.map((c) => new LifecycleCommand(c)) });
