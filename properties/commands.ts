@@ -148,7 +148,16 @@ interface Swarm {
   entry: string | null;
   narrow: boolean;
   /** A race's call: its /proc/<pid> paths name a task that can die (never init, never self). */
-  mortal?: boolean;
+  mortal: boolean;
+  /** The arbitraries these choices make, built once for each swarm of each kernel release (swarmArbs). */
+  arbs: SwarmArbs;
+}
+
+/** What a swarm's choices make, whatever the run's mix: each syscall's arbitrary, and a race's victim and reaper calls. */
+interface SwarmArbs {
+  readonly calls: Map<Op, fc.Arbitrary<CallSpec>>;
+  victim?: fc.Arbitrary<{ who: RaceWho; call: CallSpec }>;
+  reaper?: fc.Arbitrary<{ who: RaceWho; call: CallSpec }>;
 }
 
 /** How a path of each kind is drawn; `tasks`: the largest task name worth using. */
@@ -196,17 +205,21 @@ function argArb(a: ArgDecl, profile: Profile, sw: Swarm): fc.Arbitrary<unknown> 
 
 /**
  * Arbitraries are immutable, and building one (fc.record above all) costs more than drawing from
- * it: each (op, kernel version, tasks) gets its arbitrary once, whatever the run's mix.
+ * it: each swarm (kernel release, tasks, entry, narrow, mortal) gets its arbitraries once,
+ * whatever the run's mix.
  */
-const callArbs = new Map<string, fc.Arbitrary<CallSpec>>();
+const swarms = new Map<string, SwarmArbs>();
+
+function swarmArbs(release: number, tasks: number, entry: string | null, narrow: boolean, mortal: boolean): SwarmArbs {
+  const key = `${release} ${tasks} ${entry} ${narrow} ${mortal}`;
+  let a = swarms.get(key);
+  if (!a) swarms.set(key, (a = { calls: new Map() }));
+  return a;
+}
 
 function callArb(op: Op, profile: Profile, sw: Swarm): fc.Arbitrary<CallSpec> {
-  const key = `${op} ${profile.release} ${sw.tasks} ${sw.entry} ${sw.narrow} ${sw.mortal === true}`;
-  let a = callArbs.get(key);
-  if (!a) {
-    a = buildCallArb(op, profile, sw);
-    callArbs.set(key, a);
-  }
+  let a = sw.arbs.calls.get(op);
+  if (!a) sw.arbs.calls.set(op, (a = buildCallArb(op, profile, sw)));
   return a;
 }
 
@@ -229,7 +242,13 @@ function buildCallArb(op: Op, profile: Profile, sw: Swarm): fc.Arbitrary<CallSpe
 function swarmOf(profile: Profile, mix: Mix, tasks: number | undefined): Swarm {
   const names = nsEntryNames(profile);
   const e = mix['@entry'] ?? 0;
-  return { tasks: tasks ?? mix['@names'] ?? MAX_NAMES, entry: e > 0 ? names[(e - 1) % names.length] : null, narrow: mix['@narrow'] === 1 };
+  const sw = { tasks: tasks ?? mix['@names'] ?? MAX_NAMES, entry: e > 0 ? names[(e - 1) % names.length] : null, narrow: mix['@narrow'] === 1 };
+  return { ...sw, mortal: false, arbs: swarmArbs(profile.release, sw.tasks, sw.entry, sw.narrow, false) };
+}
+
+/** The same swarm for a race's call, whose /proc/<pid> paths name a task that can die. */
+function mortalOf(profile: Profile, sw: Swarm): Swarm {
+  return { ...sw, mortal: true, arbs: swarmArbs(profile.release, sw.tasks, sw.entry, sw.narrow, true) };
 }
 
 /** One syscall drawn under a mix (its operations weighted as the mix says). */
@@ -263,8 +282,8 @@ function roleArb(role: RaceRole, profile: Profile, sw: Swarm, mix?: Mix): fc.Arb
  * call names dies or changes (a victim's call), its parent reaps it, and any task makes any call.
  */
 function thenArb(profile: Profile, sw: Swarm, call: fc.Arbitrary<CallSpec>): fc.Arbitrary<{ who: RaceWho; call: CallSpec }[]> {
-  const victim = recordOf({ who: fc.constant<RaceWho>('target'), call: roleArb('victim', profile, sw) as fc.Arbitrary<CallSpec> });
-  const reaper = recordOf({ who: fc.constant<RaceWho>('parent'), call: roleArb('reaper', profile, sw) as fc.Arbitrary<CallSpec> });
+  const victim = (sw.arbs.victim ??= recordOf({ who: fc.constant<RaceWho>('target'), call: roleArb('victim', profile, sw) as fc.Arbitrary<CallSpec> }));
+  const reaper = (sw.arbs.reaper ??= recordOf({ who: fc.constant<RaceWho>('parent'), call: roleArb('reaper', profile, sw) as fc.Arbitrary<CallSpec> }));
   const any = recordOf({ who: fc.nat(sw.tasks) as fc.Arbitrary<RaceWho>, call });
   return fc.tuple(fc.option(victim, { freq: 10 }), fc.option(reaper, { freq: 3 }), fc.option(any, { freq: 2 }))
     .map((xs) => xs.filter((x): x is { who: RaceWho; call: CallSpec } => x !== null));
@@ -280,7 +299,7 @@ export function commandArbs(profile: Profile, mix: Mix, tasks?: number): fc.Arbi
   const sw = swarmOf(profile, mix, tasks);
   const call = mixedCalls(profile, mix, sw);
   const task = fc.nat(sw.tasks);
-  const raced = roleArb('raced', profile, { ...sw, mortal: true }, mix);
+  const raced = roleArb('raced', profile, mortalOf(profile, sw), mix);
   const race = raced && recordOf({
     t: fc.constant('race' as const), task, call: raced, at: fc.integer({ min: 1, max: RACE_DEPTH }),
     then: thenArb(profile, sw, call),
