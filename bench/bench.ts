@@ -51,4 +51,4 @@ function main(): void {
 }
 
 main();
-jobsScaling();
+void jobsScaling();

@@ -4,14 +4,16 @@
 // both; their JSON must be the same byte for byte. Issue 15's targets: fuzz speeds up at least
 // 0.85 x cores; verdicts on 2 cores takes at most 0.6 of its --jobs 1 time. Each thread warms
 // V8 up on its own (the first thousand runs of a thread cost about three times what the later
-// ones do), so the fuzz campaign is long enough for that to be a small part of it.
-import { execFileSync } from 'child_process';
+// ones do: about 1.7 s of CPU), so the fuzz campaign is a nightly-sized one, long enough for that
+// to be a small part of it. Beside them, the machine's ceiling: the same campaign as shards in
+// separate processes at once (no thread shares anything), which a --jobs run cannot beat.
+import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 
-const RUNS = Number(process.env.BENCH_SCALING_RUNS ?? 20000);
+const RUNS = Number(process.env.BENCH_SCALING_RUNS ?? 60000);
 /** Pairs of (--jobs 1, --jobs cores) runs, alternated; the best of each is compared. */
 const PAIRS = Number(process.env.BENCH_SCALING_PAIRS ?? 2);
 const TARGET_EFFICIENCY = 0.85;
@@ -31,6 +33,19 @@ function timed(args: readonly string[], jobs: number, dir: string): { seconds: n
   return { seconds: (performance.now() - t0) / 1000, json };
 }
 
+/**
+ * The machine's own ceiling for the same campaign: its `cores` shards (--shard K/cores, one
+ * job each) run as that many processes at once, no threads shared; wall seconds until the last ends.
+ */
+async function shardsAtOnce(args: readonly string[], cores: number, dir: string): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: cores }, (_, k) => new Promise<void>((resolve) => {
+    execFile(process.execPath, [path.join(__dirname, '..', 'cli', 'main.js'), ...args, '--jobs', '1', '--shard', `${k + 1}/${cores}`, '--json'],
+      { env: { ...process.env, PROCNS_REPLAY_DIR: dir } }, () => resolve());
+  })));
+  return (performance.now() - t0) / 1000;
+}
+
 /** --jobs 1 against --jobs cores on the same command: best wall times and whether the JSON agreed. */
 function pairs(args: readonly string[], cores: number, dir: string): { one: number[]; all: number[]; same: boolean } {
   const one: number[] = [];
@@ -46,16 +61,21 @@ function pairs(args: readonly string[], cores: number, dir: string): { one: numb
   return { one, all, same };
 }
 
-export function jobsScaling(): void {
+export async function jobsScaling(): Promise<void> {
   const cores = os.availableParallelism();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'procns-bench-'));
   const best = (xs: number[]): number => Math.min(...xs);
   const fmt = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
   try {
-    const f = pairs(['fuzz', '--profile', 'v3.8', '--seed', '1', '--runs', String(RUNS)], cores, dir);
+    const fuzzArgs = ['fuzz', '--profile', 'v3.8', '--seed', '1', '--runs', String(RUNS)];
+    const f = pairs(fuzzArgs, cores, dir);
     const speedUp = best(f.one) / best(f.all);
     console.log(`  fuzz --jobs 1 vs --jobs ${cores} (v3.8, seed 1, ${RUNS} runs, a fresh process each; best of ${PAIRS}): ${fmt(f.one)} s vs ${fmt(f.all)} s, ` +
       `speed-up ${speedUp.toFixed(2)}x, JSON ${f.same ? 'the same' : 'DIFFERS'}  target >= ${(TARGET_EFFICIENCY * cores).toFixed(2)}x: ${speedUp >= TARGET_EFFICIENCY * cores && f.same ? 'met' : 'not met'}`);
+    const shards: number[] = [];
+    for (let i = 0; i < PAIRS; i++) shards.push(await shardsAtOnce(fuzzArgs, cores, dir));
+    console.log(`  the machine's ceiling: the same campaign as ${cores} shards run as ${cores} processes at once (--jobs 1 each; best of ${PAIRS}): ${fmt(shards)} s, ` +
+      `speed-up ${(best(f.one) / best(shards)).toFixed(2)}x over --jobs 1`);
     const v = pairs(['verdicts'], cores, dir);
     const share = best(v.all) / best(v.one);
     const target = cores === 2 ? `  target <= ${TARGET_VERDICTS_SHARE} on 2 cores: ${share <= TARGET_VERDICTS_SHARE && v.same ? 'met' : 'not met'}` : '';
