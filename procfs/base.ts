@@ -484,8 +484,8 @@ export interface PidBase {
 export function pidBase(
   ns_iop: InodeOperations, ns_fop: FileOperations, llseek: FileOperations['llseek'], permission?: InodeOperations['permission'],
 ): PidBase {
-  const proc_fd_operations = fileOperations({ name: 'proc_fd_operations', read: generic_read_dir, readdir: proc_readfd, llseek });
-  const proc_task_operations = fileOperations({ name: 'proc_task_operations', read: generic_read_dir, readdir: proc_task_readdir, llseek });
+  const proc_fd_operations = fileOperations({ read: generic_read_dir, readdir: proc_readfd, llseek });
+  const proc_task_operations = fileOperations({ read: generic_read_dir, readdir: proc_task_readdir, llseek });
   const tgid_base_stuff: readonly PidEntry[] = Object.freeze([
     DIR('task', S_IRUGO | S_IXUGO, proc_task_inode_operations, proc_task_operations),
     DIR('fd', S_IRUSR | S_IXUSR, proc_fd_inode_operations, proc_fd_operations),
@@ -505,7 +505,6 @@ export function pidBase(
       permission,
     }),
     proc_tgid_base_operations: fileOperations({
-      name: 'proc_tgid_base_operations',
       read: generic_read_dir,
       readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tgid_base_stuff),
       llseek,
@@ -517,7 +516,6 @@ export function pidBase(
       permission,
     }),
     proc_tid_base_operations: fileOperations({
-      name: 'proc_tid_base_operations',
       read: generic_read_dir,
       readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tid_base_stuff),
       llseek,

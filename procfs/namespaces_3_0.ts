@@ -24,7 +24,7 @@ import type { ProcEra } from './era';
 const ns_entries: readonly ProcNsOperations[] = Object.freeze([netns_operations, utsns_operations, ipcns_operations]);
 
 /** ns_file_operations (fs/proc/namespaces.c, 3.0): only .llseek = no_llseek. proc_ns_fget knows a ns file by it. */
-const ns_file_operations: FileOperations = fileOperations({ name: 'ns_file_operations', llseek: no_llseek });
+const ns_file_operations: FileOperations = fileOperations({ llseek: no_llseek });
 
 /**
  * The fix for `stale-ns-dentry` (not in any 3.0 kernel; 3.8 solved it with symlinks): a cached
@@ -133,7 +133,6 @@ function* proc_ns_dir_readdir(filp: File, filldir: Filldir): KGen<number> {
 
 /** proc_ns_dir_operations (fs/proc/namespaces.c, 3.0): no .llseek, so lseek is ESPIPE (vfs_llseek). */
 const proc_ns_dir_operations: FileOperations = fileOperations({
-  name: 'proc_ns_dir_operations',
   read: generic_read_dir,
   readdir: proc_ns_dir_readdir,
 });

@@ -123,11 +123,11 @@ const proc_root_inode_operations: InodeOperations = inodeOperations({
   lookup: proc_root_lookup,
   getattr: pid_getattr,
 });
-const proc_root_operations: FileOperations = fileOperations({ name: 'proc_root_operations', read: generic_read_dir, readdir: proc_root_readdir });
+const proc_root_operations: FileOperations = fileOperations({ read: generic_read_dir, readdir: proc_root_readdir });
 
 /** proc_fill_super (fs/proc/inode.c) + proc_get_sb: the root inode pins pid 1 of the namespace. */
 function proc_fill_super(k: Kernel): Dentry {
-  const sb = new SuperBlock(k, 'proc', proc_sops, k.nextDev());
+  const sb = new SuperBlock(k, proc_sops, k.nextDev());
   const root = new_inode(sb);
   root.i_ino = PROC_ROOT_INO;
   root.i_mode = S_IFDIR | S_IRUGO | S_IXUGO;
@@ -152,7 +152,6 @@ export function procEraFor(profile: Profile): ProcEra {
 
 /** The proc filesystem type; at boot it gives the core kernel its release's procfs (k.procfs). */
 export const proc_fs_type: FileSystemType = Object.freeze({
-  name: 'proc',
   mount: proc_fill_super,
   hooks: procEraFor,
 });
