@@ -27,11 +27,10 @@ function inum(ns: Namespace): number {
   return ns.inum;
 }
 
-function put(k: Kernel, ns: Namespace | null, holder: Holder): void {
-  put_ns(k, ns, holder, 'put_' + (ns?.type ?? 'ns'));
-}
-
 function ops(type: NsType, name: string, get: ProcNsOperations['get'], install: ProcNsOperations['install']): ProcNsOperations {
+  // netns_put, utsns_put, … pidns_put (pid_for_children's too), timens_put: an oops names the table's put
+  const at = `${type}ns_put`;
+  const put = (k: Kernel, ns: Namespace | null, holder: Holder): void => put_ns(k, ns, holder, at);
   return Object.freeze({ name, nstype: type, type: NS_CLONE_FLAG[type], get, put, install, inum });
 }
 
