@@ -68,6 +68,8 @@ function* proc_root_lookup(dir: Inode, dentry: Dentry): KGen<Dentry | null | num
 const FIRST_PROCESS_ENTRY = 256;
 /** TGID_OFFSET (fs/proc/base.c): FIRST_PROCESS_ENTRY + ARRAY_SIZE(proc_base_stuff) ("self"). */
 const TGID_OFFSET = FIRST_PROCESS_ENTRY + 1;
+/** PID_MAX_LIMIT (include/linux/threads.h): 4M where sizeof(long) > 4 (x86_64). */
+const PID_MAX_LIMIT = 4 * 1024 * 1024;
 
 /** proc_base_instantiate as an instantiate_t, for proc_fill_cache. */
 function* proc_base_fill(dir: Inode, dentry: Dentry, task: Task): KGen<Dentry | null | number> {
@@ -112,7 +114,7 @@ function* proc_root_readdir(filp: File, filldir: Filldir): KGen<number> {
       if (r < 0) return 0;
       filp.f_pos++;
     }
-    filp.f_pos = 0x7fffffff + TGID_OFFSET; // PID_MAX_LIMIT + TGID_OFFSET: the end
+    filp.f_pos = PID_MAX_LIMIT + TGID_OFFSET; // the end: above every tgid
     return 0;
   } finally {
     put_task_struct(reaper, 'proc_pid_readdir');
