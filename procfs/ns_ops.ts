@@ -180,11 +180,24 @@ function timens_for_children_get(k: Kernel, task: Task, holder: Holder): Namespa
   return nsproxy?.time_ns_for_children ? get_ns(k, nsproxy.time_ns_for_children, holder, 'get_time_ns') : null;
 }
 
+/**
+ * current_is_single_threaded (lib/is_single_threaded.c): the only live thread of its group
+ * (signal->live: a thread that has begun do_exit no longer counts, a zombie leader neither), and
+ * either the only user of its mm or sharing it with no other process (CLONE_VM).
+ */
+function current_is_single_threaded(k: Kernel): boolean {
+  const task = k.current;
+  const g = task.group_leader;
+  if ([g, ...g.thread_group].filter((t) => t.state === 'running').length !== 1) return false;
+  // then no other process with this mm (the C first takes mm_users == 1 as the answer of that search)
+  const mm = task.mm;
+  for (const p of k.tasks.values()) if (p.group_leader !== g && p.mm === mm) return false;
+  return true;
+}
+
 /** timens_install (kernel/time/namespace.c): both the task's and its children's time namespace. */
 function timens_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
-  // current_is_single_threaded: another thread, or another user of the mm, is EUSERS
-  const t = k.current;
-  if (t.group_leader.thread_group.length > 0 || (t.mm && t.mm.count > 1)) return -EUSERS;
+  if (!current_is_single_threaded(k)) return -EUSERS;
   if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
   get_ns(k, ns, nsproxy, 'get_time_ns');
   put_ns(k, nsproxy.time_ns, nsproxy, 'put_time_ns');
