@@ -16,7 +16,7 @@ import { atLeast } from '../kernel/profile';
 import { EINVAL, EPERM, EUSERS } from '../kernel/errno';
 import { mntget, mntput } from '../kernel/mount';
 import { dget, dput } from '../kernel/dcache';
-import { Path } from '../kernel/fs';
+import { Path, Vfsmount } from '../kernel/fs';
 
 /** From 3.8 each install checks the capability that 3.0's setns checked up front. */
 function installAllowed(k: Kernel): boolean {
@@ -95,8 +95,7 @@ function mntns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
   get_ns(k, mnt_ns, nsproxy, 'get_mnt_ns');
   put_ns(k, nsproxy.mnt_ns, nsproxy, 'put_mnt_ns');
   nsproxy.mnt_ns = mnt_ns;
-  const root = mnt_ns.root;
-  if (!root) return 0;
+  const root = mnt_ns.root as Vfsmount;
   // set_fs_root / set_fs_pwd to the namespace's root (mounts on it are not followed here)
   for (const which of ['root', 'pwd'] as const) {
     const old: Path = fs[which];
