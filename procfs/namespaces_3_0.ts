@@ -34,11 +34,12 @@ function proc_ns_revalidate(dentry: Dentry, nd: Nameidata | null): number {
   if (!pid_revalidate(dentry, nd)) return 0;
   const k = dentry.k;
   const ei = PROC_I(dentry.d_inode as Inode);
-  const task = get_proc_task(ei, 'proc_ns_revalidate');
-  if (!task || !ei.ns_ops) return 1;
-  const ns = ei.ns_ops.get(k, task, 'proc_ns_revalidate');
+  // pid_revalidate has just found the task, and every 3.0 ns inode has its ns_ops
+  const task = get_proc_task(ei, 'proc_ns_revalidate') as Task;
+  const ns_ops = ei.ns_ops as ProcNsOperations;
+  const ns = ns_ops.get(k, task, 'proc_ns_revalidate');
   const same = ns === ei.ns;
-  if (ns) ei.ns_ops.put(k, ns, 'proc_ns_revalidate');
+  if (ns) ns_ops.put(k, ns, 'proc_ns_revalidate');
   put_task_struct(task, 'proc_ns_revalidate');
   if (same) return 1;
   d_drop(dentry);
