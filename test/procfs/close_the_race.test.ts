@@ -224,6 +224,29 @@ describe('close the race in proc_ns_instantiate, and the synthetic flag no-reval
     });
   }
 
+  for (const profile of ['v3.0', 'v3.8']) {
+    it(`${profile}: proc_ns_instantiate: the task reaped while new_inode sleeps (before get_task_pid) → proc_pid_make_inode NULL → ENOENT; the new inode is put at once`, () => {
+      const k = boot(profile);
+      const a = fork(k, k.init);
+      const b = fork(k, k.init);
+      const pid = a.pid;
+      statOf(k, k.init, `/proc/${pid.nr}/ns`); // only "net" is instantiated
+      const inodes = (): number => k.objects.ofKind('inode').length;
+      const before = inodes();
+      const held = inodeHolds(pid);
+      expect(submit(k, b, { op: 'lstat', args: { path: `/proc/${pid.nr}/ns/net` } })).to.equal(true);
+      expect(advanceUntil(k, b, () => dentries(k, 'net', 'ns').some((d) => d.d_inode === null))).to.equal(null);
+      expect(inodeHolds(pid), 'new_inode sleeps before get_task_pid').to.equal(held);
+      runExit(k, a);
+      reap(k, k.init, a);
+      expect(finish(k, b).ret).to.equal(-ENOENT);
+      expect(dentries(k, 'net', 'ns')).to.have.length(0);
+      expect(inodes()).to.be.at.most(before);
+      expect(pid.freed).to.equal(true);
+      expect(k.oopses).to.deep.equal([]);
+    });
+  }
+
   it('v3.0 with no-revalidate-race-check: stat of a reaped task\'s ns/net succeeds (the bug); the dentry dies on its last dput (pid_delete_dentry: no task), putting the namespace its inode took', () => {
     const k = boot('v3.0', [], ['no-revalidate-race-check']);
     const a = fork(k, k.init);
