@@ -51,7 +51,6 @@ export interface InodeOperations {
 export type Filldir = (name: string, offset: number, ino: number, type: number) => number;
 
 export interface FileOperations {
-  readonly name: string;
   llseek?(file: File, offset: number, whence: number): number;
   read?(file: File, count: number): number;
   readdir?(file: File, filldir: Filldir): KGen<number>;
@@ -81,7 +80,7 @@ export class SuperBlock {
   /** Unused cached dentries of this sb (the dcache LRU), oldest first. */
   readonly s_dentry_lru = new Set<Dentry>();
   readonly s_dev: number;
-  constructor(readonly k: Kernel, readonly s_type: string, readonly s_op: SuperOperations, dev: number) {
+  constructor(readonly k: Kernel, readonly s_op: SuperOperations, dev: number) {
     this.s_dev = dev;
   }
 }
@@ -134,7 +133,7 @@ export function inodeOperations(ops: InodeOperations): InodeOperations {
 }
 
 export function fileOperations(ops: FileOperations): FileOperations {
-  return Object.freeze({ name: ops.name, llseek: ops.llseek, read: ops.read, readdir: ops.readdir, open: ops.open, release: ops.release });
+  return Object.freeze({ llseek: ops.llseek, read: ops.read, readdir: ops.readdir, open: ops.open, release: ops.release });
 }
 
 export function dentryOperations(ops: DentryOperations): DentryOperations {

@@ -19,7 +19,6 @@ import type { Call, SysResult } from './syscalls';
 
 /** A filesystem type the kernel can mount at boot (procfs registers one). */
 export interface FileSystemType {
-  readonly name: string;
   /** Build a superblock and return its root dentry (referenced once, for the mount). */
   mount(k: Kernel): Dentry;
   /**
@@ -157,7 +156,7 @@ export class Kernel {
     init.nsproxy = nsproxy;
 
     // the root filesystem, with the directories the scenarios use
-    const root = memfs_mount(this, 'rootfs');
+    const root = memfs_mount(this);
     // /tmp as every distribution makes it (and the recorder's sandbox): world-writable, sticky
     for (const d of ['proc', 'tmp', 'mnt', 'run']) memfs_create(root.d_inode as Inode, d, true, 0, d === 'tmp' ? 0o1777 : 0o755);
     const rootMnt = new Vfsmount(this, root.d_sb, root);

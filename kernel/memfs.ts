@@ -118,13 +118,11 @@ function* memfs_readdir(file: import('./fs').File, filldir: Filldir): KGen<numbe
 }
 
 const memfs_dir_operations: FileOperations = fileOperations({
-  name: 'memfs_dir_operations',
   read: generic_read_dir,
   readdir: memfs_readdir,
   llseek: generic_file_llseek,
 });
 const memfs_file_operations: FileOperations = fileOperations({
-  name: 'memfs_file_operations',
   read: () => 0,
   llseek: generic_file_llseek,
 });
@@ -139,8 +137,8 @@ function generic_file_llseek(file: import('./fs').File, offset: number, whence: 
 }
 
 /** Make a new memfs superblock with an empty root directory; returns its root dentry. */
-export function memfs_mount(k: Kernel, name: string): Dentry {
-  const sb = new SuperBlock(k, name, memfs_sops, k.nextDev());
+export function memfs_mount(k: Kernel): Dentry {
+  const sb = new SuperBlock(k, memfs_sops, k.nextDev());
   const disk = new MemfsDisk();
   disks.set(sb, disk);
   disk.inodes.set(1, { mode: S_IFDIR | 0o755, uid: 0, nlink: 2, entries: new Map() });

@@ -30,7 +30,7 @@ const pipefs_dentry_operations = dentryOperations({
 
 /** init_pipe_fs (fs/pipe.c): kern_mount of pipefs, at boot. */
 export function init_pipe_fs(k: Kernel): Vfsmount {
-  const sb = new SuperBlock(k, 'pipefs', pipefs_ops, k.nextDev());
+  const sb = new SuperBlock(k, pipefs_ops, k.nextDev());
   const rootInode = new_inode(sb);
   rootInode.i_mode = S_IFDIR | S_IRUSR | S_IWUSR;
   const root = d_alloc_root(rootInode, 'sb_root');
@@ -65,13 +65,11 @@ function pipe_release(inode: Inode, decr_readers: number, decr_writers: number):
 
 /** read_pipefifo_fops and write_pipefifo_fops (fs/pipe.c). No .llseek: no_llseek (ESPIPE). */
 export const read_pipefifo_fops: FileOperations = fileOperations({
-  name: 'read_pipefifo_fops',
   llseek: () => -ESPIPE,
   read: pipe_read,
   release: (inode: Inode) => pipe_release(inode, 1, 0),
 });
 export const write_pipefifo_fops: FileOperations = fileOperations({
-  name: 'write_pipefifo_fops',
   llseek: () => -ESPIPE,
   read: () => -EBADF, // vfs_read refuses a file without FMODE_READ first
   release: (inode: Inode) => pipe_release(inode, 0, 1),

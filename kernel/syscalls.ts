@@ -258,7 +258,7 @@ export function* sys_open(k: Kernel, a: Record<string, unknown>): KGen<SysResult
 }
 
 /** empty_fops (fs/open.c): the file operations of an O_PATH file: none. */
-export const empty_fops = fileOperations({ name: 'empty_fops' });
+export const empty_fops = fileOperations({});
 
 /** may_open (fs/namei.c): symlinks ELOOP, directories opened for write EISDIR, then permission. */
 function may_open(k: Kernel, inode: Inode, flags: number): number {

@@ -81,8 +81,7 @@ export function pid_revalidate(dentry: Dentry, _nd: Nameidata | null): number {
 
 /** pid_delete_dentry (fs/proc/base.c): kill the dentry on its last dput once the pid has no task. */
 export function pid_delete_dentry(dentry: Dentry): boolean {
-  const inode = dentry.d_inode;
-  return inode === null || pid_task(PROC_I(inode).pid) === null;
+  return pid_task(PROC_I(dentry.d_inode as Inode).pid) === null;
 }
 
 export const pid_dentry_operations: DentryOperations = dentryOperations({
@@ -126,7 +125,8 @@ export function* proc_fill_cache(
       child = fresh;
     }
   }
-  if (child !== null && typeof child !== 'number' && child.d_inode) {
+  // (!child, a failed d_alloc, cannot happen here); IS_ERR(child); a negative dentry
+  if (typeof child !== 'number' && child.d_inode) {
     const inode = child.d_inode;
     ino = inode.i_ino;
     type = (inode.i_mode & S_IFMT) >>> 12;
@@ -484,8 +484,8 @@ export interface PidBase {
 export function pidBase(
   ns_iop: InodeOperations, ns_fop: FileOperations, llseek: FileOperations['llseek'], permission?: InodeOperations['permission'],
 ): PidBase {
-  const proc_fd_operations = fileOperations({ name: 'proc_fd_operations', read: generic_read_dir, readdir: proc_readfd, llseek });
-  const proc_task_operations = fileOperations({ name: 'proc_task_operations', read: generic_read_dir, readdir: proc_task_readdir, llseek });
+  const proc_fd_operations = fileOperations({ read: generic_read_dir, readdir: proc_readfd, llseek });
+  const proc_task_operations = fileOperations({ read: generic_read_dir, readdir: proc_task_readdir, llseek });
   const tgid_base_stuff: readonly PidEntry[] = Object.freeze([
     DIR('task', S_IRUGO | S_IXUGO, proc_task_inode_operations, proc_task_operations),
     DIR('fd', S_IRUSR | S_IXUSR, proc_fd_inode_operations, proc_fd_operations),
@@ -505,7 +505,6 @@ export function pidBase(
       permission,
     }),
     proc_tgid_base_operations: fileOperations({
-      name: 'proc_tgid_base_operations',
       read: generic_read_dir,
       readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tgid_base_stuff),
       llseek,
@@ -517,7 +516,6 @@ export function pidBase(
       permission,
     }),
     proc_tid_base_operations: fileOperations({
-      name: 'proc_tid_base_operations',
       read: generic_read_dir,
       readdir: (f: File, fill: Filldir) => proc_pident_readdir(f, fill, tid_base_stuff),
       llseek,
@@ -595,6 +593,5 @@ function proc_flush_task_mnt(mnt: Vfsmount, pid: number, tgid: number): void {
 
 /** proc_flush_task (fs/proc/base.c): called by release_task before the pid is detached. */
 export function proc_flush_task(k: Kernel, task: Task): void {
-  if (!k.procMnt) return;
-  proc_flush_task_mnt(k.procMnt, task.pid.nr, task.tgid);
+  proc_flush_task_mnt(k.procMnt as Vfsmount, task.pid.nr, task.tgid);
 }

@@ -24,7 +24,7 @@ import type { ProcEra } from './era';
 const ns_entries: readonly ProcNsOperations[] = Object.freeze([netns_operations, utsns_operations, ipcns_operations]);
 
 /** ns_file_operations (fs/proc/namespaces.c, 3.0): only .llseek = no_llseek. proc_ns_fget knows a ns file by it. */
-const ns_file_operations: FileOperations = fileOperations({ name: 'ns_file_operations', llseek: no_llseek });
+const ns_file_operations: FileOperations = fileOperations({ llseek: no_llseek });
 
 /**
  * The fix for `stale-ns-dentry` (not in any 3.0 kernel; 3.8 solved it with symlinks): a cached
@@ -34,11 +34,12 @@ function proc_ns_revalidate(dentry: Dentry, nd: Nameidata | null): number {
   if (!pid_revalidate(dentry, nd)) return 0;
   const k = dentry.k;
   const ei = PROC_I(dentry.d_inode as Inode);
-  const task = get_proc_task(ei, 'proc_ns_revalidate');
-  if (!task || !ei.ns_ops) return 1;
-  const ns = ei.ns_ops.get(k, task, 'proc_ns_revalidate');
+  // pid_revalidate has just found the task, and every 3.0 ns inode has its ns_ops
+  const task = get_proc_task(ei, 'proc_ns_revalidate') as Task;
+  const ns_ops = ei.ns_ops as ProcNsOperations;
+  const ns = ns_ops.get(k, task, 'proc_ns_revalidate');
   const same = ns === ei.ns;
-  if (ns) ei.ns_ops.put(k, ns, 'proc_ns_revalidate');
+  if (ns) ns_ops.put(k, ns, 'proc_ns_revalidate');
   put_task_struct(task, 'proc_ns_revalidate');
   if (same) return 1;
   d_drop(dentry);
@@ -133,7 +134,6 @@ function* proc_ns_dir_readdir(filp: File, filldir: Filldir): KGen<number> {
 
 /** proc_ns_dir_operations (fs/proc/namespaces.c, 3.0): no .llseek, so lseek is ESPIPE (vfs_llseek). */
 const proc_ns_dir_operations: FileOperations = fileOperations({
-  name: 'proc_ns_dir_operations',
   read: generic_read_dir,
   readdir: proc_ns_dir_readdir,
 });

@@ -30,7 +30,7 @@ const ns_entries: readonly ProcNsOperations[] = Object.freeze([
 ]);
 
 /** ns_file_operations (fs/proc/namespaces.c, 3.8): only .llseek = no_llseek. proc_ns_fget knows a ns file by it. */
-const ns_file_operations: FileOperations = fileOperations({ name: 'ns_file_operations', llseek: no_llseek });
+const ns_file_operations: FileOperations = fileOperations({ llseek: no_llseek });
 
 /**
  * proc_ns_instantiate (fs/proc/namespaces.c, 3.8): a magic symlink, holding nothing; following
@@ -97,7 +97,6 @@ export function* proc_ns_dir_readdir(filp: File, filldir: Filldir): KGen<number>
 
 /** proc_ns_dir_operations (fs/proc/namespaces.c, 3.8): no .llseek, so lseek is ESPIPE (vfs_llseek). */
 const proc_ns_dir_operations: FileOperations = fileOperations({
-  name: 'proc_ns_dir_operations',
   read: generic_read_dir,
   readdir: proc_ns_dir_readdir,
 });

@@ -16,7 +16,7 @@ import { atLeast } from '../kernel/profile';
 import { EINVAL, EPERM, EUSERS } from '../kernel/errno';
 import { mntget, mntput } from '../kernel/mount';
 import { dget, dput } from '../kernel/dcache';
-import { Path } from '../kernel/fs';
+import { Path, Vfsmount } from '../kernel/fs';
 
 /** From 3.8 each install checks the capability that 3.0's setns checked up front. */
 function installAllowed(k: Kernel): boolean {
@@ -27,11 +27,10 @@ function inum(ns: Namespace): number {
   return ns.inum;
 }
 
-function put(k: Kernel, ns: Namespace | null, holder: Holder): void {
-  put_ns(k, ns, holder, 'put_' + (ns?.type ?? 'ns'));
-}
-
 function ops(type: NsType, name: string, get: ProcNsOperations['get'], install: ProcNsOperations['install']): ProcNsOperations {
+  // netns_put, utsns_put, … pidns_put (pid_for_children's too), timens_put: an oops names the table's put
+  const at = `${type}ns_put`;
+  const put = (k: Kernel, ns: Namespace | null, holder: Holder): void => put_ns(k, ns, holder, at);
   return Object.freeze({ name, nstype: type, type: NS_CLONE_FLAG[type], get, put, install, inum });
 }
 
@@ -96,8 +95,7 @@ function mntns_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
   get_ns(k, mnt_ns, nsproxy, 'get_mnt_ns');
   put_ns(k, nsproxy.mnt_ns, nsproxy, 'put_mnt_ns');
   nsproxy.mnt_ns = mnt_ns;
-  const root = mnt_ns.root;
-  if (!root) return 0;
+  const root = mnt_ns.root as Vfsmount;
   // set_fs_root / set_fs_pwd to the namespace's root (mounts on it are not followed here)
   for (const which of ['root', 'pwd'] as const) {
     const old: Path = fs[which];
@@ -181,11 +179,24 @@ function timens_for_children_get(k: Kernel, task: Task, holder: Holder): Namespa
   return nsproxy?.time_ns_for_children ? get_ns(k, nsproxy.time_ns_for_children, holder, 'get_time_ns') : null;
 }
 
+/**
+ * current_is_single_threaded (lib/is_single_threaded.c): the only live thread of its group
+ * (signal->live: a thread that has begun do_exit no longer counts, a zombie leader neither), and
+ * either the only user of its mm or sharing it with no other process (CLONE_VM).
+ */
+function current_is_single_threaded(k: Kernel): boolean {
+  const task = k.current;
+  const g = task.group_leader;
+  if ([g, ...g.thread_group].filter((t) => t.state === 'running').length !== 1) return false;
+  // then no other process with this mm (the C first takes mm_users == 1 as the answer of that search)
+  const mm = task.mm;
+  for (const p of k.tasks.values()) if (p.group_leader !== g && p.mm === mm) return false;
+  return true;
+}
+
 /** timens_install (kernel/time/namespace.c): both the task's and its children's time namespace. */
 function timens_install(k: Kernel, nsproxy: Nsproxy, ns: Namespace): number {
-  // current_is_single_threaded: another thread, or another user of the mm, is EUSERS
-  const t = k.current;
-  if (t.group_leader.thread_group.length > 0 || (t.mm && t.mm.count > 1)) return -EUSERS;
+  if (!current_is_single_threaded(k)) return -EUSERS;
   if (!capable(k, 'CAP_SYS_ADMIN')) return -EPERM;
   get_ns(k, ns, nsproxy, 'get_time_ns');
   put_ns(k, nsproxy.time_ns, nsproxy, 'put_time_ns');

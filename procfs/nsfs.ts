@@ -25,11 +25,10 @@ const ns_entries: readonly ProcNsOperations[] = Object.freeze([
  * ns_file_operations (fs/nsfs.c): .llseek = no_llseek. proc_ns_fget knows a ns file by it. A
  * write open is EPERM because the inode is S_IMMUTABLE (__ns_get_path; inode_permission).
  */
-const ns_file_operations: FileOperations = fileOperations({ name: 'ns_file_operations', llseek: no_llseek });
+const ns_file_operations: FileOperations = fileOperations({ llseek: no_llseek });
 
 /** proc_ns_dir_operations (fs/proc/namespaces.c, today): now with .llseek = generic_file_llseek. */
 const proc_ns_dir_operations: FileOperations = fileOperations({
-  name: 'proc_ns_dir_operations',
   read: generic_read_dir,
   readdir: proc_ns_dir_readdir,
   llseek: generic_file_llseek,

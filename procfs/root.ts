@@ -69,6 +69,8 @@ function* proc_root_lookup(dir: Inode, dentry: Dentry): KGen<Dentry | null | num
 const FIRST_PROCESS_ENTRY = 256;
 /** TGID_OFFSET (fs/proc/base.c): FIRST_PROCESS_ENTRY + ARRAY_SIZE(proc_base_stuff) ("self"). */
 const TGID_OFFSET = FIRST_PROCESS_ENTRY + 1;
+/** PID_MAX_LIMIT (include/linux/threads.h): 4M where sizeof(long) > 4 (x86_64). */
+const PID_MAX_LIMIT = 4 * 1024 * 1024;
 
 /** proc_base_instantiate as an instantiate_t, for proc_fill_cache. */
 function* proc_base_fill(dir: Inode, dentry: Dentry, task: Task): KGen<Dentry | null | number> {
@@ -113,7 +115,7 @@ function* proc_root_readdir(filp: File, filldir: Filldir): KGen<number> {
       if (r < 0) return 0;
       filp.f_pos++;
     }
-    filp.f_pos = 0x7fffffff + TGID_OFFSET; // PID_MAX_LIMIT + TGID_OFFSET: the end
+    filp.f_pos = PID_MAX_LIMIT + TGID_OFFSET; // the end: above every tgid
     return 0;
   } finally {
     put_task_struct(reaper, 'proc_pid_readdir');
@@ -124,11 +126,11 @@ const proc_root_inode_operations: InodeOperations = inodeOperations({
   lookup: proc_root_lookup,
   getattr: pid_getattr,
 });
-const proc_root_operations: FileOperations = fileOperations({ name: 'proc_root_operations', read: generic_read_dir, readdir: proc_root_readdir });
+const proc_root_operations: FileOperations = fileOperations({ read: generic_read_dir, readdir: proc_root_readdir });
 
 /** proc_fill_super (fs/proc/inode.c) + proc_get_sb: the root inode pins pid 1 of the namespace. */
 function proc_fill_super(k: Kernel): Dentry {
-  const sb = new SuperBlock(k, 'proc', proc_sops, k.nextDev());
+  const sb = new SuperBlock(k, proc_sops, k.nextDev());
   const root = new_inode(sb);
   root.i_ino = PROC_ROOT_INO;
   root.i_mode = S_IFDIR | S_IRUGO | S_IXUGO;
@@ -153,7 +155,6 @@ export function procEraFor(profile: Profile): ProcEra {
 
 /** The proc filesystem type; at boot it gives the core kernel its release's procfs (k.procfs). */
 export const proc_fs_type: FileSystemType = Object.freeze({
-  name: 'proc',
   mount: proc_fill_super,
   hooks: procEraFor,
 });

@@ -54,7 +54,7 @@ describe('procns show: the picture of a run', () => {
     it('marks the oops step as the property violation, and its table row carries the oops', () => {
       expect(p.what).to.equal('replay');
       expect(p.highlight).to.include({ step: 4, kind: 'violation' });
-      expect(p.highlight?.text).to.match(/^P1 failed at step 4: oops: BUG: unable to handle kernel NULL pointer dereference in put_ns/);
+      expect(p.highlight?.text).to.match(/^P1 failed at step 4: oops: BUG: unable to handle kernel NULL pointer dereference in ipcns_put/);
       const row = p.steps.find((s) => s.step === 4);
       expect(row).to.include({ task: 'pid 1', op: 'stat', args: 'path=/proc/2/ns/ipc', result: 'ENOENT' });
       expect(row?.oops).to.match(/NULL pointer dereference/);

@@ -140,7 +140,7 @@ describe('procns show in headless Chromium', function () {
     expect(d.highlight?.step).to.equal('4');
     expect(d.highlight?.box.x).to.equal(d.cols['4'].x);
     expect(d.failRow?.step).to.equal('4');
-    expect(d.failRow?.text).to.match(/stat.*path=\/proc\/2\/ns\/ipc.*ENOENT.*oops: BUG: unable to handle kernel NULL pointer dereference in put_ns/);
+    expect(d.failRow?.text).to.match(/stat.*path=\/proc\/2\/ns\/ipc.*ENOENT.*oops: BUG: unable to handle kernel NULL pointer dereference in ipcns_put/);
     // net#1: the shared nsproxy all along, and the cached dentry of /proc/2/ns/net from step 2 (stat)
     const net = d.holders.filter((h) => h.ns === 'net#1');
     expect(net.map((h) => `${h.kind} ${h.label} ${h.from}-${h.to}`)).to.deep.equal(['nsproxy nsproxy#1 of pid 0, pid 1, pid 2 0-4', 'dentry cached dentry /proc/2/ns/net 2-4']);

@@ -301,6 +301,20 @@ describe('proc_flush_task (fs/proc/base.c, from release_task)', () => {
     expect(net.freed).to.equal(true);
     expect(k.oopses).to.deep.equal([]);
   });
+
+  it('pid_delete_dentry: a ns/net held open across the reap is killed on its last dput (the pid has no task), and its inode puts the namespace at close — nothing stays cached', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWNET }).ret).to.equal(0);
+    const net = a.nsproxy?.net_ns as NetNamespace;
+    const fd = openFd(k, k.init, `/proc/${a.pid.nr}/ns/net`);
+    const dentry = fileAt(k.init, fd).f_path.dentry;
+    exitAndReap(k, a); // proc_flush_task shrinks only unused dentries: this one is in use
+    expect(net.freed).to.equal(false);
+    expect(sys(k, k.init, 'close', { fd }).ret).to.equal(0);
+    expect(dentry.freed).to.equal(true);
+    expect(net.freed).to.equal(true);
+  });
 });
 
 describe('proc_setattr and the ownership pid_revalidate gives inodes without ->getattr (fs/proc/base.c)', () => {

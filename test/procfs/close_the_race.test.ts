@@ -91,8 +91,10 @@ describe('close the race: the revalidate at the end of each instantiate (fs/proc
       const dirPath = path.slice(0, path.lastIndexOf('/'));
       statOf(k, k.init, dirPath); // only the last component is instantiated
       const name = path.slice(path.lastIndexOf('/') + 1);
+      const held = inodeHolds(target.pid);
       expect(submit(k, b, { op: 'stat', args: { path } })).to.equal(true);
       expect(advanceUntil(k, b, () => dentries(k, name, parent === 'pid' ? String(a.pid.nr) : parent).some((d) => d.d_inode === null))).to.equal(null);
+      expect(inodeHolds(target.pid), 'new_inode sleeps before get_task_pid').to.equal(held);
       if (target === t) runExit(k, t); // a thread is released at once
       else {
         runExit(k, t);
@@ -103,6 +105,21 @@ describe('close the race: the revalidate at the end of each instantiate (fs/proc
       expect(conservationViolations(k)).to.deep.equal([]);
     });
   }
+
+  it('proc_fd_instantiate: an fd opened while new_inode sleeps is found by fcheck_files after it → the lookup of /proc/<pid>/fd/<n> succeeds', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    const b = fork(k, k.init);
+    const fd = openFd(k, a, '/tmp');
+    ok(k, a, 'close', { fd }); // the next open takes this number again
+    statOf(k, k.init, `/proc/${a.pid.nr}/fd`);
+    const held = inodeHolds(a.pid);
+    expect(submit(k, b, { op: 'stat', args: { path: `/proc/${a.pid.nr}/fd/${fd}` } })).to.equal(true);
+    expect(advanceUntil(k, b, () => dentries(k, String(fd), 'fd').some((d) => d.d_inode === null))).to.equal(null);
+    expect(inodeHolds(a.pid), 'new_inode sleeps before get_task_pid').to.equal(held);
+    expect(openFd(k, a, '/tmp')).to.equal(fd);
+    expect(finish(k, b).ret).to.equal(0);
+  });
 
   it('proc_pident_instantiate: /proc/<pid>/fd reaped between proc_pid_make_inode and d_add → ENOENT, nothing leaks', () => {
     const k = boot('v3.0');
@@ -204,6 +221,30 @@ describe('close the race in proc_ns_instantiate, and the synthetic flag no-reval
         }
         expect(k.oopses).to.deep.equal([]);
       }
+    });
+  }
+
+  // the seed too: no inode was made, so there is nothing to evict and no put(NULL)
+  for (const profile of ['seed', 'v3.0', 'v3.8']) {
+    it(`${profile}: proc_ns_instantiate: the task reaped while new_inode sleeps (before get_task_pid) → proc_pid_make_inode NULL → ENOENT, no oops; the new inode is put at once`, () => {
+      const k = boot(profile);
+      const a = fork(k, k.init);
+      const b = fork(k, k.init);
+      const pid = a.pid;
+      statOf(k, k.init, `/proc/${pid.nr}/ns`); // only "net" is instantiated
+      const inodes = (): number => k.objects.ofKind('inode').length;
+      const before = inodes();
+      const held = inodeHolds(pid);
+      expect(submit(k, b, { op: 'lstat', args: { path: `/proc/${pid.nr}/ns/net` } })).to.equal(true);
+      expect(advanceUntil(k, b, () => dentries(k, 'net', 'ns').some((d) => d.d_inode === null))).to.equal(null);
+      expect(inodeHolds(pid), 'new_inode sleeps before get_task_pid').to.equal(held);
+      runExit(k, a);
+      reap(k, k.init, a);
+      expect(finish(k, b).ret).to.equal(-ENOENT);
+      expect(dentries(k, 'net', 'ns')).to.have.length(0);
+      expect(inodes()).to.be.at.most(before);
+      expect(pid.freed).to.equal(true);
+      expect(k.oopses).to.deep.equal([]);
     });
   }
 

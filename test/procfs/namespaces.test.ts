@@ -3,7 +3,7 @@
 // proc_ns_get_dentry), and the 3.8 proc_ns_operations install for user namespaces.
 // Expectations from docs/kernel-reading.md §fs/proc/namespaces.c, §3.8 design, §fs/proc/inode.c.
 import { expect } from 'chai';
-import { EACCES, EINVAL, ENOENT, EPERM } from '../../kernel/errno';
+import { EACCES, EINVAL, ENOENT, EPERM, EUSERS } from '../../kernel/errno';
 import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWUTS, CLONE_VM, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, DT_DIR, DT_LNK, DT_UNKNOWN } from '../../kernel/flags';
 import { NetNamespace, PROC_DYNAMIC_FIRST } from '../../kernel/namespaces';
 import {
@@ -486,7 +486,6 @@ describe('nsfs: cgroupns and timens get/install (kernel/cgroup/namespace.c, kern
     const b = fork(k, k.init);
     fork(k, b, THREAD);
     const fd = openFd(k, b, `/proc/${c.pid.nr}/ns/time`);
-    const EUSERS = 87;
     expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWTIME }).ret).to.equal(-EUSERS);
   });
 
@@ -703,6 +702,22 @@ describe('the install of each type through setns (3.8 and today)', () => {
     expect(linkText(k, b, '/proc/self/ns/time')).to.equal(linkText(k, a, '/proc/self/ns/time_for_children'));
   });
 
+  it('timens_install: a thread whose leader has exited (a zombie until the group is gone) is single-threaded (signal->live is 1, mm_users 1) → setns works', () => {
+    const k = boot('nsfs');
+    const a = fork(k, k.init);
+    expect(sys(k, a, 'unshare', { flags: CLONE_NEWTIME }).ret).to.equal(0);
+    const c = fork(k, a);
+    const target = linkText(k, c, '/proc/self/ns/time');
+    const b = fork(k, k.init);
+    const t = fork(k, b, THREAD);
+    const fd = openFd(k, t, `/proc/${c.pid.nr}/ns/time`);
+    expect(sys(k, t, 'setns', { fd, nstype: CLONE_NEWTIME }).ret).to.equal(-EUSERS); // b is alive: two live threads
+    runExit(k, b);
+    expect(b.state).to.equal('zombie');
+    expect(sys(k, t, 'setns', { fd, nstype: CLONE_NEWTIME }).ret).to.equal(0);
+    expect(linkText(k, t, `/proc/${b.pid.nr}/task/${t.pid.nr}/ns/time`)).to.equal(target); // /proc/self is the zombie leader's
+  });
+
   it('timens_install: a caller sharing its mm with another process (CLONE_VM, no thread: current_is_single_threaded finds it) → EUSERS', () => {
     const k = boot('nsfs');
     const a = fork(k, k.init);
@@ -711,7 +726,6 @@ describe('the install of each type through setns (3.8 and today)', () => {
     const b = fork(k, k.init);
     fork(k, b, CLONE_VM);
     const fd = openFd(k, b, `/proc/${c.pid.nr}/ns/time`);
-    const EUSERS = 87;
     expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWTIME }).ret).to.equal(-EUSERS);
   });
 });

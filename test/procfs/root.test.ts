@@ -96,4 +96,11 @@ describe('proc_pid_readdir: the end of the listing', () => {
     fork(k, k.init);
     expect(getdents(k, k.init, fd).ret).to.equal(0);
   });
+
+  it('the last record\'s d_off is that end: PID_MAX_LIMIT (4 * 1024 * 1024 on x86_64) + TGID_OFFSET (257) = 4194561', () => {
+    const k = boot();
+    fork(k, k.init);
+    const ds = listDir(k, k.init, '/proc');
+    expect(ds[ds.length - 1].off).to.equal(4194561);
+  });
 });
