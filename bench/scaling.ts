@@ -81,6 +81,10 @@ export async function jobsScaling(): Promise<void> {
     const target = cores === 2 ? `  target <= ${TARGET_VERDICTS_SHARE} on 2 cores: ${share <= TARGET_VERDICTS_SHARE && v.same ? 'met' : 'not met'}` : '';
     console.log(`  verdicts --jobs 1 vs --jobs ${cores} (the main job, a fresh process each; best of ${PAIRS}): ${fmt(v.one)} s vs ${fmt(v.all)} s, ` +
       `${share.toFixed(2)} of the time, JSON ${v.same ? 'the same' : 'DIFFERS'}${target}`);
+    const vShards: number[] = [];
+    for (let i = 0; i < PAIRS; i++) vShards.push(await shardsAtOnce(['verdicts'], cores, dir));
+    console.log(`  the machine's ceiling: the main job as ${cores} shards run as ${cores} processes at once (best of ${PAIRS}): ${fmt(vShards)} s, ` +
+      `${(best(vShards) / best(v.one)).toFixed(2)} of the --jobs 1 time`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
