@@ -445,6 +445,18 @@ describe('nsfs (today\'s kernel, DESIGN.md "as observed on this machine")', () =
   });
 });
 
+
+/** setns into another task's time namespace by a caller that has cloned a task with `flags` (a thread, or CLONE_VM): its result. */
+function setnsTimeSharing(flags: number): number {
+  const k = boot('nsfs');
+  const a = fork(k, k.init);
+  expect(sys(k, a, 'unshare', { flags: CLONE_NEWTIME }).ret).to.equal(0);
+  const c = fork(k, a);
+  const b = fork(k, k.init);
+  fork(k, b, flags);
+  const fd = openFd(k, b, `/proc/${c.pid.nr}/ns/time`);
+  return sys(k, b, 'setns', { fd, nstype: CLONE_NEWTIME }).ret;
+}
 describe('nsfs: cgroupns and timens get/install (kernel/cgroup/namespace.c, kernel/time/namespace.c)', () => {
   it('ns_get_name prints real_ns_name: time_for_children and pid_for_children read as "time:[...]" and "pid:[...]"', () => {
     const k = boot('nsfs');
@@ -479,14 +491,7 @@ describe('nsfs: cgroupns and timens get/install (kernel/cgroup/namespace.c, kern
   });
 
   it('timens_install: a multi-threaded caller (!current_is_single_threaded) → EUSERS', () => {
-    const k = boot('nsfs');
-    const a = fork(k, k.init);
-    expect(sys(k, a, 'unshare', { flags: CLONE_NEWTIME }).ret).to.equal(0);
-    const c = fork(k, a);
-    const b = fork(k, k.init);
-    fork(k, b, THREAD);
-    const fd = openFd(k, b, `/proc/${c.pid.nr}/ns/time`);
-    expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWTIME }).ret).to.equal(-EUSERS);
+    expect(setnsTimeSharing(THREAD)).to.equal(-EUSERS);
   });
 
   it('timens_install and cgroupns_install: without CAP_SYS_ADMIN → EPERM', () => {
@@ -719,14 +724,7 @@ describe('the install of each type through setns (3.8 and today)', () => {
   });
 
   it('timens_install: a caller sharing its mm with another process (CLONE_VM, no thread: current_is_single_threaded finds it) → EUSERS', () => {
-    const k = boot('nsfs');
-    const a = fork(k, k.init);
-    expect(sys(k, a, 'unshare', { flags: CLONE_NEWTIME }).ret).to.equal(0);
-    const c = fork(k, a);
-    const b = fork(k, k.init);
-    fork(k, b, CLONE_VM);
-    const fd = openFd(k, b, `/proc/${c.pid.nr}/ns/time`);
-    expect(sys(k, b, 'setns', { fd, nstype: CLONE_NEWTIME }).ret).to.equal(-EUSERS);
+    expect(setnsTimeSharing(CLONE_VM)).to.equal(-EUSERS);
   });
 });
 
