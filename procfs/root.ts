@@ -4,10 +4,10 @@
 import type { Kernel, FileSystemType } from '../kernel/kernel';
 import { Dentry, File, FileOperations, Filldir, Inode, InodeOperations, KGen, SuperBlock, fileOperations, inodeOperations } from '../kernel/fs';
 import { d_add, d_alloc_root } from '../kernel/dcache';
-import { new_inode } from '../kernel/inode';
+import { iput, new_inode } from '../kernel/inode';
 import { PROC_I } from '../kernel/proc_fs';
 import { get_pid, get_task_struct, put_task_struct, Task } from '../kernel/task';
-import { ENOENT } from '../kernel/errno';
+import { ENOENT, ENOMEM } from '../kernel/errno';
 import { DT_DIR, S_IFDIR, S_IFLNK, S_IRUGO, S_IXUGO } from '../kernel/flags';
 import { proc_sops } from './inode';
 import { get_next_ino } from '../kernel/inode';
@@ -34,12 +34,16 @@ const proc_self_inode_operations: InodeOperations = inodeOperations({
 });
 
 /** proc_base_instantiate (fs/proc/base.c): the "self" link; no d_op, so it stays cached. */
-function proc_base_instantiate(dir: Inode, dentry: Dentry, task: Task): Dentry | null | number {
+export function proc_base_instantiate(dir: Inode, dentry: Dentry, task: Task): Dentry | null | number {
   const inode = new_inode(dir.i_sb);
   const ei = PROC_I(inode);
   inode.i_ino = get_next_ino(dir.k);
   ei.pid = task.pid.task === task ? get_pid(task.pid, inode) : null;
-  if (!ei.pid) return -ENOENT;
+  if (!ei.pid) {
+    // out_iput: error is still ERR_PTR(-ENOMEM), from before new_inode
+    iput(inode, 'new_inode');
+    return -ENOMEM;
+  }
   inode.i_mode = S_IFLNK | 0o777;
   inode.i_op = proc_self_inode_operations;
   d_add(dentry, inode);

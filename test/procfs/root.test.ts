@@ -2,7 +2,9 @@
 // proc_pid_readdir (next_tgid), proc_root_lookup → proc_base_lookup ("self") → proc_pid_lookup.
 // Expectations from the 3.0 C (docs/kernel-reading.md §/proc/<pid> lookup, §/proc/self).
 import { expect } from 'chai';
-import { ENOENT } from '../../kernel/errno';
+import { ENOENT, ENOMEM } from '../../kernel/errno';
+import { d_alloc } from '../../kernel/dcache';
+import { proc_base_instantiate } from '../../procfs/root';
 import { DT_DIR, DT_LNK } from '../../kernel/flags';
 import { boot, exitAndReap, exitTask, fork, openDir, sys } from '../kernel/util';
 import { THREAD, getdents, linkText, listDir, statOf } from './util';
@@ -102,5 +104,21 @@ describe('proc_pid_readdir: the end of the listing', () => {
     fork(k, k.init);
     const ds = listDir(k, k.init, '/proc');
     expect(ds[ds.length - 1].off).to.equal(4194561);
+  });
+});
+
+describe('proc_base_instantiate (fs/proc/base.c, 3.0): the "self" entry', () => {
+  it('a task whose pid is gone (get_task_pid NULL) → -ENOMEM (error is still ERR_PTR(-ENOMEM)), and the new inode is put (out_iput): nothing left, no oops', () => {
+    const k = boot('v3.0');
+    const a = fork(k, k.init);
+    exitAndReap(k, a);
+    const root = k.procMnt?.mnt_root;
+    if (!root?.d_inode) throw new Error('no proc root');
+    const dentry = d_alloc(root, 'self', 'test');
+    const before = new Set(k.objects.live.keys());
+    expect(proc_base_instantiate(root.d_inode, dentry, a)).to.equal(-ENOMEM);
+    expect([...k.objects.live.keys()].filter((id) => !before.has(id))).to.deep.equal([]);
+    expect(dentry.d_inode).to.equal(null);
+    expect(k.oopses).to.deep.equal([]);
   });
 });
