@@ -472,18 +472,22 @@ function delay_group_leader(p: Task): boolean {
  */
 export function sys_wait(k: Kernel, pid: number, options = 0): number {
   const me = k.current.group_leader;
-  const mine: Task[] = [];
-  for (const t of [me, ...me.thread_group]) mine.push(...t.children);
-  // eligible_child: without __WCLONE only a child whose exit signal is SIGCHLD
-  const eligible = mine.filter((c) => (pid === -1 || c.pid.nr === pid) && (options & __WALL || c.exit_signal === SIGCHLD));
-  if (!eligible.length) return -ECHILD;
-  for (const c of eligible) {
-    if (c.state === 'zombie' && !delay_group_leader(c)) {
-      const nr = c.pid.nr;
-      release_task(k, c);
-      return nr;
+  // do_wait_thread over the group's threads (the leader's children first), wait_consider_task on each child
+  let eligible = false;
+  for (let i = -1; i < me.thread_group.length; i++) {
+    const children = (i < 0 ? me : me.thread_group[i]).children;
+    for (let j = 0; j < children.length; j++) {
+      const c = children[j];
+      // eligible_child: without __WCLONE only a child whose exit signal is SIGCHLD
+      if ((pid !== -1 && c.pid.nr !== pid) || !(options & __WALL || c.exit_signal === SIGCHLD)) continue;
+      eligible = true;
+      if (c.state === 'zombie' && !delay_group_leader(c)) {
+        const nr = c.pid.nr;
+        release_task(k, c);
+        return nr;
+      }
     }
   }
-  return 0;
+  return eligible ? 0 : -ECHILD;
 }
 
