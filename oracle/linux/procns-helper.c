@@ -52,9 +52,11 @@
  * "hello <pid in the sandbox> <own getpid>", and fork/clone reach the parent as
  * "fork <chanfd>" / "clone <flags> <chanfd>" with the new channel attached.
  *
- * Lifetime: EOF on the hub's stdin -> the hub exits -> PR_SET_PDEATHSIG kills A -> the pid
- * namespace dies with every task in it. The recorder being killed at any moment closes that
- * stdin, so an interrupted recording leaves no process, mount or file.
+ * Lifetime: EOF on the hub's stdin -> the hub kills A and waits for it: A is the pid namespace's
+ * init, whose exit waits until every task in the namespace is gone (zap_pid_ns_processes), so
+ * when the hub exits nothing of the sandbox is left. A hub killed outright still takes A with it
+ * (PR_SET_PDEATHSIG), and the namespace dies with A, a moment later. The recorder being killed at
+ * any moment closes that stdin, so an interrupted recording leaves no process, mount or file.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -982,12 +984,26 @@ static void read_nspid(struct task *t, long own)
  * hub exits at once, and the sandbox with it. Data that arrives early is kept for read_line. */
 static struct chan hub_in = { .fd = 0, .len = 0 };
 
+/* Task A, the sandbox's pid 1 (the hub's only child). */
+static pid_t task_a = -1;
+
+/* The recorder is gone: end the sandbox, and only then the hub (see Lifetime above). */
+static void hub_gone(void)
+{
+	if (task_a > 0) {
+		kill(task_a, SIGKILL);
+		while (waitpid(task_a, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	_exit(0);
+}
+
 static void hub_stdin_check(void)
 {
 	struct pollfd pf = { 0, POLLIN, 0 };
 	if (poll(&pf, 1, 0) <= 0 || hub_in.len >= sizeof hub_in.buf) return;
 	ssize_t n = chan_read(0, hub_in.buf + hub_in.len, sizeof hub_in.buf - hub_in.len);
-	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) _exit(0);
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) hub_gone();
 	if (n > 0) hub_in.len += (size_t)n;
 }
 
@@ -1164,7 +1180,7 @@ static void hub_serve(void)
 	for (;;) {
 		long n = read_line(&hub_in, line);
 		if (n == -1)
-			_exit(0); /* the recorder is gone: A dies with us, and the sandbox with A */
+			hub_gone(); /* the recorder is gone */
 		if (n < 0) { out_line("-", "fail EPROTO: line too long"); continue; }
 		memcpy(copy, line, (size_t)n + 1);
 		char *argv[MAX_ARGS + 1], *save = NULL;
@@ -1219,6 +1235,7 @@ int main(void)
 	}
 	pid_t a = fork();
 	if (a < 0) { out_line("-", "fail sandbox: fork A: %s", strerror(errno)); return 3; }
+	if (a > 0) task_a = a;
 	if (a == 0) {
 		/* task A: pid 1 of the sandbox, its fd table empty but for its channel at CHAN_BASE
 		 * (the hub's stdio stays the hub's), as the emulator's init has no fd: a first open
