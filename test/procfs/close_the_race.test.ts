@@ -26,10 +26,10 @@ function inodeHolds(pid: Pid): number {
   return n;
 }
 
-/** Start `stat path` on `t` and stop it once one more proc inode holds `pid` (proc_pid_make_inode done, d_add not yet). */
-function statUntilNewInode(k: Kernel, t: Task, path: string, pid: Pid): void {
+/** Start `op path` (stat by default) on `t` and stop it once one more proc inode holds `pid` (proc_pid_make_inode done, d_add not yet). */
+function statUntilNewInode(k: Kernel, t: Task, path: string, pid: Pid, op: 'stat' | 'lstat' = 'stat'): void {
   const before = inodeHolds(pid);
-  expect(submit(k, t, { op: 'stat', args: { path } })).to.equal(true);
+  expect(submit(k, t, { op, args: { path } })).to.equal(true);
   expect(advanceUntil(k, t, () => inodeHolds(pid) > before)).to.equal(null);
 }
 
@@ -207,9 +207,7 @@ describe('close the race in proc_ns_instantiate, and the synthetic flag no-reval
         const pid = a.pid;
         statOf(k, k.init, `/proc/${pid.nr}/ns`);
         // lstat: on 3.8 the entry is a link, and following it would ask the dead task again
-        const before = inodeHolds(pid);
-        expect(submit(k, b, { op: 'lstat', args: { path: `/proc/${pid.nr}/ns/net` } })).to.equal(true);
-        expect(advanceUntil(k, b, () => inodeHolds(pid) > before)).to.equal(null);
+        statUntilNewInode(k, b, `/proc/${pid.nr}/ns/net`, pid, 'lstat');
         runExit(k, a);
         reap(k, k.init, a);
         const r = finish(k, b);
